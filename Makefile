@@ -1,0 +1,39 @@
+# qaf-kobo: `make demo` runs the whole job offline; `make test` runs the test suite.
+# Both create .venv when it is missing. They need only python3 and make (Node, Java, Chromium and
+# LibreOffice are used by some tests when present; .ci/run installs them).
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+NODE_DIRS := $(dir $(wildcard tests/*/package.json))
+
+.PHONY: test demo node-deps benchmarks clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# npm packages for the real-client tests (pinned in each package-lock.json); skipped when npm is absent.
+node-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+	  for d in $(NODE_DIRS); do \
+	    if [ ! -d $$d/node_modules ] || [ $$d/package-lock.json -nt $$d/node_modules ]; then \
+	      echo "npm ci in $$d"; (cd $$d && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || exit 1; \
+	      touch $$d/node_modules; \
+	    fi; \
+	  done; \
+	else echo "npm not found: tests that need Node will be skipped"; fi
+
+test: $(STAMP) node-deps
+	$(PY) -m pytest -q
+
+demo: $(STAMP)
+	$(VENV)/bin/qaf-kobo demo
+
+benchmarks: $(STAMP)
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) forms/build reports/demo data/demo.sqlite .pytest_cache

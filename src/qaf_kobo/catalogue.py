@@ -1,0 +1,166 @@
+"""Every user-visible string by a stable id, in English and in the shipped translations.
+
+English comes from the framework file (titles, descriptors, actions, references) and from forms/qaf/ui.yaml
+(form and report wording). Translations live in forms/qaf/translations/<code>.yaml:
+
+    language: fr
+    name: Français
+    direction: ltr            # rtl for Arabic
+    status: draft, to be reviewed by a native-speaking child-protection specialist
+    strings: {<id>: <text>, ...}
+    source_hashes: {<id>: <8 hex digits of the English text translated>, ...}
+
+Ids: ``level.<name>``, ``domain.<id>.title``, ``section.<id>.title``, ``criterion.<id>.title``,
+``criterion.<id>.level.<1-4>``, ``action.<criterion id>.<transition>.<k>`` (k counts from 1 within that
+criterion and transition), ``reference.<n>`` (a footnote's citation), and the ids of ui.yaml (``form.*``, ``report.*``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from qaf_kobo.errors import FrameworkError
+from qaf_kobo.framework import TRANSITIONS, Framework
+from qaf_kobo.resources import qaf_dir, translations_dir
+
+ENGLISH = "en"
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "es": "Español"}
+
+
+def action_id(criterion_id: str, transition: str, k: int) -> str:
+    """The id of the k-th (from 1) action of a criterion for a transition, e.g. ``action.2a.1.1-2.1``."""
+    return f"action.{criterion_id}.{transition}.{k}"
+
+
+def framework_strings(fw: Framework) -> dict[str, str]:
+    """The English strings that come from the framework file, by id, in document order."""
+    out = {f"level.{lv.name}": lv.label for lv in fw.levels}
+    out |= {f"domain.{d.id}.title": d.title for d in fw.domains}
+    for section in fw.sections:
+        out[f"section.{section.id}.title"] = section.title
+        for c in section.criteria:
+            out[f"criterion.{c.id}.title"] = c.title
+            out |= {f"criterion.{c.id}.level.{n}": text for n, text in enumerate(c.levels, 1)}
+            for transition, actions in zip(TRANSITIONS, c.actions):
+                out |= {action_id(c.id, transition, k): text for k, text in enumerate(actions, 1)}
+    out |= {f"reference.{r.id}": r.citation for r in fw.references}
+    return out
+
+
+def ui_strings(path: Path | None = None) -> dict[str, str]:
+    """The English wording of the form and the reports (forms/qaf/ui.yaml), by id."""
+    source = path or qaf_dir() / "ui.yaml"
+    if not source.is_file():
+        return {}
+    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise FrameworkError(f"{source}: expected a flat mapping of string id -> English text")
+    return data
+
+
+def english(fw: Framework) -> dict[str, str]:
+    """Every English string by id: the framework's and ui.yaml's."""
+    return framework_strings(fw) | ui_strings()
+
+
+def source_hash(text: str) -> str:
+    """A short fingerprint of an English string, kept with its translation to notice later changes."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One translation file."""
+
+    code: str
+    name: str
+    direction: str
+    status: str
+    strings: dict[str, str]
+    source_hashes: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        """The XLSForm language name, e.g. ``Français (fr)``."""
+        return f"{self.name} ({self.code})"
+
+
+def load_translation(path: Path) -> Translation:
+    """Read one translation file; a malformed file raises FrameworkError naming it and the problem."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FrameworkError(f"{path}: cannot read the translation file: {exc}") from exc
+    if not isinstance(data, dict):
+        raise FrameworkError(f"{path}: expected a mapping with language, name, direction, status, strings")
+    unknown = set(data) - {"language", "name", "direction", "status", "strings", "source_hashes"}
+    if unknown:
+        raise FrameworkError(f"{path}: unknown key(s): {', '.join(sorted(unknown))}")
+    for key in ("language", "name", "status"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise FrameworkError(f"{path}: {key}: missing or not a string")
+    strings = data.get("strings") or {}
+    if not isinstance(strings, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in strings.items()):
+        raise FrameworkError(f"{path}: strings: expected a mapping of string id -> text")
+    direction = data.get("direction", "ltr")
+    if direction not in ("ltr", "rtl"):
+        raise FrameworkError(f"{path}: direction: expected ltr or rtl, found {direction!r}")
+    return Translation(
+        code=data["language"],
+        name=data["name"],
+        direction=direction,
+        status=data["status"],
+        strings=strings,
+        source_hashes=data.get("source_hashes") or {},
+        path=path,
+    )
+
+
+@cache
+def shipped_translations() -> dict[str, Translation]:
+    """The translations that ship with qaf-kobo, by language code."""
+    folder = translations_dir()
+    if not folder.is_dir():
+        return {}
+    found = (load_translation(p) for p in sorted(folder.glob("*.yaml")))
+    return {t.code: t for t in found}
+
+
+def available_languages() -> list[str]:
+    """English first, then every shipped translation."""
+    return [ENGLISH, *sorted(shipped_translations())]
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Strings in one language with English fallback; ``missing`` lists the ids that fell back."""
+
+    code: str
+    english: dict[str, str]
+    translated: dict[str, str]
+    direction: str = "ltr"
+
+    def get(self, string_id: str) -> str:
+        """The string in this language, else in English (KeyError when the id does not exist at all)."""
+        return self.translated.get(string_id) or self.english[string_id]
+
+    @property
+    def missing(self) -> list[str]:
+        """Ids with no translation in this language (always empty for English)."""
+        return [] if self.code == ENGLISH else [k for k in self.english if not self.translated.get(k)]
+
+
+def texts(fw: Framework, code: str = ENGLISH) -> Texts:
+    """The strings of one language; an unknown language code raises FrameworkError."""
+    if code == ENGLISH:
+        return Texts(ENGLISH, english(fw), {})
+    translation = shipped_translations().get(code)
+    if translation is None:
+        raise FrameworkError(f"no translation for language {code!r} (available: {', '.join(available_languages())})")
+    return Texts(code, english(fw), translation.strings, translation.direction)

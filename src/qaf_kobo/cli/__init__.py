@@ -1,0 +1,42 @@
+"""The ``qaf-kobo`` command: a thin layer over the library (each command parses options and calls one function)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from qaf_kobo import __version__
+from qaf_kobo.errors import QafError
+
+
+class _Main(click.Group):
+    """Turns QafError into one line on stderr and exit code 2 (a traceback only with -v)."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except QafError as exc:
+            if ctx.obj and ctx.obj.get("verbose"):
+                logging.getLogger("qaf_kobo").exception("details")
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show detail (debug log, tracebacks of errors).")
+@click.version_option(__version__, prog_name="qaf-kobo")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Run the Case Management Quality Assessment Framework (QAF) on KoboToolbox / ODK.
+
+    Build the form, deploy it, sync submissions to a local store, score them and write Excel reports.
+    """
+    ctx.ensure_object(dict)["verbose"] = verbose
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+from qaf_kobo.cli import framework_cmd  # noqa: E402  (commands register themselves on `main`)
+
+__all__ = ["main", "framework_cmd"]
