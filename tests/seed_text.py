@@ -62,12 +62,13 @@ def _sections(text: str) -> list[SeedSection]:
 
 
 def section_titles() -> dict[str, str]:
-    """Section id -> the heading text of seed 004 (domain heading, or sub-section title)."""
+    """Section and domain id -> the heading text of seed 004 (domain heading, or sub-section title)."""
     lines = seed_path("004").read_text(encoding="utf-8").splitlines()
     titles: dict[str, str] = {}
     for i, line in enumerate(lines):
         head = _SECTION_HEAD.match(line)
         if head:
+            titles.setdefault(f"domain {head.group(1)}", line.strip().split(". ", 1)[1])
             sub = _SUBSECTION.match(lines[i + 1])
             if sub:
                 titles[head.group(1) + sub.group(1)] = sub.group(2)
