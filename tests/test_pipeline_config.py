@@ -1,0 +1,49 @@
+"""Pipeline configs: the shipped example is valid; an invalid one names the key and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qaf_kobo.errors import QafError
+from qaf_kobo.pipeline_config import load_pipeline_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "p.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_is_valid() -> None:
+    config = load_pipeline_config(ROOT / "pipelines" / "example.toml")
+    assert config.kobo.server == "https://kf.kobotoolbox.org"
+    assert config.kobo.token_env == "KOBO_TOKEN"
+    assert config.scoring.rule == "min" and config.report.lang == "en"
+    assert "token =" not in (ROOT / "pipelines" / "example.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[kobo]\nserver = "https://kf.kobotoolbox.org"\n', "kobo.asset_uid: missing key"),
+        ('[kobo]\nserver = "kf.kobotoolbox.org"\nasset_uid = "a"\n', "kobo.server: String should match pattern"),
+        ('[kobo]\nserver = "https://x"\nasset_uid = "a"\ntoken = "secret"\n', "kobo.token: unknown key"),
+        ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[scoring]\nrule = "mean"\n', "scoring.rule: Input should be 'min' or 'median'"),
+        ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report]\ncountries = "JOR"\n', "report.countries: Input should be a valid list"),
+        ("[kobo\n", "TOML syntax error"),
+    ],
+)
+def test_invalid_config_names_key_and_problem(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(QafError) as info:
+        load_pipeline_config(path)
+    assert str(info.value).startswith(f"{path}: ") and expected in str(info.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(QafError, match="cannot read the pipeline config"):
+        load_pipeline_config(tmp_path / "none.toml")
