@@ -1,0 +1,41 @@
+"""``qaf-kobo form build``: the QAF as an XLSForm and XForm (``form deploy`` is added by cli/deploy_cmd.py)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+
+from qaf_kobo.cli import main
+from qaf_kobo.form_build import DEFAULT_OUT, build_form
+
+
+def _ids(value: str | None) -> list[str] | None:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+
+
+@main.group()
+def form() -> None:
+    """The QAF form for KoboToolbox / ODK Collect / Enketo."""
+
+
+@form.command("build")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Folder for qaf_case_management.xlsx and .xml.")
+@click.option("--sections", help="Only these sections, e.g. 1,2a,7 (default: all).")
+@click.option("--lang", "languages", help="Languages, e.g. en,fr,ar,es (default: every available language).")
+@click.option("--validate/--no-validate", default=None,
+              help="Check the XForm with ODK Validate (needs Java; default: when java is on PATH).")
+@click.option("--strict", is_flag=True, help="A missing translation is an error instead of a warning.")
+def build(out_dir: Path, sections: str | None, languages: str | None, validate: bool | None, strict: bool) -> None:
+    """Build the XLSForm (upload it to KoboToolbox) and its XForm."""
+    if validate is None:
+        validate = shutil.which("java") is not None
+        if not validate:
+            click.echo("note: java not found, ODK Validate skipped", err=True)
+    built = build_form(out_dir, sections=_ids(sections), languages=_ids(languages), validate=validate, strict=strict)
+    for warning in built.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"XLSForm: {built.xlsx}\nXForm:   {built.xml}\nversion {built.version}; languages: {', '.join(built.languages)}"
+               + ("; ODK Validate: valid" if validate else ""))

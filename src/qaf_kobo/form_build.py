@@ -1,0 +1,114 @@
+"""Build the QAF form files: write the XLSForm (.xlsx, openpyxl), convert it to an XForm (pyxform), optionally
+check it with ODK Validate (Java), and return the paths and the warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from pyxform.errors import PyXFormError
+from pyxform.validators.odk_validate import ODKValidateError
+from pyxform.xls2xform import convert
+
+from qaf_kobo.catalogue import Translation
+from qaf_kobo.errors import QafError
+from qaf_kobo.framework import Framework, default_framework
+from qaf_kobo.xlsform import FORM_ID, XlsForm, build_xlsform, form_languages
+
+DEFAULT_OUT = Path("forms/build")
+
+
+@dataclass(frozen=True)
+class BuiltForm:
+    """The files of one build, its settings.version, its languages and the warnings (missing translations)."""
+
+    xlsx: Path
+    xml: Path
+    version: str
+    languages: list[str]
+    warnings: list[str]
+
+
+def build_stamp(now: datetime | None = None) -> str:
+    """A build stamp that increases with time: UTC ``yyyymmddHHMM`` (digits only, as Collect expects)."""
+    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%d%H%M")
+
+
+def write_xlsform(form: XlsForm, path: Path) -> Path:
+    """Write the survey, choices and settings sheets; every cell is text (never a formula)."""
+    wb = Workbook()
+    sheets = (
+        ("survey", form.survey_columns(), form.survey),
+        ("choices", form.choices_columns(), form.choices),
+        ("settings", list(form.settings), [form.settings]),
+    )
+    for index, (title, columns, rows) in enumerate(sheets):
+        ws = wb.active if index == 0 else wb.create_sheet()
+        ws.title = title
+        ws.append(columns)
+        for row in rows:
+            ws.append([row.get(column, "") or None for column in columns])
+        for cells in ws.iter_rows(min_row=2):
+            for cell in cells:
+                if cell.data_type == "f":  # a text starting with "=" stays text
+                    cell.data_type = "s"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def read_xlsform(path: Path) -> dict[str, list[list[str]]]:
+    """The cells of an XLSForm's sheets (header included), as text: for comparing two builds."""
+    wb = load_workbook(path, read_only=True)
+    try:
+        return {ws.title: [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)] for ws in wb}
+    finally:
+        wb.close()
+
+
+def convert_xlsform(xlsx: Path, xml: Path, validate: bool = False) -> list[str]:
+    """Convert with pyxform (and ODK Validate when ``validate``); returns pyxform's warnings; errors -> QafError."""
+    warnings: list[str] = []
+    try:
+        result = convert(str(xlsx), warnings=warnings, validate=validate, pretty_print=True)
+    except ODKValidateError as exc:
+        raise QafError(f"{xlsx}: ODK Validate rejected the form: {' '.join(str(exc).split())}") from exc
+    except PyXFormError as exc:
+        raise QafError(f"{xlsx}: pyxform cannot convert the form: {' '.join(str(exc).split())}") from exc
+    except OSError as exc:
+        if validate and "java" in str(exc).lower():
+            raise QafError("ODK Validate needs Java (install a JRE, or build with --no-validate)") from exc
+        raise
+    xml.write_text(result.xform, encoding="utf-8")
+    return list(dict.fromkeys(warnings + list(result.warnings)))
+
+
+def build_form(
+    out_dir: Path = DEFAULT_OUT,
+    sections: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
+    validate: bool = False,
+    strict: bool = False,
+    framework: Framework | None = None,
+    translations: Mapping[str, Translation] | None = None,
+    stamp: str | None = None,
+) -> BuiltForm:
+    """Build ``<out_dir>/qaf_case_management.xlsx`` and ``.xml``.
+
+    ``sections`` limits the form (unknown ids: FrameworkError); ``languages`` defaults to every available one;
+    ``translations`` replaces the shipped translation files; ``stamp`` (default: now) ends settings.version.
+    pyxform warnings and missing translations are listed in ``warnings`` (``strict``: QafError).
+    """
+    fw = framework or default_framework()
+    if sections:
+        fw = fw.with_sections(list(sections))
+    version = f"{fw.version}.{stamp or build_stamp()}"
+    form = build_xlsform(fw, version, form_languages(fw, languages, translations), strict=strict)
+    out_dir = Path(out_dir)
+    xlsx = write_xlsform(form, out_dir / f"{FORM_ID}.xlsx")
+    xml = out_dir / f"{FORM_ID}.xml"
+    pyxform_warnings = convert_xlsform(xlsx, xml, validate=validate)
+    return BuiltForm(xlsx, xml, version, form.languages, form.warnings + [f"pyxform: {w}" for w in pyxform_warnings])

@@ -1,0 +1,344 @@
+"""The QAF as an XLSForm: Framework (+ languages) -> the rows of the survey, choices and settings sheets (pure).
+
+Field names come from the Framework object (``c_2a_3``, ``calc_2a``, ``level_2a`` …); every visible string comes
+from the catalogue by id, in each selected language, with English as the fallback (listed as a warning, or an
+error with ``strict``). The design choices (pages, calculations, appearances) are explained in the comments below.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import pycountry
+
+from qaf_kobo.catalogue import (
+    ENGLISH,
+    LANGUAGE_NAMES,
+    Texts,
+    Translation,
+    available_languages,
+    english,
+    shipped_translations,
+    texts,
+)
+from qaf_kobo.errors import QafError
+from qaf_kobo.framework import NOT_ASSESSED, Framework, Section
+
+FORM_ID = "qaf_case_management"
+DEFAULT_LANGUAGE = f"{LANGUAGE_NAMES[ENGLISH]} ({ENGLISH})"
+MAX_QUESTIONS_PER_PAGE = 6
+"""Mobile rule: no page with more than about six questions (notes and calculations not counted)."""
+
+SCOPES = ("agency", "inter_agency", "inter_agency_gov")
+COUNTRY_APPEARANCE = "autocomplete"
+"""A type-to-filter list: offline in ODK Collect, Enketo and Web Forms (``search`` needs Collect and a CSV)."""
+
+TRANSLATED_COLUMNS = ("label", "hint", "guidance_hint", "required_message", "constraint_message")
+PLAIN_COLUMNS = ("required", "relevant", "constraint", "calculation", "default", "appearance")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Language:
+    """A form language: its XLSForm name (``Français (fr)``) and its strings."""
+
+    code: str
+    name: str
+    texts: Texts
+    status: str = ""
+
+
+@dataclass
+class XlsForm:
+    """The three sheets as rows of column -> value, plus the warnings met while building them."""
+
+    survey: list[dict[str, str]]
+    choices: list[dict[str, str]]
+    settings: dict[str, str]
+    languages: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    def survey_columns(self) -> list[str]:
+        """The survey sheet's header: type, name, then each translated column per language, then the rest."""
+        return _columns(["type", "name"], self.languages, TRANSLATED_COLUMNS, PLAIN_COLUMNS, self.survey)
+
+    def choices_columns(self) -> list[str]:
+        """The choices sheet's header."""
+        return _columns(["list_name", "name"], self.languages, ("label",), (), self.choices)
+
+
+def _columns(first: list[str], languages: list[str], translated: Sequence[str], plain: Sequence[str], rows: list[dict[str, str]]) -> list[str]:
+    used = {key for row in rows for key, value in row.items() if value}
+    out = list(first)
+    for column in translated:
+        if any(f"{column}::{lang}" in used for lang in languages):  # every language gets the column (no "-" filler)
+            out += [f"{column}::{lang}" for lang in languages]
+    return out + [column for column in plain if column in used]
+
+
+# --------------------------------------------------------------------------- strings in every language
+class _Strings:
+    """Looks up ids in each language, records fallbacks to English, fills {placeholders}."""
+
+    def __init__(self, languages: list[Language]):
+        self.languages = languages
+        self.missing: dict[str, list[str]] = {lang.code: [] for lang in languages}
+        self.broken: dict[str, list[str]] = {lang.code: [] for lang in languages}
+
+    def get(self, string_id: str, **values: str | dict[str, str]) -> dict[str, str]:
+        """``{"label::Français (fr)": text, ...}``-ready texts by language name; values may differ per language."""
+        out: dict[str, str] = {}
+        for lang in self.languages:
+            english_text = lang.texts.english[string_id]
+            text = lang.texts.translated.get(string_id) or ""
+            if lang.code != ENGLISH and not text:
+                _note(self.missing[lang.code], string_id)
+                text = english_text
+            elif lang.code != ENGLISH and set(_PLACEHOLDER.findall(text)) != set(_PLACEHOLDER.findall(english_text)):
+                _note(self.broken[lang.code], string_id)
+                text = english_text
+            text = text or english_text
+            for key, value in values.items():
+                text = text.replace("{" + key + "}", value[lang.name] if isinstance(value, dict) else value)
+            out[lang.name] = text
+        return out
+
+
+def _note(ids: list[str], string_id: str) -> None:
+    if string_id not in ids:
+        ids.append(string_id)
+
+
+def _cells(column: str, by_language: dict[str, str]) -> dict[str, str]:
+    return {f"{column}::{name}": text for name, text in by_language.items()}
+
+
+def _row(type_: str, name: str = "", **columns: str | dict[str, str]) -> dict[str, str]:
+    """A survey row; translated columns are given as {language name: text}."""
+    row = {"type": type_, "name": name}
+    for column, value in columns.items():
+        if isinstance(value, dict):
+            row |= _cells(column, value)
+        elif value:
+            row[column] = value
+    return row
+
+
+# --------------------------------------------------------------------------- the form's parts
+def _details(s: _Strings) -> list[dict[str, str]]:
+    required = s.get("form.required_message")
+    ask = lambda type_, name, **more: _row(  # noqa: E731
+        type_, name, label=s.get(f"form.{name}.label"), **({"required": "yes", "required_message": required} | more)
+    )
+    return [
+        _row("begin_group", "details", label=s.get("form.details.label"), appearance="field-list"),
+        _row("note", "details_intro", label=s.get("form.details.instruction")),
+        ask("text", "purpose", hint=s.get("form.purpose.hint")),
+        ask(
+            "date", "assessment_date", default="today()", constraint=". <= today()",
+            constraint_message=s.get("form.assessment_date.constraint_message"),
+        ),
+        _row("text", "round", label=s.get("form.round.label"), hint=s.get("form.round.hint")),
+        _row("end_group"),
+        # seven questions are too many for one phone screen: where and by whom on a second page
+        _row("begin_group", "details_scope", label=s.get("form.details.label"), appearance="field-list"),
+        ask("select_one country", "country", hint=s.get("form.country.hint"), appearance=COUNTRY_APPEARANCE),
+        _row("text", "area", label=s.get("form.area.label"), hint=s.get("form.area.hint")),
+        ask("text", "agency", hint=s.get("form.agency.hint")),
+        ask("select_one scope", "assessment_scope"),
+        _row("end_group"),
+    ]
+
+
+def suggested_level_xpath(section: Section) -> str:
+    """The lowest assessed level of a section's criteria, ignoring ``na`` and unanswered ones; '' when none.
+
+    Each criterion counts as 5 unless answered 1–4, so ``min()`` never sees an empty string (which clients turn
+    into NaN); a minimum of 5 means nothing was assessed and gives ''.
+    """
+    terms = [f"if(${{{c.field}}} = '' or ${{{c.field}}} = '{NOT_ASSESSED}', 5, number(${{{c.field}}}))" for c in section.criteria]
+    lowest = terms[0] if len(terms) == 1 else f"min({', '.join(terms)})"
+    return f"if({lowest} = 5, '', {lowest})"
+
+
+def why_required_xpath(section: Section) -> str:
+    """``why_<id>`` is required when the assessor's level differs from a suggested level (none: no reason needed)."""
+    calc, level = f"${{{section.calc_field}}}", f"${{{section.level_field}}}"
+    return f"{calc} != '' and {level} != '' and {level} != {calc}"
+
+
+def section_pages(section: Section) -> bool:
+    """Whether the section needs two pages: its criteria plus level, reason and notes exceed the page limit."""
+    return len(section.criteria) + 3 > MAX_QUESTIONS_PER_PAGE
+
+
+def _section(section: Section, s: _Strings) -> list[dict[str, str]]:
+    required = s.get("form.required_message")
+    title = s.get(f"section.{section.id}.title")
+    heading = s.get("form.section.label", id=section.id, title=title)
+    criteria = [_row("note", f"intro_{section.id}", label=s.get("form.section.instruction"))]
+    for c in section.criteria:
+        guidance = None
+        if c.references:
+            refs = [s.get(f"reference.{r.id}") for r in c.references]
+            joined = {lang.name: "; ".join(r[lang.name] for r in refs) for lang in s.languages}
+            guidance = s.get("form.criterion.guidance", references=joined)
+        criterion_title = s.get(f"criterion.{c.id}.title")
+        criteria.append(
+            _row(
+                f"select_one {descriptor_list(c.field)}", c.field,
+                label={name: f"{c.id} {text}" for name, text in criterion_title.items()},
+                guidance_hint=guidance or "", required="yes", required_message=required,
+            )
+        )
+    calc = f"${{{section.calc_field}}}"
+    level = [
+        _row("calculate", section.calc_field, calculation=suggested_level_xpath(section)),
+        _row("calculate", f"suggested_{section.id}", calculation=f"jr:choice-name({calc}, '${{{section.level_field}}}')"),
+        _row(
+            "note", f"suggested_note_{section.id}", relevant=f"{calc} != ''",
+            label=s.get("form.suggested.label", level=f"${{suggested_{section.id}}}"),
+        ),
+        _row("note", f"no_suggestion_{section.id}", relevant=f"{calc} = ''", label=s.get("form.suggested.none")),
+        _row(
+            "select_one level", section.level_field, label=s.get("form.level.label"), hint=s.get("form.level.hint"),
+            required="yes", required_message=required,
+        ),
+        _row(
+            "text", section.why_field, label=s.get("form.why.label"), hint=s.get("form.why.hint"),
+            required=why_required_xpath(section), required_message=s.get("form.why.required_message"),
+        ),
+        _row("text", section.notes_field, label=s.get("form.notes.label"), hint=s.get("form.notes.hint"), appearance="multiline"),
+    ]
+    if not section_pages(section):
+        return [_row("begin_group", section.group, label=heading, appearance="field-list"), *criteria, *level, _row("end_group")]
+    # Too long for one page: the section stays one group (same name) holding two field-list pages.
+    return [
+        _row("begin_group", section.group, label=heading),
+        _row("begin_group", f"{section.group}_criteria", appearance="field-list"),
+        *criteria,
+        _row("end_group"),
+        _row("begin_group", f"{section.group}_level", label=s.get("form.section.level_page", id=section.id), appearance="field-list"),
+        *level,
+        _row("end_group"),
+        _row("end_group"),
+    ]
+
+
+def _summary(fw: Framework, s: _Strings) -> list[dict[str, str]]:
+    critical = " + ".join(f"if(${{{sec.level_field}}} = '1', 1, 0)" for sec in fw.sections)
+    rows = [
+        _row("begin_group", "summary", label=s.get("form.summary.label"), appearance="field-list"),
+        _row("note", "summary_intro", label=s.get("form.summary.instruction")),
+        _row("calculate", "critical_sections", calculation=critical),
+        _row("note", "summary_critical", label=s.get("form.summary.critical", level=s.get("level.critical"), count="${critical_sections}")),
+    ]
+    for sec in fw.sections:
+        rows.append(
+            _row("calculate", f"assessed_{sec.id}", calculation=f"jr:choice-name(${{{sec.level_field}}}, '${{{sec.level_field}}}')")
+        )
+        rows.append(
+            _row(
+                "note", f"summary_{sec.id}",
+                label=s.get("form.summary.section", id=sec.id, suggested=f"${{suggested_{sec.id}}}", assessed=f"${{assessed_{sec.id}}}"),
+            )
+        )
+    return [*rows, _row("end_group")]
+
+
+def descriptor_list(criterion_field: str) -> str:
+    """The choice list of a criterion's four descriptors (each criterion has its own), e.g. ``descriptors_2a_3``."""
+    return "descriptors_" + criterion_field.removeprefix("c_")
+
+
+@cache
+def _country_names(code: str) -> dict[str, str]:
+    """ISO 3166-1 English name -> name in this language (pycountry's own translations; English when it has none)."""
+    translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[code], fallback=True)
+    return {name: translation.gettext(name) for name in (_country_label(c) for c in pycountry.countries)}
+
+
+def _country_label(country: object) -> str:
+    return getattr(country, "common_name", None) or country.name  # type: ignore[attr-defined]
+
+
+def _choices(fw: Framework, s: _Strings) -> list[dict[str, str]]:
+    choice = lambda list_name, name, label: {"list_name": list_name, "name": name} | _cells("label", label)  # noqa: E731
+    rows = [choice("level", str(lv.code), s.get(f"level.{lv.name}")) for lv in fw.levels]
+    rows += [choice("scope", scope, s.get(f"form.scope.{scope}")) for scope in SCOPES]
+    for c in fw.criteria:
+        rows += [choice(descriptor_list(c.field), str(n), s.get(f"criterion.{c.id}.level.{n}")) for n in range(1, 5)]
+        rows.append(choice(descriptor_list(c.field), NOT_ASSESSED, s.get("form.not_assessed")))
+    countries = sorted(pycountry.countries, key=_country_label)
+    for country in countries:
+        english_name = _country_label(country)
+        labels = {lang.name: _country_names(lang.code)[english_name] for lang in s.languages}
+        rows.append(choice("country", country.alpha_3, labels))
+    return rows
+
+
+# --------------------------------------------------------------------------- the whole form
+def form_languages(fw: Framework, codes: Sequence[str] | None = None, translations: Mapping[str, Translation] | None = None) -> list[Language]:
+    """English first, then the requested languages (default: every available one); unknown codes raise QafError.
+
+    ``translations`` replaces the shipped translation files (tests, or an office's own file).
+    """
+    wanted = list(dict.fromkeys(codes)) if codes else (
+        [ENGLISH, *sorted(translations)] if translations is not None else available_languages()
+    )
+    out = [Language(ENGLISH, DEFAULT_LANGUAGE, texts(fw, ENGLISH))]
+    for code in (c for c in wanted if c != ENGLISH):
+        if translations is None:
+            strings = texts(fw, code)  # FrameworkError for an unknown code
+            shipped = shipped_translations()[code]
+            out.append(Language(code, shipped.label, strings, shipped.status))
+        elif code in translations:
+            t = translations[code]
+            out.append(Language(code, t.label, Texts(code, english(fw), t.strings, t.direction), t.status))
+        else:
+            raise QafError(f"no translation for language {code!r} (available: {', '.join([ENGLISH, *sorted(translations)])})")
+    return out
+
+
+def build_xlsform(
+    fw: Framework,
+    version: str,
+    languages: list[Language] | None = None,
+    strict: bool = False,
+) -> XlsForm:
+    """The XLSForm of this framework (already limited to the wanted sections) in these languages.
+
+    ``version`` goes to settings.version; missing translations fall back to English and are listed in
+    ``warnings`` (``strict``: a QafError naming them instead).
+    """
+    languages = languages or form_languages(fw, [ENGLISH])
+    s = _Strings(languages)
+    survey = [_row("start", "start"), _row("end", "end"), *_details(s)]
+    for section in fw.sections:
+        survey += _section(section, s)
+    survey += _summary(fw, s)
+    choices = _choices(fw, s)
+    settings = {
+        "form_title": s.get("form.title")[DEFAULT_LANGUAGE],
+        "form_id": FORM_ID,
+        "version": version,
+        "default_language": DEFAULT_LANGUAGE,
+        "style": "pages",
+        "instance_name": "concat(${country}, ' ', ${agency}, ' ', ${assessment_date})",
+    }
+    statuses = [f"{lang.code}: {lang.status}" for lang in languages if lang.status]
+    if statuses:  # pyxform ignores this column; it shows people who open the XLSForm how far to trust it
+        settings["translation_status"] = "; ".join(statuses)
+    warnings = []
+    for lang in languages:
+        for kind, ids in (("not translated, English used", s.missing[lang.code]), ("placeholders differ from English, English used", s.broken[lang.code])):
+            if ids:
+                shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+                warnings.append(f"{lang.name}: {len(ids)} string(s) {kind}: {shown}")
+    if strict and warnings:
+        raise QafError("missing or broken translations (--strict): " + " | ".join(warnings))
+    return XlsForm(survey, choices, settings, [lang.name for lang in languages], warnings)

@@ -1,0 +1,163 @@
+"""The built XForm run in a real XForm engine, headless: the ODK Web Forms engine (@getodk/xforms-engine 0.22.0)
+under jsdom, driven by tests/engine/drive_form.mjs. Needs node and `make node-deps` (npm ci in tests/engine)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import REQUIRE_SYSTEM, require_tool
+from qaf_kobo.catalogue import ENGLISH, texts
+from qaf_kobo.form_build import build_form
+from qaf_kobo.framework import NOT_ASSESSED
+
+pytestmark = pytest.mark.system
+ENGINE_DIR = Path(__file__).resolve().parent / "engine"
+
+
+def _plain_quotes(text: str) -> str:
+    return text.translate(str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}))
+
+
+class Steps:
+    """Steps for the driver; each ``add`` returns the index of its result."""
+
+    def __init__(self) -> None:
+        self.steps: list[dict[str, str]] = []
+
+    def add(self, op: str, name: str = "", value: str = "") -> int:
+        self.steps.append({"op": op, "name": name, "value": value})
+        return len(self.steps) - 1
+
+
+def _run(xml: Path, steps: Steps, tmp_path: Path) -> dict:
+    require_tool("node", why="the ODK Web Forms engine runs on Node")
+    if not (ENGINE_DIR / "node_modules" / "@getodk" / "xforms-engine").is_dir():
+        reason = "tests/engine/node_modules is missing: run `make node-deps`"
+        if REQUIRE_SYSTEM:
+            pytest.fail(f"QAF_REQUIRE_SYSTEM_TESTS=1 and {reason}")
+        pytest.skip(reason)
+    steps_file = tmp_path / "steps.json"
+    steps_file.write_text(json.dumps(steps.steps), encoding="utf-8")
+    proc = subprocess.run(
+        ["node", "drive_form.mjs", str(xml), str(steps_file)], cwd=ENGINE_DIR, capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["load"] == "success", out["load"]
+    errors = [(steps.steps[i], r) for i, r in enumerate(out["results"]) if isinstance(r, dict) and "error" in r]
+    assert not errors, errors
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The full form in every available language."""
+    return build_form(tmp_path_factory.mktemp("engine"), stamp="202601010000")
+
+
+def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
+    s = Steps()
+    languages = s.add("languages")
+    pages = [s.add("appearance", name, "field-list") for name in ("details", "details_scope", "s_2", "s_7_criteria", "s_7_level", "summary")]
+    country_appearance = s.add("appearance", "country", "autocomplete")
+    date_default = s.add("value", "assessment_date")
+    empty_calc = s.add("value", "calc_2a")
+    no_suggestion_shown = s.add("relevant", "no_suggestion_2a")
+    for field, value in (("c_2a_1", "3"), ("c_2a_2", NOT_ASSESSED), ("c_2a_3", "2"), ("c_2a_4", "4")):
+        s.add("select", field, value)
+    calc_2a = s.add("value", "calc_2a")
+    suggested_2a = s.add("value", "suggested_2a")
+    note_shown = s.add("relevant", "suggested_note_2a")
+    note_label = s.add("label", "suggested_note_2a")
+    s.add("select", "level_2a", "2")
+    why_when_same = s.add("required", "why_2a")
+    s.add("select", "level_2a", "3")
+    why_when_differs = s.add("required", "why_2a")
+    s.add("set", "why_2a", "Evidence from the file review")
+    why_answered = s.add("required", "why_2a")
+    for field in ("c_2c_1", "c_2c_2"):
+        s.add("select", field, NOT_ASSESSED)
+    calc_all_na = s.add("value", "calc_2c")
+    s.add("select", "level_2c", "1")
+    why_without_suggestion = s.add("required", "why_2c")
+    for n in range(1, 6):
+        s.add("select", f"c_7_{n}", "4")
+    calc_7_all_4 = s.add("value", "calc_7")
+    s.add("select", "c_7_5", "1")
+    calc_7_one_1 = s.add("value", "calc_7")
+    s.add("select", "level_7", "1")
+    critical = s.add("value", "critical_sections")
+    summary_2a = s.add("label", "summary_2a")
+    pending = s.add("payload")
+
+    out = _run(built.xml, s, tmp_path)
+    r = out["results"]
+    assert r[languages] == built.languages
+    assert all(r[i] is True for i in pages) and r[country_appearance] is True
+    assert len(r[date_default]) == 10  # default today()
+    assert r[empty_calc] == "" and r[no_suggestion_shown] is True
+    assert r[calc_2a] == "2"  # min(3, 2, 4), na ignored
+    assert r[suggested_2a] == "Requires improvement" and r[note_shown] is True
+    assert r[note_label].strip().endswith(": Requires improvement")
+    assert r[why_when_same] == {"required": False, "valid": True}
+    assert r[why_when_differs] == {"required": True, "valid": False}
+    assert r[why_answered] == {"required": True, "valid": True}
+    assert r[calc_all_na] == ""
+    assert r[why_without_suggestion]["required"] is False
+    assert (r[calc_7_all_4], r[calc_7_one_1]) == ("4", "1")
+    assert r[critical] == "2"  # level_2c and level_7 at Critical to address
+    assert "suggested Requires improvement; assessed Meets minimum levels" in r[summary_2a]
+    assert r[pending]["status"] == "pending" and "/data/details/purpose" in r[pending]["violations"]
+    assert out["loadMs"] < 10_000, f"loading took {out['loadMs']} ms"
+
+
+def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
+    s = Steps()
+    for field, value in (("purpose", "Baseline"), ("agency", "Save the Children"), ("area", "North")):
+        s.add("set", field, value)
+    s.add("select", "country", "JOR")
+    s.add("select", "assessment_scope", "inter_agency")
+    for section in fw.sections:
+        answers = [NOT_ASSESSED if n == 1 else str(1 + n % 4) for n in range(len(section.criteria))]
+        for c, answer in zip(section.criteria, answers):
+            s.add("select", c.field, answer)
+        s.add("select", section.level_field, min(a for a in answers if a != NOT_ASSESSED))  # same as suggested: no reason
+    ready = s.add("payload")
+    out = _run(built.xml, s, tmp_path)
+    payload = out["results"][ready]
+    assert payload["status"] == "ready", payload["violations"]
+    root = ET.fromstring(payload["xml"])
+    assert root.tag == "data" and root.get("id") == "qaf_case_management" and root.get("version") == built.version
+    values = {el.tag: (el.text or "") for el in root.iter()}
+    assert values["country"] == "JOR" and values["assessment_scope"] == "inter_agency" and values["purpose"] == "Baseline"
+    for section in fw.sections:
+        answers = [values[c.field] for c in section.criteria]
+        assessed = [int(a) for a in answers if a != NOT_ASSESSED]
+        assert values[section.calc_field] == str(min(assessed))
+        assert values[section.level_field] == values[section.calc_field]
+        assert section.why_field in values and section.notes_field in values
+    assert values["instanceID"].startswith("uuid:")
+    assert root.find("s_2a/c_2a_1") is None and root.find("s_2a/s_2a_criteria/c_2a_1") is not None
+
+
+def test_engine_switches_to_every_language(built, fw, tmp_path):
+    s = Steps()
+    checks = []
+    for name in built.languages:
+        s.add("language", value=name)
+        checks.append((name, s.add("label", "c_2a_1"), s.add("options", "level_2a"), s.add("label", "level_2a")))
+    out = _run(built.xml, s, tmp_path)
+    assert len(built.languages) >= 1
+    for name, label, options, level_label in checks:
+        code = name.rsplit("(", 1)[1].rstrip(")")
+        strings = texts(fw, code)
+        assert out["results"][label] == _plain_quotes(f"2a.1 {strings.get('criterion.2a.1.title')}")
+        assert [text for _, text in out["results"][options]] == [_plain_quotes(strings.get(f"level.{lv.name}")) for lv in fw.levels]
+        assert out["results"][level_label] == _plain_quotes(strings.get("form.level.label"))
+        if code != ENGLISH and strings.translated.get("criterion.2a.1.title"):
+            assert out["results"][label] != f"2a.1 {fw.criterion('2a.1').title}"

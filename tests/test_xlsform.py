@@ -1,0 +1,152 @@
+"""The XLSForm rows built from the framework (pure: no files)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qaf_kobo.catalogue import Translation, english
+from qaf_kobo.errors import QafError
+from qaf_kobo.framework import NOT_ASSESSED
+from qaf_kobo.xlsform import (
+    DEFAULT_LANGUAGE,
+    FORM_ID,
+    MAX_QUESTIONS_PER_PAGE,
+    build_xlsform,
+    descriptor_list,
+    form_languages,
+    suggested_level_xpath,
+    why_required_xpath,
+)
+
+EN = DEFAULT_LANGUAGE
+
+
+def _form(fw, languages=None, translations=None, strict=False):
+    return build_xlsform(fw, "1.0.0.1", form_languages(fw, languages or ["en"], translations), strict=strict)
+
+
+def _pt(fw, strings: dict[str, str]) -> dict[str, Translation]:
+    return {"pt": Translation("pt", "Português", "ltr", "draft", strings)}
+
+
+def test_contract_field_names_come_from_the_framework(fw):
+    form = _form(fw)
+    names = [row["name"] for row in form.survey if row["name"]]
+    assert len(names) == len(set(names)), "names must be unique"
+    for field in ("start", "end", "purpose", "assessment_date", "country", "area", "agency", "assessment_scope", "round"):
+        assert field in names
+    for section in fw.sections:
+        for name in (section.group, section.calc_field, section.level_field, section.why_field, section.notes_field):
+            assert name in names
+        assert [n for n in names if n.startswith(f"c_{section.id}_")] == [c.field for c in section.criteria]
+    assert sum(1 for n in names if n.startswith("c_")) == len(fw.criteria) == 43
+
+
+def test_every_criterion_has_its_own_choice_list_with_descriptors_and_not_assessed(fw):
+    form = _form(fw)
+    types = {row["name"]: row["type"] for row in form.survey}
+    for c in fw.criteria:
+        list_name = descriptor_list(c.field)
+        assert types[c.field] == f"select_one {list_name}"
+        choices = [(r["name"], r[f"label::{EN}"]) for r in form.choices if r["list_name"] == list_name]
+        assert choices == [("1", c.levels[0]), ("2", c.levels[1]), ("3", c.levels[2]), ("4", c.levels[3]), (NOT_ASSESSED, "Not assessed")]
+
+
+def test_no_page_has_more_than_six_questions(fw):
+    form = _form(fw)
+    pages, stack = [], []
+    for row in form.survey:
+        if row["type"] == "begin_group":
+            stack.append([row["name"], row.get("appearance") == "field-list", 0])
+        elif row["type"] == "end_group":
+            name, is_page, count = stack.pop()
+            if is_page:
+                pages.append((name, count))
+        elif row["type"] not in ("note", "calculate", "start", "end"):
+            assert any(s[1] for s in stack), f"{row['name']} is not on a field-list page"
+            next(s for s in reversed(stack) if s[1])[2] += 1
+    assert pages and all(count <= MAX_QUESTIONS_PER_PAGE for _, count in pages), pages
+    # section 7 (5 criteria) is split into two pages inside its group s_7
+    assert ("s_7_criteria", 5) in pages and ("s_7_level", 3) in pages
+    assert ("s_2b", 4) in pages
+
+
+def test_calculations_and_conditions():
+    from qaf_kobo.framework import default_framework
+
+    section = default_framework().section("2c")
+    calc = suggested_level_xpath(section)
+    term = lambda f: f"if(${{{f}}} = '' or ${{{f}}} = 'na', 5, number(${{{f}}}))"  # noqa: E731
+    lowest = f"min({term('c_2c_1')}, {term('c_2c_2')})"
+    assert calc == f"if({lowest} = 5, '', {lowest})"
+    single = suggested_level_xpath(default_framework().section("2b"))
+    assert "min(" not in single and single.startswith("if(if(${c_2b_1}")
+    assert why_required_xpath(section) == "${calc_2c} != '' and ${level_2c} != '' and ${level_2c} != ${calc_2c}"
+
+
+def test_settings(fw):
+    form = _form(fw)
+    assert form.settings["form_id"] == FORM_ID
+    assert form.settings["version"] == "1.0.0.1"
+    assert form.settings["default_language"] == "English (en)"
+    assert form.settings["style"] == "pages"
+    assert "${country}" in form.settings["instance_name"] and "${agency}" in form.settings["instance_name"]
+    assert "translation_status" not in form.settings
+
+
+def test_countries_are_iso_alpha3_with_translated_names(fw):
+    form = _form(fw, ["en", "pt"], _pt(fw, {}))
+    countries = {r["name"]: r for r in form.choices if r["list_name"] == "country"}
+    assert len(countries) == 249 and all(len(code) == 3 and code.isupper() for code in countries)
+    assert countries["DEU"][f"label::{EN}"] == "Germany"
+    assert countries["DEU"]["label::Português (pt)"] == "Alemanha"  # pycountry's own translation
+
+
+def test_every_language_gets_every_translated_column(fw):
+    fw2 = fw.with_sections(["2b"])
+    form = _form(fw2, ["en", "pt"], _pt(fw2, {"form.not_assessed": "Não avaliado"}))
+    columns = form.survey_columns()
+    for kind in ("label", "hint", "guidance_hint", "required_message", "constraint_message"):
+        assert f"{kind}::{EN}" in columns and f"{kind}::Português (pt)" in columns
+    assert "label::Português (pt)" in form.choices_columns()
+    na = next(r for r in form.choices if r["list_name"] == "descriptors_2b_1" and r["name"] == NOT_ASSESSED)
+    assert na["label::Português (pt)"] == "Não avaliado"
+    assert form.settings["translation_status"] == "pt: draft"
+
+
+def test_missing_translation_falls_back_to_english_with_a_warning(fw):
+    fw2 = fw.with_sections(["2b"])
+    form = _form(fw2, ["en", "pt"], _pt(fw2, {"form.not_assessed": "Não avaliado"}))
+    assert len(form.warnings) == 1 and form.warnings[0].startswith("Português (pt): ")
+    missing = len([k for k in english(fw2) if k.startswith(("form.", "section.2b", "criterion.2b", "level.", "reference."))])
+    assert "string(s) not translated, English used: form.required_message, " in form.warnings[0]
+    assert 0 < int(form.warnings[0].split(": ")[1].split()[0]) <= missing
+    why = next(r for r in form.survey if r["name"] == "why_2b")
+    assert why["label::Português (pt)"] == why[f"label::{EN}"] == english(fw)["form.why.label"]
+    with pytest.raises(QafError, match="--strict.*Português"):
+        _form(fw2, ["en", "pt"], _pt(fw2, {}), strict=True)
+
+
+def test_complete_translation_gives_no_warning_and_strict_passes(fw):
+    fw2 = fw.with_sections(["2b"])
+    complete = {key: f"PT {text}" for key, text in english(fw2).items()}
+    form = _form(fw2, ["en", "pt"], _pt(fw2, complete), strict=True)
+    assert form.warnings == []
+    label = next(r for r in form.survey if r["name"] == "c_2b_1")["label::Português (pt)"]
+    assert label == f"2b.1 PT {fw2.criterion('2b.1').title}"
+
+
+def test_a_translation_that_drops_a_placeholder_is_not_used(fw):
+    fw2 = fw.with_sections(["2b"])
+    strings = {"form.suggested.label": "Nível sugerido"}  # lost {level}
+    form = _form(fw2, ["en", "pt"], _pt(fw2, strings))
+    note = next(r for r in form.survey if r["name"] == "suggested_note_2b")
+    assert "${suggested_2b}" in note["label::Português (pt)"]
+    assert any("placeholders differ" in w and "form.suggested.label" in w for w in form.warnings)
+
+
+def test_unknown_language_is_an_error(fw):
+    with pytest.raises(QafError, match="'xx'"):
+        form_languages(fw, ["en", "xx"], {})
+    with pytest.raises(QafError, match="'xx'"):
+        form_languages(fw, ["en", "xx"])
