@@ -133,8 +133,9 @@ def shipped_translations() -> dict[str, Translation]:
 
 
 def available_languages() -> list[str]:
-    """English first, then every shipped translation."""
-    return [ENGLISH, *sorted(shipped_translations())]
+    """English first, then the shipped translations (French, Arabic, Spanish, then any other by code)."""
+    order = list(LANGUAGE_NAMES)
+    return [ENGLISH, *sorted(shipped_translations(), key=lambda c: (order.index(c) if c in order else len(order), c))]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,31 @@
+"""``qaf-kobo report``: score the store and write the Excel workbooks for coordinators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qaf_kobo.catalogue import LANGUAGE_NAMES
+from qaf_kobo.cli import main
+from qaf_kobo.report.run import DEFAULT_OUT, DEFAULT_STORE, build_reports
+
+
+@main.command("report")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
+              help="The local store of submissions.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Folder for the workbooks.")
+@click.option("--country", "countries", multiple=True, metavar="ISO3",
+              help="Only this country (repeat for several): its workbook, and only it in the summary.")
+@click.option("--lang", type=click.Choice(sorted(LANGUAGE_NAMES)), default="en", show_default=True,
+              help="Language of sheet names, headings, level names and actions.")
+@click.option("--rule", type=click.Choice(["min", "median"]), default="min", show_default=True,
+              help="How a section's level is computed from its criteria.")
+@click.option("--only-approved", is_flag=True, help="Only submissions marked approved in KoboToolbox.")
+def report(store_path: Path, out_dir: Path, countries: tuple[str, ...], lang: str, rule: str, only_approved: bool) -> None:
+    """Write qaf_summary_<date>.xlsx and one qaf_<ISO3>_<date>.xlsx per country (runs scoring first)."""
+    paths = build_reports(store_path, out_dir, list(countries) or None, lang, rule, only_approved)
+    for path in paths:
+        click.echo(str(path))
+    click.echo(f"{len(paths)} workbook(s) written to {out_dir}")

@@ -1,0 +1,78 @@
+"""The report's words in one language: sheet names, headings, level names and action texts (English fallback)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qaf_kobo.catalogue import ENGLISH, Texts, shipped_translations, texts
+from qaf_kobo.framework import Criterion, Framework, Section
+
+SHEETS = ("overview", "heat_map", "sections", "assessments", "action_plan", "data_quality", "about")
+STAGES = ("not_started", "underway", "completed", "cancelled")
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Looks up report strings by id in one language."""
+
+    fw: Framework
+    texts: Texts
+
+    @property
+    def lang(self) -> str:
+        """The language code."""
+        return self.texts.code
+
+    @property
+    def right_to_left(self) -> bool:
+        """True for a right-to-left language (Arabic)."""
+        return self.texts.direction == "rtl"
+
+    @property
+    def status(self) -> str:
+        """The translation's review status ("" for English)."""
+        translation = shipped_translations().get(self.lang)
+        return translation.status if translation and self.lang != ENGLISH else ""
+
+    def __call__(self, string_id: str, **values: str) -> str:
+        """The string with this id; ``{name}`` placeholders are filled from ``values``."""
+        text = self.texts.get(string_id)
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", value)
+        return text
+
+    def optional(self, string_id: str, default: str) -> str:
+        """The string with this id, or ``default`` when the catalogue has no such id."""
+        try:
+            return self.texts.get(string_id)
+        except KeyError:
+            return default
+
+    def sheet(self, key: str) -> str:
+        """A sheet name: translated, without the characters Excel forbids, at most 31 characters."""
+        return _SHEET_NAME_FORBIDDEN.sub(" ", self(f"report.sheet.{key}")).strip()[:31]
+
+    def level(self, code: int | None) -> str:
+        """A level's name (``Critical to address`` …), or "Not assessed" for no level."""
+        if code is None:
+            return self("report.col.not_assessed")
+        return self(f"level.{self.fw.level(code).name}")
+
+    def section(self, section: Section) -> str:
+        """``2a. Identification and registration``."""
+        return f"{section.id}. {self(f'section.{section.id}.title')}"
+
+    def criterion(self, criterion: Criterion) -> str:
+        """``2a.3 Informed consent and assent``."""
+        return f"{criterion.id} {self(f'criterion.{criterion.id}.title')}"
+
+    def stages(self) -> list[str]:
+        """The implementation stages for the dropdown (commas and quotes removed: they would break the list)."""
+        return [re.sub(r'[,"]', " ", self(f"report.stage.{key}")).strip() for key in STAGES]
+
+
+def wording(fw: Framework, lang: str = ENGLISH) -> Wording:
+    """The report wording in ``lang``; an unknown language raises FrameworkError (a QafError)."""
+    return Wording(fw, texts(fw, lang))
