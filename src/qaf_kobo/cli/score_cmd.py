@@ -1,0 +1,36 @@
+"""``qaf-kobo score``: score the stored submissions and write the tables (CSV + Parquet) to a folder."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from qaf_kobo.cli import main
+from qaf_kobo.scoring import score
+from qaf_kobo.scoring.rules import RULES
+from qaf_kobo.store import DEFAULT_STORE
+
+
+@main.command("score")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
+              help="The SQLite store written by sync or import.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder (default: reports/<today>/).")
+@click.option("--rule", type=click.Choice(RULES), default="min", show_default=True,
+              help="How criterion levels combine into a section level: the lowest, or the lower median.")
+@click.option("--only-approved", is_flag=True, help="Score only submissions with validation status Approved.")
+@click.option("--country", "countries", multiple=True, metavar="ISO3", help="Score only this country (repeatable).")
+def score_command(store_path: Path, out_dir: Path | None, rule: str, only_approved: bool, countries: tuple[str, ...]) -> None:
+    """Turn stored submissions into criteria, sections, domains, countries and data-quality tables."""
+    out_dir = out_dir or Path("reports") / date.today().isoformat()
+    scores = score(store_path, rule=rule, only_approved=only_approved, countries=list(countries) or None, out_dir=out_dir)
+    if scores.about["n_submissions"] == 0:
+        click.echo(f"no submissions to score in {store_path} (with these filters); wrote empty tables to {out_dir}")
+        return
+    level = scores.sections["assessed_level"].fillna(scores.sections["computed_level"])
+    click.echo(
+        f"scored {scores.about['n_submissions']} submissions (rule {rule}): "
+        f"{int((level == 1).sum())} sections at Critical to address, {len(scores.quality)} data-quality findings"
+    )
+    click.echo(f"tables written to {out_dir}")

@@ -1,0 +1,171 @@
+"""The scoring run: store → tidy tables → sections, domains, countries and quality, written as CSV + Parquet."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from qaf_kobo.framework import Framework, default_framework
+from qaf_kobo.scoring.countries import COUNTRY_COLUMNS, country_table
+from qaf_kobo.scoring.domains import DOMAIN_COLUMNS, domain_table, overall_index
+from qaf_kobo.scoring.fields import pick_fields
+from qaf_kobo.scoring.load import load_submissions
+from qaf_kobo.scoring.quality import QUALITY_COLUMNS, quality_table
+from qaf_kobo.scoring.rules import check_rule
+from qaf_kobo.scoring.sections import SECTION_COLUMNS, section_table
+from qaf_kobo.scoring.tidy import CRITERIA_COLUMNS, latest_version, tidy, tidy_submissions
+
+ASSESSMENT_COLUMNS: tuple[str, ...] = (
+    "root_uuid",
+    "country",
+    "country_name",
+    "agency",
+    "area",
+    "purpose",
+    "assessment_date",
+    "round",
+    "assessment_scope",
+    "form_version",
+    "older_version",
+    "validation_status",
+    "submission_time",
+    "index",
+)
+TABLES: tuple[str, ...] = ("assessments", "criteria", "sections", "domains", "countries", "quality")
+
+
+@dataclass
+class Scores:
+    """The tables of one scoring run (see TABLES) and ``about``: rule, versions, counts, source and filters."""
+
+    assessments: pd.DataFrame
+    criteria: pd.DataFrame
+    sections: pd.DataFrame
+    domains: pd.DataFrame
+    countries: pd.DataFrame
+    quality: pd.DataFrame
+    about: dict[str, Any] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by name, in TABLES order."""
+        return {name: getattr(self, name) for name in TABLES}
+
+
+def score_submissions(
+    raw: pd.DataFrame,
+    fw: Framework | None = None,
+    rule: str = "min",
+    current_version: str | None = None,
+    today: pd.Timestamp | None = None,
+) -> Scores:
+    """Score raw submissions (one Kobo /data/ row per submission; fields found by their last path segment).
+
+    ``current_version`` is the deployed form version; when None, the version of the most recent submission.
+    ``today`` (default: today) bounds the assessment dates accepted by the quality check.
+    """
+    check_rule(rule)
+    fw = fw or default_framework()
+    tables = tidy(raw, fw, current_version)
+    current = current_version if current_version is not None else latest_version(tables.submissions)
+    sections = section_table(tables, fw, rule)
+    assessments = tables.submissions.copy()
+    assessments["index"] = overall_index(tables)
+    scores = Scores(
+        assessments=assessments[list(ASSESSMENT_COLUMNS)],
+        criteria=tables.criteria[list(CRITERIA_COLUMNS)],
+        sections=sections[list(SECTION_COLUMNS)],
+        domains=domain_table(tables, sections, fw, rule)[list(DOMAIN_COLUMNS)],
+        countries=country_table(sections)[list(COUNTRY_COLUMNS)],
+        quality=quality_table(tables, sections, current, today)[list(QUALITY_COLUMNS)],
+    )
+    versions = sorted(v for v in tables.submissions["form_version"].dropna().unique())
+    scores.about = {
+        "rule": rule,
+        "framework_version": fw.version,
+        "form_versions": [str(v) for v in versions],
+        "current_version": current,
+        "n_submissions": len(assessments),
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    return scores
+
+
+def score(
+    store_path: str | Path,
+    rule: str = "min",
+    only_approved: bool = False,
+    countries: list[str] | tuple[str, ...] | None = None,
+    out_dir: str | Path | None = None,
+    fw: Framework | None = None,
+) -> Scores:
+    """Score the active submissions of a store; with ``out_dir``, also write the tables (see write_scores).
+
+    Submissions marked "not approved" are left out (``only_approved``: only approved ones are kept);
+    ``countries`` keeps only these ISO3 codes.
+    """
+    check_rule(rule)
+    data = load_submissions(store_path, only_approved=only_approved)
+    raw = data.raw
+    current = data.meta.get("deployed_version_id") or latest_version(tidy_submissions(raw[_version_columns(raw)]))
+    wanted = sorted({c.strip().upper() for c in countries}) if countries else None
+    if wanted:
+        country = pick_fields(raw, ["country"])["country"].str.strip().str.upper()
+        raw = raw[country.isin(wanted).to_numpy()]
+    scores = score_submissions(raw, fw, rule=rule, current_version=current)
+    scores.about.update(
+        {
+            "store_path": str(store_path),
+            "server": data.meta.get("server"),
+            "asset_uid": data.meta.get("asset_uid"),
+            "filters": {
+                "validation_status": "approved only" if only_approved else "all except not approved",
+                "countries": wanted or [],
+            },
+        }
+    )
+    if out_dir is not None:
+        write_scores(scores, out_dir)
+    return scores
+
+
+def _version_columns(raw: pd.DataFrame) -> list[str]:
+    """The raw columns that tell a submission's form version and time (enough to find the latest version)."""
+    return [c for c in ("root_uuid", "form_version", "__version__", "submission_time", "_submission_time") if c in raw.columns]
+
+
+def _csv_ready(table: pa.Table) -> pa.Table:
+    """Columns as CSV shows them: categories decoded, ``*_date`` as YYYY-MM-DD, times as YYYY-MM-DDTHH:MM:SS."""
+    columns = []
+    for name, column in zip(table.column_names, table.columns):
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        if pa.types.is_timestamp(column.type):
+            column = pc.strftime(column.cast(pa.timestamp("s"), safe=False),
+                                 format="%Y-%m-%d" if name.endswith("date") else "%Y-%m-%dT%H:%M:%S")
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def write_scores(scores: Scores, out_dir: str | Path) -> list[Path]:
+    """Write each table as ``<name>.csv`` and ``<name>.parquet``, plus ``about.json``; returns the paths written."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, table in scores.tables().items():
+        csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        pa_csv.write_csv(_csv_ready(arrow), csv_path)
+        pq.write_table(arrow, parquet_path)
+        written += [csv_path, parquet_path]
+    about_path = folder / "about.json"
+    about_path.write_text(json.dumps(scores.about, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return [*written, about_path]
