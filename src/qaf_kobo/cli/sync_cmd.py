@@ -1,0 +1,94 @@
+"""``qaf-kobo sync``, ``import``, ``status`` and ``devserver``: the store side of KoboToolbox."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from qaf_kobo.cli import main
+from qaf_kobo.errors import QafError
+from qaf_kobo.importer import import_files
+from qaf_kobo.kobo.token import ensure_token_file, load_token
+from qaf_kobo.status import format_status, store_status
+from qaf_kobo.store import DEFAULT_STORE
+from qaf_kobo.sync import sync as run_sync
+
+STORE_OPTION = click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
+                            show_default=True, help="The SQLite store of submissions.")
+TOKEN_FILE_OPTION = click.option("--token-file", type=click.Path(path_type=Path),
+                                 help="File holding the API token (mode 0600). Default: $KOBO_TOKEN, then "
+                                      "~/.config/qaf-kobo/token.")
+
+
+@main.command("sync")
+@click.option("--server", required=True, help="KoboToolbox server, e.g. https://kf.kobotoolbox.org.")
+@click.option("--asset", "asset_uid", required=True, help="The project's asset uid.")
+@STORE_OPTION
+@click.option("--full", is_flag=True, help="Also scan all ids to find edited and deleted submissions.")
+@TOKEN_FILE_OPTION
+def sync_command(server: str, asset_uid: str, store_path: Path, full: bool, token_file: Path | None) -> None:
+    """Pull new (with --full also edited and deleted) submissions into the store."""
+    token = load_token(token_file)
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        with tqdm(unit=" submissions", desc="sync", file=sys.stderr) as bar:
+            def progress(fetched: int, total: int) -> None:
+                bar.total = total
+                bar.update(fetched - bar.n)
+
+            result = run_sync(server, asset_uid, token, store_path, full=full, progress=progress)
+    else:
+        result = run_sync(server, asset_uid, token, store_path, full=full)
+    click.echo(result.summary())
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@STORE_OPTION
+def import_command(files: tuple[Path, ...], store_path: Path) -> None:
+    """Load submissions saved from the API: a /data/ page, a JSON list or JSON lines."""
+    click.echo(import_files(list(files), store_path).summary())
+
+
+@main.command("status")
+@STORE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status_command(store_path: Path, as_json: bool) -> None:
+    """What the store holds: submissions, deletions, form versions, last sync and last error."""
+    status = store_status(store_path)
+    click.echo(json.dumps(status, indent=2) if as_json else format_status(status))
+
+
+@main.command("devserver")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--page-cap", type=int, default=1000, show_default=True, help="Largest /data/ page (KPI: 1000).")
+@click.option("--latency", type=float, default=0.0, help="Seconds added to every request.")
+@click.option("--seed-demo", is_flag=True, help="Deploy the QAF form and add demo submissions.")
+@click.option("--token-out", type=click.Path(path_type=Path), default=Path("data/devserver.token"), show_default=True,
+              help="Token file used (created with mode 0600 if missing) when $KOBO_TOKEN and --token-file are not set.")
+@TOKEN_FILE_OPTION
+def devserver_command(port: int, page_cap: int, latency: float, seed_demo: bool, token_out: Path,
+                      token_file: Path | None) -> None:
+    """Run the KoboToolbox-compatible server on 127.0.0.1 (for the demo and for trying qaf-kobo offline)."""
+    from qaf_kobo.kobo.devserver import DevServer
+
+    try:
+        token, where = load_token(token_file), "the given token"
+    except QafError:
+        token, where = ensure_token_file(token_out), f"the token in {token_out}"
+    server = DevServer(token=token, port=port, max_page_size=page_cap, latency=latency, quiet=False).bind()
+    if seed_demo:
+        try:
+            from qaf_kobo.demo_data import seed
+        except ImportError:
+            click.echo("warning: qaf_kobo.demo_data is not available; starting without demo data", err=True)
+        else:
+            seed(server)
+    click.echo(f"KoboToolbox-compatible server on {server.url} (accepts {where})")
+    for uid in server.asset_uids():
+        click.echo(f"asset: {uid}")
+    server.serve_forever()

@@ -1,0 +1,120 @@
+"""Paged reads of an asset's submissions (``/api/v2/assets/<uid>/data/``): keyset paging on ``_id``, never one page."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from qaf_kobo.kobo.client import KoboClient, KoboError
+
+DATA_LIMIT = 1000  # KPI's maximum page; a server with a lower cap silently gives fewer rows
+ID_FIELDS = ("_id", "_uuid", "meta/rootUuid")
+IDS_PER_QUERY = 100
+
+
+@dataclass
+class Page:
+    """One /data/ answer: its rows, the server's ``count`` of rows matching the query, and the ``next`` link."""
+
+    results: list[dict[str, Any]]
+    count: int
+    next: str | None
+
+
+def data_path(asset_uid: str) -> str:
+    """The API path of an asset's submissions."""
+    return f"/api/v2/assets/{asset_uid}/data/"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def get_page(client: KoboClient, asset_uid: str, query: dict[str, Any], *, fields: list[str] | None = None,
+             start: int = 0, limit: int = DATA_LIMIT) -> Page:
+    """One page of rows matching ``query`` in ``_id`` order, from offset ``start``."""
+    params: dict[str, Any] = {"query": _dumps(query), "sort": _dumps({"_id": 1}), "limit": limit, "start": start}
+    if fields:
+        params["fields"] = _dumps(list(fields))
+    body = client.get_json(data_path(asset_uid), params=params)
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise KoboError(f"the answer to GET {data_path(asset_uid)} has no results list")
+    return Page(body["results"], int(body.get("count") or 0), body.get("next"))
+
+
+def iter_pages_after(client: KoboClient, asset_uid: str, after_id: int, *, fields: list[str] | None = None,
+                     workers: int = 4) -> Iterator[Page]:
+    """Every row with ``_id > after_id``, page by page in ``_id`` order, each page continuing the previous one.
+
+    The first page gives the server's ``count`` and page size. When more pages follow and ``workers > 1`` the
+    rest are fetched concurrently over ``start`` offsets that overlap by one row; a page whose first row is not
+    the previous page's last row (rows deleted or committed late while paging) stops that, and keyset paging
+    (``_id > last``) finishes the job. So the rows yielded are exact whatever the server's page cap.
+    """
+    query = {"_id": {"$gt": after_id}}
+    first = get_page(client, asset_uid, query, fields=fields)
+    yield first
+    if not first.results or first.next is None:
+        return
+    cursor = first.results[-1]["_id"]
+    size = len(first.results)
+    if workers > 1 and size >= 2:
+        chained, cursor = yield from _offset_pages(client, asset_uid, query, fields, first.count, size, cursor, workers)
+        if chained:
+            return
+    while True:
+        page = get_page(client, asset_uid, {"_id": {"$gt": cursor}}, fields=fields)
+        if page.results:
+            yield page
+            cursor = page.results[-1]["_id"]
+        if not page.results or page.next is None:
+            return
+
+
+def _offset_pages(client: KoboClient, asset_uid: str, query: dict[str, Any], fields: list[str] | None,
+                  count: int, size: int, cursor: int, workers: int) -> Iterator[Page]:
+    """Concurrent pages at overlapping offsets; returns (reached the end, last ``_id`` of the unbroken chain)."""
+    stride = size - 1
+    starts = iter(range(stride, count - 1, stride))
+    pending: deque[Future[Page]] = deque()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kobo-page")
+
+    def refill() -> None:
+        while len(pending) < 2 * workers:
+            start = next(starts, None)
+            if start is None:
+                return
+            pending.append(pool.submit(get_page, client, asset_uid, query, fields=fields, start=start, limit=size))
+
+    try:
+        refill()
+        last: Page | None = None
+        while pending:
+            page = pending.popleft().result()
+            refill()
+            if not page.results or page.results[0]["_id"] != cursor:
+                return False, cursor
+            last = Page(page.results[1:], count, page.next)
+            yield last
+            cursor = page.results[-1]["_id"]
+        return last is None or last.next is None, cursor
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def fetch_by_ids(client: KoboClient, asset_uid: str, ids: list[int]) -> list[dict[str, Any]]:
+    """The full rows of the given ``_id`` values (those that still exist)."""
+    rows: list[dict[str, Any]] = []
+    for i in range(0, len(ids), IDS_PER_QUERY):
+        chunk = sorted(ids[i:i + IDS_PER_QUERY])
+        page = get_page(client, asset_uid, {"_id": {"$in": chunk}})
+        rows.extend(page.results)
+        while page.next:
+            body = client.get_json(page.next)
+            page = Page(body["results"], int(body.get("count") or 0), body.get("next"))
+            rows.extend(page.results)
+    return rows

@@ -1,0 +1,91 @@
+"""The API token: only from KOBO_TOKEN or a 0600 file, and never in output, logs, errors or the store."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+import pytest
+
+from kobo_server import TOKEN, kobo, seed  # noqa: F401
+from qaf_kobo.errors import QafError
+from qaf_kobo.kobo.devserver import DevServer
+from qaf_kobo.kobo.token import ensure_token_file, load_token
+from qaf_kobo.sync import sync
+
+
+def test_token_from_env_or_a_0600_file(tmp_path: Path) -> None:
+    assert load_token(environ={"KOBO_TOKEN": " abc \n"}) == "abc"
+    path = tmp_path / "token"
+    path.write_text(TOKEN + "\n")
+    path.chmod(0o600)
+    assert load_token(path, environ={}) == TOKEN
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o666])
+def test_a_token_file_others_can_read_is_refused(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "token"
+    path.write_text(TOKEN)
+    path.chmod(mode)
+    with pytest.raises(QafError, match=f"mode {mode:04o}; it must be 0600") as err:
+        load_token(path)
+    assert TOKEN not in str(err.value)
+
+
+def test_no_token_anywhere_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(QafError, match="no Kobo API token: set KOBO_TOKEN"):
+        load_token(environ={})
+
+
+def test_devserver_token_file_is_created_0600(tmp_path: Path) -> None:
+    token = ensure_token_file(tmp_path / "d" / "devserver.token")
+    assert (tmp_path / "d" / "devserver.token").stat().st_mode & 0o777 == 0o600
+    assert ensure_token_file(tmp_path / "d" / "devserver.token") == token
+
+
+def test_the_token_appears_in_no_output_log_error_or_store(kobo: DevServer, tmp_path: Path) -> None:
+    uid = seed(kobo, 150)
+    store = tmp_path / "s.sqlite"
+    cli = str(Path(sys.executable).with_name("qaf-kobo"))
+    env = {**os.environ, "KOBO_TOKEN": TOKEN}
+    outputs = []
+    runs = [["sync", "--server", kobo.url, "--asset", uid, "--store", str(store)],
+            ["sync", "--server", kobo.url, "--asset", uid, "--store", str(store), "--full"],
+            ["sync", "--server", kobo.url, "--asset", "aMissing", "--store", str(tmp_path / "x.sqlite")],
+            ["status", "--store", str(store), "--json"], ["status", "--store", str(tmp_path / "x.sqlite")]]
+    for args in runs:
+        done = subprocess.run([cli, "-v", *args], env=env, capture_output=True, text=True, timeout=120)
+        outputs.append(done.stdout + done.stderr)
+    assert "synced: 150 new" in outputs[0] and "error: asset not found" in outputs[2]
+    # in-process, with every logger (requests, urllib3 included) writing DEBUG to a file
+    log_file = tmp_path / "debug.log"
+    handler = logging.FileHandler(log_file)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        kobo.add_submission({"x": 1}, uid)
+        sync(kobo.url, uid, TOKEN, store, full=True)
+        kobo.inject_fault("502", times=10)
+        failing = [(kobo.url, uid, "wrong-" + TOKEN[:3]), (kobo.url, "aMissing", TOKEN), (kobo.url, uid, TOKEN),
+                   ("http://127.0.0.1:9", uid, TOKEN)]
+        for server, asset, token in failing:
+            with pytest.raises(QafError) as err:
+                sync(server, asset, token, tmp_path / "z.sqlite", retries=1)
+            outputs.append(str(err.value) + repr(err.value) + "".join(traceback.format_exception(err.value)))
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        handler.close()
+    logged = log_file.read_text()
+    assert "GET /api/v2/assets/" in logged  # the log did capture the HTTP traffic
+    for text in [*outputs, logged]:
+        assert TOKEN not in text
+    for path in tmp_path.glob("*.sqlite*"):
+        assert TOKEN.encode() not in path.read_bytes(), path
