@@ -38,5 +38,9 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 
 from qaf_kobo.cli import framework_cmd  # noqa: E402  (commands register themselves on `main`)
+from qaf_kobo.cli import form_cmd, translations_cmd  # noqa: E402,F401
+from qaf_kobo.cli import report_cmd  # noqa: E402,F401
+from qaf_kobo.cli import score_cmd  # noqa: E402,F401
+from qaf_kobo.cli import deploy_cmd, sync_cmd  # noqa: E402,F401  (after form_cmd: deploy joins `form`)
 
-__all__ = ["main", "framework_cmd"]
+from qaf_kobo.cli import demo_cmd  # noqa: E402,F401

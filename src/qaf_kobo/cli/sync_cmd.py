@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import sys
 from pathlib import Path
 
@@ -80,15 +81,17 @@ def devserver_command(port: int, page_cap: int, latency: float, seed_demo: bool,
         token, where = load_token(token_file), "the given token"
     except QafError:
         token, where = ensure_token_file(token_out), f"the token in {token_out}"
-    server = DevServer(token=token, port=port, max_page_size=page_cap, latency=latency, quiet=False).bind()
+    server = DevServer(token=token, port=port, max_page_size=page_cap, latency=latency, quiet=False).start()
     if seed_demo:
-        try:
-            from qaf_kobo.demo_data import seed
-        except ImportError:
-            click.echo("warning: qaf_kobo.demo_data is not available; starting without demo data", err=True)
-        else:
-            seed(server)
-    click.echo(f"KoboToolbox-compatible server on {server.url} (accepts {where})")
+        from qaf_kobo.demo import edit_and_delete, seed_server
+        from qaf_kobo.framework import default_framework
+
+        edit_and_delete(server, seed_server(server, default_framework()))
+    click.echo(f"KoboToolbox-compatible server on {server.url} (accepts {where}); Ctrl-C stops it")
     for uid in server.asset_uids():
         click.echo(f"asset: {uid}")
-    server.serve_forever()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()

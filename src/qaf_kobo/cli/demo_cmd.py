@@ -1,0 +1,44 @@
+"""``qaf-kobo demo`` (the whole job offline) and ``qaf-kobo run`` (sync → score → report from a pipeline config)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qaf_kobo.cli import main
+
+
+@main.command("demo")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports/demo"), show_default=True,
+              help="Folder for the workbooks and score tables.")
+@click.option("--store", type=click.Path(path_type=Path), default=Path("data/demo.sqlite"), show_default=True,
+              help="The demo's store (recreated on every run).")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic assessments.")
+def demo_command(out_dir: Path, store: Path, seed: int) -> None:
+    """Run the whole job offline: local Kobo server, form, synthetic assessments, sync, scores, workbooks."""
+    from qaf_kobo.demo import run_demo
+
+    result = run_demo(out_dir, store, seed, progress=click.echo)
+    click.echo("")
+    unknown = f" (and {', '.join(result.unknown_countries)}: not ISO 3166 codes, see Data quality)" if result.unknown_countries else ""
+    click.echo(f"Countries: {', '.join(result.countries)}{unknown}")
+    click.echo(f"Assessments scored: {result.n_assessments}; sections at Critical to address: "
+               f"{result.n_critical_sections}; data-quality findings: {result.n_findings}")
+    click.echo("Workbooks:")
+    for path in result.workbooks:
+        click.echo(f"  {path}")
+
+
+@main.command("run")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), required=True,
+              help="A pipeline config, e.g. pipelines/example.toml.")
+def run_command(config_path: Path) -> None:
+    """Sync → score → report for a real deployment, as the pipeline config says."""
+    from qaf_kobo.pipeline_config import load_pipeline_config
+    from qaf_kobo.pipeline_run import pipeline_token, run_pipeline
+
+    config = load_pipeline_config(config_path)
+    result = run_pipeline(config, pipeline_token(config), progress=click.echo)
+    for path in result.workbooks:
+        click.echo(f"  {path}")

@@ -1,0 +1,128 @@
+"""``qaf-kobo demo``: the whole job offline — local server, form, synthetic assessments, sync, scores, workbooks.
+
+Every step goes through the same code a real deployment uses: the form is built and deployed through the
+Kobo client over HTTP, submissions are pulled by the sync, and the reports are written from the store.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycountry
+
+from qaf_kobo.demo_data import (
+    duplicate_of,
+    edit_of,
+    generate_assessments,
+    older_version_of,
+    read_form_structure,
+)
+from qaf_kobo.form_build import build_form
+from qaf_kobo.framework import Framework, default_framework
+from qaf_kobo.kobo.client import KoboClient
+from qaf_kobo.kobo.deploy import deploy_form
+from qaf_kobo.kobo.devserver import DevServer
+from qaf_kobo.report.workbook import write_reports
+from qaf_kobo.scoring import score
+from qaf_kobo.sync import sync
+
+DEMO_TOKEN = "demo-token-for-the-local-server"
+OLDER_FORM_SECTIONS_LEFT_OUT = ("8",)
+"""The older form version lacks section 8: its submission is scored on the criteria it has, and flagged."""
+
+STEPS = 6
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo produced."""
+
+    store: Path
+    out_dir: Path
+    workbooks: list[Path]
+    countries: list[str]
+    unknown_countries: list[str]
+    n_assessments: int
+    n_critical_sections: int
+    n_findings: int
+    server_url: str
+    asset_uid: str
+
+
+@dataclass(frozen=True)
+class SeededDemo:
+    """What was seeded: the asset, and the rootUuids of the submissions the demo edits and deletes later."""
+
+    asset_uid: str
+    to_edit: tuple[str, dict[str, str]]  # rootUuid, the changes
+    to_delete: str
+
+
+def seed_server(server: DevServer, fw: Framework, seed: int = 2026) -> SeededDemo:
+    """Deploy an older and the current form to ``server`` (through the Kobo client) and add synthetic assessments.
+
+    Used by the demo and by ``qaf-kobo devserver --seed-demo``.
+    """
+    token = next(iter(server.tokens))
+    with tempfile.TemporaryDirectory() as tmp, KoboClient(server.url, token) as client:
+        folder = Path(tmp)
+        older_fw = fw.with_sections([s.id for s in fw.sections if s.id not in OLDER_FORM_SECTIONS_LEFT_OUT])
+        older = build_form(folder / "older", framework=older_fw, stamp="202503010000")
+        deployment = deploy_form(client, older.xlsx, name="QAF case management assessment")
+        asset = deployment.asset_uid
+        current = build_form(folder / "current", framework=fw)
+        older_structure, structure = read_form_structure(older.xml), read_form_structure(current.xml)
+        assessments = generate_assessments(fw, structure, seed=seed)
+        early = next(a for a in assessments if a.role == "older_version")
+        server.add_submission(older_version_of(early, structure, older_structure).answers, asset)
+        deploy_form(client, current.xlsx, asset)
+        assessments.remove(early)
+    roots = [server.add_submission(a.answers, asset)["meta/rootUuid"] for a in assessments]
+    duplicate = server.add_submission(duplicate_of(assessments[2]).answers, asset)
+    server.set_validation_status(duplicate["meta/rootUuid"], "validation_status_on_hold", asset)
+    edit = next(i for i, a in enumerate(assessments) if a.role == "to_edit")
+    delete = next(i for i, a in enumerate(assessments) if a.role == "to_delete")
+    return SeededDemo(asset, (roots[edit], edit_of(assessments[edit], fw, structure)), roots[delete])
+
+
+def edit_and_delete(server: DevServer, seeded: SeededDemo) -> None:
+    """What a coordinator does on the server after the first sync: edit one submission, delete another."""
+    server.edit_submission(seeded.to_edit[0], seeded.to_edit[1], seeded.asset_uid)
+    server.delete_submission(seeded.to_delete, seeded.asset_uid)
+
+
+def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo.sqlite"), seed: int = 2026,
+             progress: Callable[[str], None] = lambda line: None) -> DemoResult:
+    """Run the whole job on a local KoboToolbox-compatible server and write the workbooks to ``out_dir``."""
+    fw = default_framework()
+    step = iter(range(1, STEPS + 1))
+    say = lambda text: progress(f"[{next(step)}/{STEPS}] {text}")  # noqa: E731
+    store.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    with DevServer(token=DEMO_TOKEN) as server:
+        say(f"Local KoboToolbox-compatible server on {server.url} (demo token, loopback only)")
+        say("Building the QAF form and deploying it through the Kobo client (an older version first, then the current one)")
+        seeded = seed_server(server, fw, seed)
+        asset_uid = seeded.asset_uid
+        say(f"Seeded {len(server.submissions(asset_uid))} synthetic assessments from six countries into asset {asset_uid}")
+        first = sync(server.url, asset_uid, DEMO_TOKEN, store)
+        edit_and_delete(server, seeded)
+        again = sync(server.url, asset_uid, DEMO_TOKEN, store, full=True)
+        say(f"Synced into {store}: {first.new} new; then one edit and one deletion on the server, "
+            f"found by a full sync ({again.updated} updated, {again.deleted} deleted)")
+    scores = score(store, out_dir=out_dir)
+    sections = scores.sections
+    level = sections["assessed_level"].fillna(sections["computed_level"])
+    n_critical = int((level == 1).sum())
+    say(f"Scored {len(scores.assessments)} assessments: {n_critical} sections at Critical to address, "
+        f"{len(scores.quality)} data-quality findings")
+    workbooks = write_reports(scores, fw, out_dir)
+    say(f"Wrote {len(workbooks)} workbooks to {out_dir}")
+    codes = sorted(scores.assessments["country"].dropna().unique())
+    countries = [c for c in codes if pycountry.countries.get(alpha_3=c)]
+    return DemoResult(store, out_dir, workbooks, countries, [c for c in codes if c not in countries],
+                      len(scores.assessments), n_critical, len(scores.quality), server.url, asset_uid)

@@ -1,0 +1,97 @@
+"""`qaf-kobo demo` end to end in a temporary directory: server, deploy, seed, sync, score, workbooks."""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from qaf_kobo.cli import main
+from qaf_kobo.demo_data import FORMULA_AGENCY, generate_assessments, read_form_structure
+from qaf_kobo.form_build import build_form
+
+SIX = ["EGY", "IRQ", "JOR", "LBN", "SYR", "YEM"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    folder = tmp_path_factory.mktemp("demo")
+    out, store = folder / "reports", folder / "demo.sqlite"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    return folder, result.output
+
+
+def rows(path: Path, sheet: str) -> list[dict[str, object]]:
+    ws = openpyxl.load_workbook(path)[sheet]
+    values = list(ws.iter_rows(values_only=True))
+    return [dict(zip(values[0], row)) for row in values[1:]]
+
+
+def summary(folder: Path) -> Path:
+    return next((folder / "reports").glob("qaf_summary_*.xlsx"))
+
+
+def test_progress_and_summary_are_printed(demo: tuple[Path, str]) -> None:
+    folder, output = demo
+    for step in range(1, 7):
+        assert f"[{step}/6]" in output
+    assert "Countries: EGY, IRQ, JOR, LBN, SYR, YEM" in output
+    assert "sections at Critical to address:" in output
+    assert str(summary(folder)) in output
+    assert "demo-token" not in output
+
+
+def test_workbooks_for_the_six_countries(demo: tuple[Path, str]) -> None:
+    folder, _ = demo
+    for code in SIX:
+        assert next((folder / "reports").glob(f"qaf_{code}_*.xlsx"))
+    overview = {r["Country code"] for r in rows(summary(folder), "Overview")}
+    assert set(SIX) <= overview
+    heat = {r["Country code"] for r in rows(summary(folder), "Heat map") if r["Country code"]}
+    assert set(SIX) <= heat
+    rounds = {r["Round"] for r in rows(summary(folder), "Heat map")}
+    assert {"baseline 2025", "follow-up 2026"} <= rounds
+
+
+def test_duplicate_and_older_version_are_flagged(demo: tuple[Path, str]) -> None:
+    folder, _ = demo
+    quality = rows(summary(folder), "Data quality")
+    checks = {r["Check"] for r in quality}
+    assert {"Duplicate assessment", "Older form version", "Unknown country", "Criteria not assessed"} <= checks
+    assert sum(r["Check"] == "Duplicate assessment" for r in quality) == 2
+    older = [r for r in rows(summary(folder), "Assessments") if r["Older form version"] in (True, "True", "Yes")]
+    assert len(older) == 1
+    assert any(r["Check"] == "Older form version" and r["Submission id"] == older[0]["Submission id"] for r in quality)
+
+
+def test_formula_agency_stays_text(demo: tuple[Path, str]) -> None:
+    folder, _ = demo
+    for path in (summary(folder), next((folder / "reports").glob("qaf_LBN_*.xlsx"))):
+        ws = openpyxl.load_workbook(path)["Assessments"]
+        cells = [c for row in ws.iter_rows() for c in row if c.value == FORMULA_AGENCY]
+        assert cells and all(c.data_type != "f" for c in cells)
+        with zipfile.ZipFile(path) as archive:
+            assert not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
+    assert any(r["Agency"] == FORMULA_AGENCY for r in rows(summary(folder), "Action plan"))
+
+
+def test_edit_and_deletion_reached_the_store(demo: tuple[Path, str]) -> None:
+    folder, _ = demo
+    with sqlite3.connect(folder / "demo.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM submissions WHERE deleted_at IS NOT NULL").fetchone()[0] == 1
+        assert db.execute("SELECT COUNT(*) FROM submission_history").fetchone()[0] == 1
+        active = db.execute("SELECT COUNT(*) FROM submissions WHERE deleted_at IS NULL").fetchone()[0]
+    assert len(rows(summary(folder), "Assessments")) == active
+
+
+def test_generation_is_deterministic(tmp_path: Path, fw) -> None:  # noqa: ANN001
+    form = read_form_structure(build_form(tmp_path, languages=["en"], framework=fw).xml)
+    first, again, other = (generate_assessments(fw, form, seed=s) for s in (7, 7, 8))
+    assert [a.answers for a in first] == [a.answers for a in again]
+    assert [a.answers for a in first] != [a.answers for a in other]
+    assert all(form.key(c.field).endswith(c.field) for c in fw.criteria)
