@@ -1,0 +1,132 @@
+"""Real-client end-to-end test: Enketo in headless Chromium fills the whole QAF form through clicks and typing,
+submits it to the KoboToolbox-compatible devserver, and the Excel report shows exactly the levels clicked.
+
+Needs Node (to build the Enketo bundle) and Chromium; skipped without them, failed under QAF_REQUIRE_SYSTEM_TESTS=1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from assessment_walk import (
+    ASSESSMENT_DATE, COUNTRY, DETAILS, SectionAnswer, fill_details, fill_section, level_labels, level_pattern,
+)
+from conftest import require_tool
+from enketo_client import E2E_DIR, WEB_DIR, EnketoForm, chromium_browser, ensure_bundle
+from openpyxl import load_workbook
+
+from qaf_kobo.form_build import build_form
+from qaf_kobo.framework import NOT_ASSESSED
+from qaf_kobo.kobo.client import KoboClient
+from qaf_kobo.kobo.deploy import deploy_form
+from qaf_kobo.kobo.devserver import DevServer
+from qaf_kobo.report.workbook import write_reports
+from qaf_kobo.scoring import score
+from qaf_kobo.sync import sync
+
+pytestmark = [pytest.mark.system, pytest.mark.slow]
+
+OUT = E2E_DIR / "out"
+README_SCREENSHOT = E2E_DIR.parent.parent / "docs" / "enketo-section.png"
+"""Written when missing, or again with QAF_UPDATE_DOCS=1 (so a test run does not touch a committed file)."""
+SCREENSHOT_SECTION = "2e"
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+TOKEN = "e2e-test-token-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def enketo_bundle() -> Path:
+    require_tool("node", "chromium", why="the Enketo test bundles enketo-core with Node and drives headless Chromium")
+    return ensure_bundle()
+
+
+@pytest.fixture(scope="module")
+def qaf_form(tmp_path_factory):
+    """The real QAF form: all 17 sections, every shipped language."""
+    return build_form(tmp_path_factory.mktemp("form"))
+
+
+def check_summary(form: EnketoForm, answers: list[SectionAnswer], labels: dict[str, str]) -> None:
+    """The summary page lists every section with its suggested and its assessed level."""
+    lines = form.notes_text([f"summary_{a.section.id}" for a in answers])
+    for answer in answers:
+        line = lines[f"summary_{answer.section.id}"]
+        assert answer.section.id in line, line
+        assert labels[answer.level] in line, (answer.section.id, line)
+        assert not answer.suggested or labels[answer.suggested] in line, (answer.section.id, line)
+
+
+def assessments_row(workbook: Path) -> dict[str, object]:
+    """The only data row of the Assessments sheet, by column heading (re-read from the file)."""
+    wb = load_workbook(workbook)
+    ws = wb["Assessments"]
+    rows = list(ws.iter_rows())
+    assert len(rows) == 2, f"expected one assessment row, found {len(rows) - 1}"
+    return {head.value: cell for head, cell in zip(rows[0], rows[1])}
+
+
+def test_enketo_fills_the_qaf_form_and_the_report_shows_the_clicked_levels(fw, qaf_form, enketo_bundle, tmp_path):
+    answers = level_pattern(fw)
+    assert len(answers) == 17 and any(NOT_ASSESSED in a.criteria for a in answers)
+    assert any(not a.suggested for a in answers)  # a section with every criterion Not assessed
+    assert any(a.reason for a in answers) and any(not a.reason for a in answers)
+
+    with DevServer(token=TOKEN, static={"/enketo/": WEB_DIR}) as server, chromium_browser() as browser:
+        with KoboClient(server.url, TOKEN) as client:
+            deployment = deploy_form(client, qaf_form.xlsx)
+        xform_url = f"{server.url}/api/v2/assets/{deployment.asset_uid}/xform/"
+        form = EnketoForm(browser, headers_for={xform_url: {"Authorization": f"Token {TOKEN}"}})
+        form.open(f"{server.url}/enketo/index.html", xform_url, f"{server.url}/submission")
+        assert form.timings["source"] == "xslt"  # a first visit: the XForm went through the in-page transform
+        offered = form.languages()
+        assert offered[0] == "en" and set(offered) == {re.search(r"\((\w+)\)", n)[1] for n in qaf_form.languages}
+        level_names = level_labels(form, fw)
+
+        details = fill_details(form, fw.sections[0])
+        assert details["country"] == COUNTRY and details["area"] == DETAILS["area"]
+        for answer in answers:
+            fill_section(form, answer, level_names)
+            if answer.section.id == SCREENSHOT_SECTION:
+                shot = form.screenshot(OUT / f"enketo-section-{SCREENSHOT_SECTION}.png")
+            assert form.next_page(), f"section {answer.section.id}: Next did not move on"
+        assert form.current_page_name().endswith("/summary")
+        check_summary(form, answers, level_names)
+        form.screenshot(OUT / "enketo-summary.png")
+
+        assert "ar" in offered
+        form.set_language("ar")
+        assert form.direction() == "rtl"
+        heading = form.current.locator("h4 .question-label.active").inner_text()
+        assert ARABIC.search(heading), f"summary heading in Arabic: {heading!r}"
+        form.screenshot(OUT / "enketo-summary-ar.png")
+        form.set_language("en")
+        assert form.direction() != "rtl"
+
+        assert form.submit() == "201"
+        assert form.blocked == [], f"requests to other hosts: {form.blocked}"
+        assert form.errors == [], form.errors
+
+        store = tmp_path / "qaf.sqlite"
+        result = sync(server.url, deployment.asset_uid, TOKEN, store)
+        assert result.new == 1
+
+    scores = score(store, fw=fw)
+    workbooks = write_reports(scores, fw, tmp_path / "reports")
+    row = assessments_row(workbooks[0])
+    assert row["Country code"].value == COUNTRY
+    assert row["Area"].value == DETAILS["area"] and row["Area"].data_type == "s"  # typed "=…" stays text
+    assert row["Agency"].value == DETAILS["agency"]
+    assert row["Assessment date"].value.date().isoformat() == ASSESSMENT_DATE
+    for answer in answers:
+        sid = answer.section.id
+        assert row[f"{sid}: assessed"].value == level_names[answer.level], sid
+        computed = row[f"{sid}: computed"].value
+        assert computed == level_names[answer.suggested] if answer.suggested else computed not in level_names.values(), sid
+
+    if not README_SCREENSHOT.exists() or os.environ.get("QAF_UPDATE_DOCS") == "1":
+        README_SCREENSHOT.parent.mkdir(exist_ok=True)
+        shutil.copyfile(shot, README_SCREENSHOT)
