@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "seeds"
+"""Copies of seed 001 (the action plan) and seed 004 (the QAF) as they were given to the project."""
 
 _BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")
 _FOOTNOTE_TEXT = re.compile(r"\[(\d+):\s+(.*?)\]\s*(?=\[\d+:|$|\n)", re.S)
