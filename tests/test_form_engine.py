@@ -4,6 +4,7 @@ under jsdom, driven by tests/engine/drive_form.mjs. Needs node and `make node-de
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -19,8 +20,18 @@ pytestmark = pytest.mark.system
 ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 
 
+def _code(language: str) -> str:
+    """``Français (fr)`` -> ``fr``."""
+    return language.rsplit("(", 1)[1].rstrip(")")
+
+
 def _plain_quotes(text: str) -> str:
     return text.translate(str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}))
+
+
+def _as_shown(text: str) -> str:
+    """Plain quotes and single ordinary spaces (French texts hold no-break spaces before colons)."""
+    return " ".join(_plain_quotes(text).split())
 
 
 class Steps:
@@ -71,9 +82,9 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     for field, value in (("c_2a_1", "3"), ("c_2a_2", NOT_ASSESSED), ("c_2a_3", "2"), ("c_2a_4", "4")):
         s.add("select", field, value)
     calc_2a = s.add("value", "calc_2a")
-    suggested_2a = s.add("value", "suggested_2a")
-    note_shown = s.add("relevant", "suggested_note_2a")
-    note_label = s.add("label", "suggested_note_2a")
+    notes_shown = [s.add("relevant", f"suggested_note_2a_{code}") for code in range(1, 5)]
+    no_suggestion_hidden = s.add("relevant", "no_suggestion_2a")
+    note_label = s.add("label", "suggested_note_2a_2")
     s.add("select", "level_2a", "2")
     why_when_same = s.add("required", "why_2a")
     s.add("select", "level_2a", "3")
@@ -92,7 +103,10 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     calc_7_one_1 = s.add("value", "calc_7")
     s.add("select", "level_7", "1")
     critical = s.add("value", "critical_sections")
-    summary_2a = s.add("label", "summary_2a")
+    summary_suggested = [s.add("relevant", f"summary_suggested_2a_{code}") for code in range(1, 5)]
+    summary_assessed = [s.add("relevant", f"summary_assessed_2a_{code}") for code in range(1, 5)]
+    summary_labels = (s.add("label", "summary_suggested_2a_2"), s.add("label", "summary_assessed_2a_3"))
+    summary_2b_empty = (s.add("relevant", "summary_no_suggestion_2b"), s.add("relevant", "summary_no_level_2b"))
     pending = s.add("payload")
 
     out = _run(built.xml, s, tmp_path)
@@ -102,7 +116,7 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     assert len(r[date_default]) == 10  # default today()
     assert r[empty_calc] == "" and r[no_suggestion_shown] is True
     assert r[calc_2a] == "2"  # min(3, 2, 4), na ignored
-    assert r[suggested_2a] == "Requires improvement" and r[note_shown] is True
+    assert [r[i] for i in notes_shown] == [False, True, False, False] and r[no_suggestion_hidden] is False
     assert r[note_label].strip().endswith(": Requires improvement")
     assert r[why_when_same] == {"required": False, "valid": True}
     assert r[why_when_differs] == {"required": True, "valid": False}
@@ -111,7 +125,10 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     assert r[why_without_suggestion]["required"] is False
     assert (r[calc_7_all_4], r[calc_7_one_1]) == ("4", "1")
     assert r[critical] == "2"  # level_2c and level_7 at Critical to address
-    assert "suggested Requires improvement; assessed Meets minimum levels" in r[summary_2a]
+    assert [r[i] for i in summary_suggested] == [False, True, False, False]
+    assert [r[i] for i in summary_assessed] == [False, False, True, False]
+    assert [r[i] for i in summary_labels] == ["Section 2a, suggested level: Requires improvement", "Section 2a, assessed level: Meets minimum levels"]
+    assert [r[i] for i in summary_2b_empty] == [True, True]  # section 2b not filled in yet
     assert r[pending]["status"] == "pending" and "/data/details/purpose" in r[pending]["violations"]
     assert out["loadMs"] < 10_000, f"loading took {out['loadMs']} ms"
 
@@ -127,6 +144,7 @@ def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
         for c, answer in zip(section.criteria, answers):
             s.add("select", c.field, answer)
         s.add("select", section.level_field, min(a for a in answers if a != NOT_ASSESSED))  # same as suggested: no reason
+    s.add("language", value=built.languages[-1])  # filled in another language: the data must not change
     ready = s.add("payload")
     out = _run(built.xml, s, tmp_path)
     payload = out["results"][ready]
@@ -142,6 +160,13 @@ def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
         assert values[section.level_field] == values[section.calc_field]
         assert section.why_field in values and section.notes_field in values
     assert values["instanceID"].startswith("uuid:")
+    # no level name is stored: no suggested_<id>/assessed_<id> label field, and every note element is empty
+    assert not [tag for tag in values if re.fullmatch(r"(suggested|assessed)_[0-9a-z]+", tag)]
+    notes = [tag for tag in values if tag.startswith(("suggested_note_", "no_suggestion_", "summary_"))]
+    # the engine submits relevant nodes only: per section its suggested-level note and two summary lines, + 2
+    assert len(notes) == len(fw.sections) * 3 + 2 and all(values[tag] == "" for tag in notes)
+    level_names = {texts(fw, _code(name)).get(f"level.{lv.name}") for name in built.languages for lv in fw.levels}
+    assert not [v for v in values.values() if v in level_names]
     assert root.find("s_2a/c_2a_1") is None and root.find("s_2a/s_2a_criteria/c_2a_1") is not None
 
 
@@ -154,10 +179,46 @@ def test_engine_switches_to_every_language(built, fw, tmp_path):
     out = _run(built.xml, s, tmp_path)
     assert len(built.languages) >= 1
     for name, label, options, level_label in checks:
-        code = name.rsplit("(", 1)[1].rstrip(")")
+        code = _code(name)
         strings = texts(fw, code)
         assert out["results"][label] == _plain_quotes(f"2a.1 {strings.get('criterion.2a.1.title')}")
         assert [text for _, text in out["results"][options]] == [_plain_quotes(strings.get(f"level.{lv.name}")) for lv in fw.levels]
         assert out["results"][level_label] == _plain_quotes(strings.get("form.level.label"))
         if code != ENGLISH and strings.translated.get("criterion.2a.1.title"):
             assert out["results"][label] != f"2a.1 {fw.criterion('2a.1').title}"
+
+
+def test_level_names_follow_the_active_language(built, fw, tmp_path):
+    """After each language switch the visible suggested-level note of a section page, and the summary's suggested
+    and assessed levels, read the level names of that language (they are the notes' own text, not a value that a
+    client computes once)."""
+    clicks = {"2a": (("3", NOT_ASSESSED, "2", "4"), "3"), "2b": (("1",), "1"), "7": (("4", "4", NOT_ASSESSED, "3", "4"), "2")}
+    s = Steps()
+    for sid, (criteria, level) in clicks.items():
+        section = fw.section(sid)
+        assert len(criteria) == len(section.criteria)
+        for criterion, value in zip(section.criteria, criteria):
+            s.add("select", criterion.field, value)
+        s.add("select", section.level_field, level)
+    checks = []
+    for name in [*built.languages[1:], built.languages[0]]:  # away from English, then back
+        s.add("language", value=name)
+        for sid, (criteria, level) in clicks.items():
+            suggested = min(v for v in criteria if v != NOT_ASSESSED)
+            shown = [s.add("relevant", f"suggested_note_{sid}_{lv.code}") for lv in fw.levels]
+            labels = [s.add("label", f"{prefix}_{sid}_{code}") for prefix, code in (
+                ("suggested_note", suggested), ("summary_suggested", suggested), ("summary_assessed", level),
+            )]
+            checks.append((name, sid, suggested, level, shown, labels))
+    r = _run(built.xml, s, tmp_path)["results"]
+    assert len(built.languages) >= 2
+    for name, sid, suggested, level, shown, (note, summary_suggested, summary_assessed) in checks:
+        strings = texts(fw, _code(name))
+        level_name = {str(lv.code): _plain_quotes(strings.get(f"level.{lv.name}")) for lv in fw.levels}
+        assert [r[i] for i in shown] == [str(lv.code) == suggested for lv in fw.levels], (name, sid)
+        fill = lambda string_id, code: _as_shown(strings.get(string_id).replace("{id}", sid).replace("{level}", level_name[code]))  # noqa: E731
+        assert _as_shown(r[note]) == fill("form.suggested.label", suggested), (name, sid)
+        assert _as_shown(r[summary_suggested]) == fill("form.summary.suggested", suggested), (name, sid)
+        assert _as_shown(r[summary_assessed]) == fill("form.summary.assessed", level), (name, sid)
+        if _code(name) != ENGLISH and strings.translated.get("level.critical"):
+            assert level_name["1"] != texts(fw, ENGLISH).get("level.critical")

@@ -84,6 +84,34 @@ def test_calculations_and_conditions():
     assert why_required_xpath(section) == "${calc_2c} != '' and ${level_2c} != '' and ${level_2c} != ${calc_2c}"
 
 
+def test_levels_are_shown_by_translated_notes_not_by_stored_labels(fw):
+    """Each level name is a note's own text in every language, shown when the code matches: it follows a language
+    switch in every client, and nothing language-dependent (no jr:choice-name calculate) lands in the data."""
+    fw2 = fw.with_sections(["2a", "7"])
+    pt = {f"level.{lv.name}": f"PT {lv.label}" for lv in fw2.levels} | {
+        "form.suggested.label": "Nível sugerido: {level}", "form.summary.assessed": "Secção {id}, nível avaliado: {level}",
+    }
+    form = _form(fw2, ["en", "pt"], _pt(fw2, pt))
+    rows = {r["name"]: r for r in form.survey if r["name"]}
+    assert not any("choice-name" in r.get("calculation", "") for r in form.survey)
+    assert [r["name"] for r in form.survey if r["type"] == "calculate"] == ["calc_2a", "calc_7", "critical_sections"]
+    for section in fw2.sections:
+        for lv in fw2.levels:
+            note = rows[f"suggested_note_{section.id}_{lv.code}"]
+            assert (note["type"], note["relevant"]) == ("note", f"${{{section.calc_field}}} = {lv.code}")
+            assert note["label::Português (pt)"] == f"Nível sugerido: PT {lv.label}"
+            assert note[f"label::{EN}"].endswith(f"): {lv.label}")
+            summary = rows[f"summary_suggested_{section.id}_{lv.code}"]
+            assert summary["relevant"] == f"${{{section.calc_field}}} = {lv.code}"
+            assert summary[f"label::{EN}"] == f"Section {section.id}, suggested level: {lv.label}"
+            assessed = rows[f"summary_assessed_{section.id}_{lv.code}"]
+            assert assessed["relevant"] == f"${{{section.level_field}}} = {lv.code}"
+            assert assessed["label::Português (pt)"] == f"Secção {section.id}, nível avaliado: PT {lv.label}"
+        assert rows[f"no_suggestion_{section.id}"]["relevant"] == f"${{{section.calc_field}}} = ''"
+        assert rows[f"summary_no_suggestion_{section.id}"]["relevant"] == f"${{{section.calc_field}}} = ''"
+        assert rows[f"summary_no_level_{section.id}"]["relevant"] == f"${{{section.level_field}}} = ''"
+
+
 def test_settings(fw):
     form = _form(fw)
     assert form.settings["form_id"] == FORM_ID
@@ -138,10 +166,10 @@ def test_complete_translation_gives_no_warning_and_strict_passes(fw):
 
 def test_a_translation_that_drops_a_placeholder_is_not_used(fw):
     fw2 = fw.with_sections(["2b"])
-    strings = {"form.suggested.label": "Nível sugerido"}  # lost {level}
+    strings = {"form.suggested.label": "Nível sugerido", "level.requires_improvement": "Requer melhoria"}  # lost {level}
     form = _form(fw2, ["en", "pt"], _pt(fw2, strings))
-    note = next(r for r in form.survey if r["name"] == "suggested_note_2b")
-    assert "${suggested_2b}" in note["label::Português (pt)"]
+    note = next(r for r in form.survey if r["name"] == "suggested_note_2b_2")
+    assert note["label::Português (pt)"] == "Suggested level (the lowest level among the assessed criteria): Requer melhoria"
     assert any("placeholders differ" in w and "form.suggested.label" in w for w in form.warnings)
 
 

@@ -26,7 +26,7 @@ from qaf_kobo.catalogue import (
     texts,
 )
 from qaf_kobo.errors import QafError
-from qaf_kobo.framework import NOT_ASSESSED, Framework, Section
+from qaf_kobo.framework import NOT_ASSESSED, Framework, Level, Section
 
 FORM_ID = "qaf_case_management"
 DEFAULT_LANGUAGE = f"{LANGUAGE_NAMES[ENGLISH]} ({ENGLISH})"
@@ -176,7 +176,29 @@ def section_pages(section: Section) -> bool:
     return len(section.criteria) + 3 > MAX_QUESTIONS_PER_PAGE
 
 
-def _section(section: Section, s: _Strings) -> list[dict[str, str]]:
+def _level_notes(
+    levels: Sequence[Level], section: Section, code: str, s: _Strings, prefix: str, string_id: str, none: tuple[str, str]
+) -> list[dict[str, str]]:
+    """A level shown by name in the active language: one note per level, relevant when ``code`` (``${calc_2a}``,
+    ``${level_2a}``) holds that level, plus a note for no level.
+
+    Each note's label is plain translated text (``Suggested level: Requires improvement`` in each language), so
+    every client shows the level in the language chosen, also after switching; a ``jr:choice-name()`` calculate
+    would be computed once in one language (Enketo does not recompute it) and stored in the submission. The
+    comparison is numeric (``2`` equals ``'2'`` and ``'2.0'``), and '' matches no level.
+    """
+    notes = [
+        _row(
+            "note", f"{prefix}_{section.id}_{lv.code}", relevant=f"{code} = {lv.code}",
+            label=s.get(string_id, id=section.id, level=s.get(f"level.{lv.name}")),
+        )
+        for lv in levels
+    ]
+    name, none_id = none
+    return [*notes, _row("note", f"{name}_{section.id}", relevant=f"{code} = ''", label=s.get(none_id, id=section.id))]
+
+
+def _section(section: Section, levels: Sequence[Level], s: _Strings) -> list[dict[str, str]]:
     required = s.get("form.required_message")
     title = s.get(f"section.{section.id}.title")
     heading = s.get("form.section.label", id=section.id, title=title)
@@ -195,15 +217,11 @@ def _section(section: Section, s: _Strings) -> list[dict[str, str]]:
                 guidance_hint=guidance or "", required="yes", required_message=required,
             )
         )
-    calc = f"${{{section.calc_field}}}"
     level = [
         _row("calculate", section.calc_field, calculation=suggested_level_xpath(section)),
-        _row("calculate", f"suggested_{section.id}", calculation=f"jr:choice-name({calc}, '${{{section.level_field}}}')"),
-        _row(
-            "note", f"suggested_note_{section.id}", relevant=f"{calc} != ''",
-            label=s.get("form.suggested.label", level=f"${{suggested_{section.id}}}"),
+        *_level_notes(
+            levels, section, f"${{{section.calc_field}}}", s, "suggested_note", "form.suggested.label", ("no_suggestion", "form.suggested.none"),
         ),
-        _row("note", f"no_suggestion_{section.id}", relevant=f"{calc} = ''", label=s.get("form.suggested.none")),
         _row(
             "select_one level", section.level_field, label=s.get("form.level.label"), hint=s.get("form.level.hint"),
             required="yes", required_message=required,
@@ -238,14 +256,12 @@ def _summary(fw: Framework, s: _Strings) -> list[dict[str, str]]:
         _row("note", "summary_critical", label=s.get("form.summary.critical", level=s.get("level.critical"), count="${critical_sections}")),
     ]
     for sec in fw.sections:
-        rows.append(
-            _row("calculate", f"assessed_{sec.id}", calculation=f"jr:choice-name(${{{sec.level_field}}}, '${{{sec.level_field}}}')")
+        rows += _level_notes(
+            fw.levels, sec, f"${{{sec.calc_field}}}", s, "summary_suggested", "form.summary.suggested",
+            ("summary_no_suggestion", "form.summary.no_suggestion"),
         )
-        rows.append(
-            _row(
-                "note", f"summary_{sec.id}",
-                label=s.get("form.summary.section", id=sec.id, suggested=f"${{suggested_{sec.id}}}", assessed=f"${{assessed_{sec.id}}}"),
-            )
+        rows += _level_notes(
+            fw.levels, sec, f"${{{sec.level_field}}}", s, "summary_assessed", "form.summary.assessed", ("summary_no_level", "form.summary.no_level"),
         )
     return [*rows, _row("end_group")]
 
@@ -319,7 +335,7 @@ def build_xlsform(
     s = _Strings(languages)
     survey = [_row("start", "start"), _row("end", "end"), *_details(s)]
     for section in fw.sections:
-        survey += _section(section, s)
+        survey += _section(section, fw.levels, s)
     survey += _summary(fw, s)
     choices = _choices(fw, s)
     settings = {

@@ -1,12 +1,13 @@
 """Fill the QAF form in Enketo page by page with a chosen pattern of levels, checking the form's logic on the way.
 
-Per section page: click each criterion's level (some "Not assessed"), check the suggested level shown is the
-minimum of the clicked levels, click the assessed level; when it differs from the suggestion, check that Next
+Per section page: click each criterion's level (some "Not assessed"), check the suggested level shown (a note per
+level, shown by relevance, in the active language) is the minimum of the clicked levels, click the assessed level; when it differs from the suggestion, check that Next
 is blocked until a reason is typed.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from enketo_client import EnketoForm
@@ -128,10 +129,8 @@ def fill_section(form: EnketoForm, answer: SectionAnswer, labels: dict[str, str]
     pages.go_to(section.level_field)
     if labels:
         assert form.model_value(section.calc_field) == answer.suggested, section.id
-    if labels and answer.suggested:
-        shown = form.output_text(f"suggested_{section.id}")
-        expected = labels[answer.suggested]
-        assert shown == expected, f"section {section.id}: suggested level shown {shown!r}, expected {expected!r}"
+    if labels:
+        check_suggested(form, answer, labels)
     form.choose(section.level_field, answer.level)
     if answer.reason is not None:
         if labels:
@@ -139,6 +138,41 @@ def fill_section(form: EnketoForm, answer: SectionAnswer, labels: dict[str, str]
         form.type_text(section.why_field, answer.reason)
         if labels:
             assert "invalid-required" not in form.question_classes(section.why_field), section.id
+
+
+def check_suggested(form: EnketoForm, answer: SectionAnswer, labels: dict[str, str]) -> str:
+    """The current page shows one suggested-level note: the minimum of the clicked levels by the name ``labels``
+    gives it in the active language (or the no-suggestion note); returns its text."""
+    sid = answer.section.id
+    shown = form.shown_notes([*(f"suggested_note_{sid}_{code}" for code in labels), f"no_suggestion_{sid}"], page_only=True)
+    expected = f"suggested_note_{sid}_{answer.suggested}" if answer.suggested else f"no_suggestion_{sid}"
+    assert list(shown) == [expected], f"section {sid}: notes shown {shown}, expected {expected}"
+    text = shown[expected]
+    if answer.suggested:
+        assert text.endswith(labels[answer.suggested]), f"section {sid}: {text!r} does not name level {labels[answer.suggested]!r}"
+    return text
+
+
+def check_summary(form: EnketoForm, answers: list[SectionAnswer], labels: dict[str, str]) -> None:
+    """The summary lists every section with its suggested and its assessed level, by the names ``labels`` gives
+    them in the active language."""
+    candidates = {
+        a.section.id: [
+            *(f"summary_suggested_{a.section.id}_{code}" for code in labels), f"summary_no_suggestion_{a.section.id}",
+            *(f"summary_assessed_{a.section.id}_{code}" for code in labels), f"summary_no_level_{a.section.id}",
+        ]
+        for a in answers
+    }
+    shown = form.shown_notes([name for names in candidates.values() for name in names])
+    for answer in answers:
+        sid = answer.section.id
+        suggested = f"summary_suggested_{sid}_{answer.suggested}" if answer.suggested else f"summary_no_suggestion_{sid}"
+        assessed = f"summary_assessed_{sid}_{answer.level}"
+        assert [n for n in candidates[sid] if n in shown] == [suggested, assessed], (sid, {n: shown[n] for n in candidates[sid] if n in shown})
+        section_named = re.compile(rf"(?<![\w.]){re.escape(sid)}(?![\w.])")  # "2" in "Section 2," not in "2a"
+        assert section_named.search(shown[suggested]) and section_named.search(shown[assessed]), (shown[suggested], shown[assessed])
+        assert shown[assessed].endswith(labels[answer.level]), (sid, shown[assessed])
+        assert not answer.suggested or shown[suggested].endswith(labels[answer.suggested]), (sid, shown[suggested])
 
 
 def fill_assessment(form: EnketoForm, fw: Framework, answers: list[SectionAnswer], check: bool = True) -> dict[str, str]:

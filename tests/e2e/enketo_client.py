@@ -139,12 +139,15 @@ class EnketoForm:
             "page => [...page.querySelectorAll('[data-type-xml][name]')].map(e => e.getAttribute('name').split('/').pop())"
         ))
 
-    def notes_text(self, names: list[str]) -> dict[str, str]:
-        """The shown text of several notes at once (one round trip)."""
+    def shown_notes(self, names: list[str], page_only: bool = False) -> dict[str, str]:
+        """Of these notes, the ones shown (relevant), on the current page or anywhere: name -> the text of their
+        label in the active language (one round trip)."""
         return self.page.evaluate(
-            "names => Object.fromEntries(names.map(n => [n,"
-            " document.querySelector(`[name$='/${n}']`).closest('.question').innerText]))",
-            names,
+            "([names, pageOnly]) => { const root = pageOnly ? document.querySelector('[role=page].current') : document;"
+            " const out = {}; for (const n of names) { const el = root.querySelector(`[name$='/${n}']`);"
+            " const q = el && el.closest('.question'); if (!q || q.closest('.disabled, .pre-init')) continue;"
+            " out[n] = q.querySelector('.question-label.active').textContent.trim(); } return out; }",
+            [names, page_only],
         )
 
     def choice_label(self, name: str, value: str) -> str:
@@ -159,15 +162,6 @@ class EnketoForm:
     def question_classes(self, name: str) -> set[str]:
         """The CSS classes of a field's question (Enketo marks ``invalid-required``, ``disabled`` … there)."""
         return set((self.question(name).get_attribute("class") or "").split())
-
-    def output_text(self, name: str) -> str | None:
-        """The text an ``${name}`` output shows on the current page (None when the page has none)."""
-        return self.current.evaluate(
-            "(page, n) => { const out = [...page.querySelectorAll('.or-output')]"
-            ".find(o => o.dataset.value.trim().split('/').pop() === n);"
-            " return out ? out.textContent.trim() : null; }",
-            name,
-        )
 
     # ------------------------------------------------------------------ real UI events
     def choose(self, name: str, value: str) -> None:
@@ -209,8 +203,15 @@ class EnketoForm:
 
     def next_page(self) -> bool:
         """Press Next; True when the form moved to another page (False: blocked by validation or at the end)."""
+        return self._turn_page(".next-page")
+
+    def previous_page(self) -> bool:
+        """Press Back; True when the form moved to another page."""
+        return self._turn_page(".previous-page")
+
+    def _turn_page(self, button: str) -> bool:
         before = self.current_page_name()
-        self.page.locator(".form-footer .next-page").click(force=True)  # see choose(); the page change is checked
+        self.page.locator(f".form-footer {button}").click(force=True)  # see choose(); the page change is checked
         try:
             self.page.wait_for_function(
                 "b => { const p = document.querySelector('[role=page].current');"

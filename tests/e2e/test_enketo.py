@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 from assessment_walk import (
-    ASSESSMENT_DATE, COUNTRY, DETAILS, SectionAnswer, fill_details, fill_section, level_labels, level_pattern,
+    ASSESSMENT_DATE, COUNTRY, DETAILS, SectionAnswer, check_suggested, check_summary, fill_details, fill_section, level_labels,
+    level_pattern, on_section,
 )
 from conftest import require_tool
 from enketo_client import E2E_DIR, WEB_DIR, EnketoForm, chromium_browser, ensure_bundle
 from openpyxl import load_workbook
 
 from qaf_kobo.form_build import build_form
-from qaf_kobo.framework import NOT_ASSESSED
+from qaf_kobo.framework import NOT_ASSESSED, Framework
 from qaf_kobo.kobo.client import KoboClient
 from qaf_kobo.kobo.deploy import deploy_form
 from qaf_kobo.kobo.devserver import DevServer
@@ -50,14 +51,37 @@ def qaf_form(tmp_path_factory):
     return build_form(tmp_path_factory.mktemp("form"))
 
 
-def check_summary(form: EnketoForm, answers: list[SectionAnswer], labels: dict[str, str]) -> None:
-    """The summary page lists every section with its suggested and its assessed level."""
-    lines = form.notes_text([f"summary_{a.section.id}" for a in answers])
-    for answer in answers:
-        line = lines[f"summary_{answer.section.id}"]
-        assert answer.section.id in line, line
-        assert labels[answer.level] in line, (answer.section.id, line)
-        assert not answer.suggested or labels[answer.suggested] in line, (answer.section.id, line)
+def check_in_arabic(form: EnketoForm, fw: Framework, answers: list[SectionAnswer], english_names: dict[str, str]) -> None:
+    """On the summary page, switch to Arabic: right-to-left layout, and the summary and a section page name the
+    levels in Arabic (Enketo only switches the visible texts: the level names must be notes' own texts); back to
+    English, the section page names them in English again. Ends on the summary page, in English."""
+    assert "ar" in form.languages()
+    form.set_language("ar")
+    assert form.direction() == "rtl"
+    heading = form.current.locator("h4 .question-label.active").inner_text()
+    assert ARABIC.search(heading), f"summary heading in Arabic: {heading!r}"
+    arabic_names = level_labels(form, fw)
+    assert all(ARABIC.search(name) for name in arabic_names.values()), arabic_names
+    check_summary(form, answers, arabic_names)
+    form.screenshot(OUT / "enketo-summary-ar.png")
+
+    answer = None
+    for _ in range(6):  # back to the last section page that shows a suggested level
+        assert form.previous_page(), "Back did not move"
+        fields = form.fields_on_page()
+        answer = next((a for a in answers if a.suggested and on_section(form, a.section) and a.section.level_field in fields), None)
+        if answer:
+            break
+    assert answer, "no section page with a suggested level found going back from the summary"
+    text = check_suggested(form, answer, arabic_names)
+    assert ARABIC.search(text) and form.direction() == "rtl", text
+    form.screenshot(OUT / "enketo-section-ar.png")
+
+    form.set_language("en")
+    assert form.direction() != "rtl"
+    assert check_suggested(form, answer, english_names).endswith(english_names[answer.suggested])
+    while not form.current_page_name().endswith("/summary"):
+        assert form.next_page(), f"Next did not move on from {form.current_page_name()}"
 
 
 def assessments_row(workbook: Path) -> dict[str, object]:
@@ -97,18 +121,16 @@ def test_enketo_fills_the_qaf_form_and_the_report_shows_the_clicked_levels(fw, q
         check_summary(form, answers, level_names)
         form.screenshot(OUT / "enketo-summary.png")
 
-        assert "ar" in offered
-        form.set_language("ar")
-        assert form.direction() == "rtl"
-        heading = form.current.locator("h4 .question-label.active").inner_text()
-        assert ARABIC.search(heading), f"summary heading in Arabic: {heading!r}"
-        form.screenshot(OUT / "enketo-summary-ar.png")
-        form.set_language("en")
-        assert form.direction() != "rtl"
+        check_in_arabic(form, fw, answers, level_names)
 
         assert form.submit() == "201"
         assert form.blocked == [], f"requests to other hosts: {form.blocked}"
         assert form.errors == [], form.errors
+
+        stored = server.submissions(deployment.asset_uid)
+        assert len(stored) == 1
+        assert not [key for key in stored[0] if re.fullmatch(r"(suggested|assessed)_[0-9a-z]+", key.rsplit("/", 1)[-1])]
+        assert not [key for key, value in stored[0].items() if value in level_names.values()], "a level name was stored"
 
         store = tmp_path / "qaf.sqlite"
         result = sync(server.url, deployment.asset_uid, TOKEN, store)
