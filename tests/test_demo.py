@@ -95,3 +95,15 @@ def test_generation_is_deterministic(tmp_path: Path, fw) -> None:  # noqa: ANN00
     assert [a.answers for a in first] == [a.answers for a in again]
     assert [a.answers for a in first] != [a.answers for a in other]
     assert all(form.key(c.field).endswith(c.field) for c in fw.criteria)
+
+
+def test_demo_refuses_to_replace_a_real_store(tmp_path: Path) -> None:
+    from qaf_kobo.store import open_store
+
+    real = tmp_path / "qaf.sqlite"
+    with open_store(real) as store:
+        store.set_meta("server", "https://kf.kobotoolbox.org")
+    before = real.read_bytes()
+    result = CliRunner().invoke(main, ["demo", "--store", str(real), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "refusing to replace" in result.output and "kf.kobotoolbox.org" in result.output
+    assert real.read_bytes() == before and not (tmp_path / "out").exists()

@@ -8,7 +8,9 @@ import openpyxl
 from click.testing import CliRunner
 
 from kobo_server import TOKEN
+from qaf_kobo.catalogue import texts
 from qaf_kobo.cli import main
+from qaf_kobo.report.wording import SHEETS
 from qaf_kobo.demo import seed_server
 from qaf_kobo.kobo.devserver import DevServer
 
@@ -34,7 +36,8 @@ def test_run_syncs_scores_and_reports(tmp_path: Path, fw, monkeypatch) -> None: 
     workbooks = sorted((tmp_path / "reports").glob("*/*.xlsx"))
     assert [p.name.split("_")[1] for p in workbooks] == ["JOR", "summary"]
     wb = openpyxl.load_workbook(next(p for p in workbooks if "summary" in p.name))
-    assert "Plan d'action" in wb.sheetnames or any("action" in name.lower() for name in wb.sheetnames)
+    assert wb.sheetnames == [texts(fw, "fr").get(f"report.sheet.{key}") for key in SHEETS]
+    assert "Plan d’action" in wb.sheetnames or "Plan d'action" in wb.sheetnames
     countries = {row[0] for row in wb.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert countries == {"JOR"}
 

@@ -117,3 +117,34 @@ def test_cli_round_trip(tmp_path):
     assert "1 string(s) translated" in result.output and "untranslated (" in result.output
     result = runner.invoke(main, ["translations", "export", "--lang", "en", str(sheet)])
     assert result.exit_code == 2 and "error: English is the source language" in result.output
+
+
+def test_an_office_translation_outside_the_package_is_used_by_form_and_report(fw, tmp_path, monkeypatch):
+    """Issue 9's round trip for an installed qaf-kobo: import writes to the user's folder, build and report read it."""
+    from qaf_kobo import catalogue
+    from qaf_kobo.form_build import build_form
+    from qaf_kobo.report.wording import wording
+
+    monkeypatch.setenv("QAF_TRANSLATIONS_DIR", str(tmp_path / "mine"))
+    catalogue.installed_translations.cache_clear()
+    try:
+        sheet = tmp_path / "pt.xlsx"
+        export_translation(fw, "pt", sheet)
+        wb = load_workbook(sheet)
+        ws = wb["strings"] if "strings" in wb.sheetnames else wb.worksheets[0]
+        header = [c.value for c in ws[1]]
+        id_col, text_col = header.index("id") + 1, header.index("translation") + 1
+        for row in range(2, ws.max_row + 1):
+            if ws.cell(row, id_col).value == "level.critical":
+                ws.cell(row, text_col).value = "Crítico a tratar"
+        wb.save(sheet)
+        report = import_translation(fw, sheet)
+        assert report.path == tmp_path / "mine" / "pt.yaml" and report.path.is_file()
+        catalogue.installed_translations.cache_clear()
+        assert "pt" in catalogue.available_languages()
+        built = build_form(tmp_path / "form", languages=["en", "pt"], framework=fw)
+        assert "Crítico a tratar" in built.xml.read_text(encoding="utf-8")
+        assert any("pt" in w for w in built.warnings)  # the untranslated rest falls back to English, listed
+        assert wording(fw, "pt").texts.get("level.critical") == "Crítico a tratar"
+    finally:
+        catalogue.installed_translations.cache_clear()

@@ -26,7 +26,7 @@ import yaml
 
 from qaf_kobo.errors import FrameworkError
 from qaf_kobo.framework import TRANSITIONS, Framework
-from qaf_kobo.resources import qaf_dir, translations_dir
+from qaf_kobo.resources import qaf_dir, translations_dir, user_translations_dir
 
 ENGLISH = "en"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "es": "Español"}
@@ -122,20 +122,27 @@ def load_translation(path: Path) -> Translation:
     )
 
 
-@cache
-def shipped_translations() -> dict[str, Translation]:
-    """The translations that ship with qaf-kobo, by language code."""
-    folder = translations_dir()
-    if not folder.is_dir():
-        return {}
-    found = (load_translation(p) for p in sorted(folder.glob("*.yaml")))
+def _read_folder(folder: Path) -> dict[str, Translation]:
+    found = (load_translation(p) for p in sorted(folder.glob("*.yaml"))) if folder.is_dir() else ()
     return {t.code: t for t in found}
 
 
+@cache
+def shipped_translations() -> dict[str, Translation]:
+    """The translations that ship with qaf-kobo, by language code."""
+    return _read_folder(translations_dir())
+
+
+@cache
+def installed_translations() -> dict[str, Translation]:
+    """The shipped translations and the user's own (``resources.user_translations_dir``), which win per language."""
+    return shipped_translations() | _read_folder(user_translations_dir())
+
+
 def available_languages() -> list[str]:
-    """English first, then the shipped translations (French, Arabic, Spanish, then any other by code)."""
+    """English first, then the translations (French, Arabic, Spanish, then any other by code)."""
     order = list(LANGUAGE_NAMES)
-    return [ENGLISH, *sorted(shipped_translations(), key=lambda c: (order.index(c) if c in order else len(order), c))]
+    return [ENGLISH, *sorted(installed_translations(), key=lambda c: (order.index(c) if c in order else len(order), c))]
 
 
 @dataclass(frozen=True)
@@ -161,7 +168,7 @@ def texts(fw: Framework, code: str = ENGLISH) -> Texts:
     """The strings of one language; an unknown language code raises FrameworkError."""
     if code == ENGLISH:
         return Texts(ENGLISH, english(fw), {})
-    translation = shipped_translations().get(code)
+    translation = installed_translations().get(code)
     if translation is None:
         raise FrameworkError(f"no translation for language {code!r} (available: {', '.join(available_languages())})")
     return Texts(code, english(fw), translation.strings, translation.direction)

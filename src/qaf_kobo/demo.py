@@ -6,10 +6,12 @@ Kobo client over HTTP, submissions are pulled by the sync, and the reports are w
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pycountry
 
@@ -20,6 +22,7 @@ from qaf_kobo.demo_data import (
     older_version_of,
     read_form_structure,
 )
+from qaf_kobo.errors import QafError
 from qaf_kobo.form_build import build_form
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.kobo.client import KoboClient
@@ -27,6 +30,7 @@ from qaf_kobo.kobo.deploy import deploy_form
 from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score
+from qaf_kobo.store import open_store
 from qaf_kobo.sync import sync
 
 DEMO_TOKEN = "demo-token-for-the-local-server"
@@ -50,6 +54,18 @@ class DemoResult:
     n_findings: int
     server_url: str
     asset_uid: str
+
+    def summary(self) -> str:
+        """The closing lines of ``qaf-kobo demo``: countries, counts and the workbooks."""
+        unknown = (f" (and {', '.join(self.unknown_countries)}: not ISO 3166 codes, see Data quality)"
+                   if self.unknown_countries else "")
+        return "\n".join([
+            f"Countries: {', '.join(self.countries)}{unknown}",
+            f"Assessments scored: {self.n_assessments}; sections at Critical to address: {self.n_critical_sections}; "
+            f"data-quality findings: {self.n_findings}",
+            "Workbooks:",
+            *(f"  {path}" for path in self.workbooks),
+        ])
 
 
 @dataclass(frozen=True)
@@ -94,12 +110,27 @@ def edit_and_delete(server: DevServer, seeded: SeededDemo) -> None:
     server.delete_submission(seeded.to_delete, seeded.asset_uid)
 
 
+def _check_replaceable(store: Path) -> None:
+    """The demo recreates its store: refuse when the file holds anything but an earlier demo's (loopback) data."""
+    if not store.exists():
+        return
+    try:
+        with open_store(store, create=False) as existing:
+            server = existing.get_meta("server") or ""
+    except (QafError, sqlite3.DatabaseError):
+        raise QafError(f"refusing to replace {store}: it is not a qaf-kobo store; give the demo another --store") from None
+    if server and urlsplit(server).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise QafError(f"refusing to replace {store}: it holds submissions synced from {server}; "
+                       "the demo recreates its store, so give it another --store")
+
+
 def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo.sqlite"), seed: int = 2026,
              progress: Callable[[str], None] = lambda line: None) -> DemoResult:
     """Run the whole job on a local KoboToolbox-compatible server and write the workbooks to ``out_dir``."""
     fw = default_framework()
     step = iter(range(1, STEPS + 1))
     say = lambda text: progress(f"[{next(step)}/{STEPS}] {text}")  # noqa: E731
+    _check_replaceable(store)
     store.parent.mkdir(parents=True, exist_ok=True)
     for stale in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
         stale.unlink(missing_ok=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
+from qaf_kobo.catalogue import available_languages
 from qaf_kobo.errors import QafError
+from qaf_kobo.scoring.rules import RULES
+from qaf_kobo.store import DEFAULT_STORE
 
 
 class _Section(BaseModel):
@@ -27,14 +28,21 @@ class KoboSettings(_Section):
 class StoreSettings(_Section):
     """The local SQLite store."""
 
-    path: Path = Path("data/qaf.sqlite")
+    path: Path = DEFAULT_STORE
 
 
 class ScoringSettings(_Section):
     """How sections are scored and which submissions count."""
 
-    rule: Literal["min", "median"] = "min"
+    rule: str = "min"
     only_approved: bool = False
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, value: str) -> str:
+        if value not in RULES:
+            raise ValueError(f"expected one of {', '.join(RULES)}, found {value!r}")
+        return value
 
 
 class ReportSettings(_Section):
@@ -43,6 +51,21 @@ class ReportSettings(_Section):
     out_dir: Path = Path("reports")
     countries: list[str] = []
     lang: str = "en"
+
+    @field_validator("countries")
+    @classmethod
+    def _iso3(cls, value: list[str]) -> list[str]:
+        wrong = [c for c in value if not (len(c) == 3 and c.isalpha() and c.isupper())]
+        if wrong:
+            raise ValueError(f"expected ISO 3166-1 alpha-3 codes such as JOR, found {', '.join(map(repr, wrong))}")
+        return value
+
+    @field_validator("lang")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in available_languages():
+            raise ValueError(f"expected one of {', '.join(available_languages())}, found {value!r}")
+        return value
 
 
 class PipelineConfig(_Section):
@@ -69,5 +92,6 @@ def load_pipeline_config(path: Path) -> PipelineConfig:
         for error in exc.errors():
             key = ".".join(str(p) for p in error["loc"])
             problem = {"extra_forbidden": "unknown key", "missing": "missing key"}.get(error["type"], error["msg"])
+            problem = problem.removeprefix("Value error, ")
             problems.append(f"{key}: {problem}")
         raise QafError(f"{path}: {'; '.join(problems)}") from None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from qaf_kobo.errors import FrameworkError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -15,7 +18,7 @@ def qaf_dir() -> Path:
     checkout = _PACKAGE_DIR.parents[1] / "forms" / "qaf"
     if (checkout / "framework.yaml").is_file():
         return checkout
-    raise FileNotFoundError(f"the QAF framework file is missing (looked in {shipped} and {checkout})")
+    raise FrameworkError(f"the QAF framework file is missing (looked in {shipped} and {checkout}): reinstall qaf-kobo")
 
 
 def framework_path() -> Path:
@@ -24,5 +27,18 @@ def framework_path() -> Path:
 
 
 def translations_dir() -> Path:
-    """The folder of translation files (fr.yaml, ar.yaml, ...)."""
+    """The folder of the shipped translation files (fr.yaml, ar.yaml, ...)."""
     return qaf_dir() / "translations"
+
+
+def user_translations_dir() -> Path:
+    """Translations an office made itself: $QAF_TRANSLATIONS_DIR, else ~/.config/qaf-kobo/translations."""
+    return Path(os.environ.get("QAF_TRANSLATIONS_DIR") or Path.home() / ".config" / "qaf-kobo" / "translations")
+
+
+def writable_translations_dir() -> Path:
+    """Where an imported translation goes: forms/qaf/translations in a checkout (to be committed), else the user's
+    folder (never into an installed package, which an upgrade would overwrite); $QAF_TRANSLATIONS_DIR wins."""
+    if os.environ.get("QAF_TRANSLATIONS_DIR") or qaf_dir() == _PACKAGE_DIR / "qaf":
+        return user_translations_dir()
+    return translations_dir()

@@ -15,8 +15,9 @@ from openpyxl import Workbook, load_workbook
 
 from qaf_kobo.catalogue import ENGLISH, LANGUAGE_NAMES, Translation, english, load_translation, source_hash
 from qaf_kobo.errors import QafError
+from qaf_kobo.excel_text import keep_text
 from qaf_kobo.framework import Framework
-from qaf_kobo.resources import translations_dir
+from qaf_kobo.resources import writable_translations_dir
 
 HEADER = ["id", "English", "translation", "status"]
 ABOUT_KEYS = ("language", "name", "direction", "status")
@@ -39,7 +40,7 @@ class ImportReport:
 
 def translation_path(code: str) -> Path:
     """The shipped translation file of a language, e.g. forms/qaf/translations/fr.yaml."""
-    return translations_dir() / f"{code}.yaml"
+    return writable_translations_dir() / f"{code}.yaml"
 
 
 def stale_ids(fw: Framework, translation: Translation) -> list[str]:
@@ -86,10 +87,7 @@ def export_translation(fw: Framework, code: str, path: Path, existing: Path | No
     for key in ABOUT_KEYS:
         about.append([key, meta[key]])
     for sheet in (ws, about):
-        for cells in sheet.iter_rows(min_row=1):
-            for cell in cells:
-                if cell.data_type == "f":  # a translation starting with "=" stays text
-                    cell.data_type = "s"
+        keep_text(sheet)
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 70
     ws.column_dimensions["C"].width = 70

@@ -22,7 +22,7 @@ from qaf_kobo.catalogue import (
     Translation,
     available_languages,
     english,
-    shipped_translations,
+    installed_translations,
     texts,
 )
 from qaf_kobo.errors import QafError
@@ -301,7 +301,7 @@ def _choices(fw: Framework, s: _Strings) -> list[dict[str, str]]:
 def form_languages(fw: Framework, codes: Sequence[str] | None = None, translations: Mapping[str, Translation] | None = None) -> list[Language]:
     """English first, then the requested languages (default: every available one); unknown codes raise QafError.
 
-    ``translations`` replaces the shipped translation files (tests, or an office's own file).
+    ``translations`` replaces the installed translation files (tests, or an office's own file).
     """
     wanted = list(dict.fromkeys(codes)) if codes else (
         [ENGLISH, *sorted(translations)] if translations is not None else available_languages()
@@ -310,8 +310,8 @@ def form_languages(fw: Framework, codes: Sequence[str] | None = None, translatio
     for code in (c for c in wanted if c != ENGLISH):
         if translations is None:
             strings = texts(fw, code)  # FrameworkError for an unknown code
-            shipped = shipped_translations()[code]
-            out.append(Language(code, shipped.label, strings, shipped.status))
+            installed = installed_translations()[code]
+            out.append(Language(code, installed.label, strings, installed.status))
         elif code in translations:
             t = translations[code]
             out.append(Language(code, t.label, Texts(code, english(fw), t.strings, t.direction), t.status))

@@ -21,13 +21,7 @@ def demo_command(out_dir: Path, store: Path, seed: int) -> None:
 
     result = run_demo(out_dir, store, seed, progress=click.echo)
     click.echo("")
-    unknown = f" (and {', '.join(result.unknown_countries)}: not ISO 3166 codes, see Data quality)" if result.unknown_countries else ""
-    click.echo(f"Countries: {', '.join(result.countries)}{unknown}")
-    click.echo(f"Assessments scored: {result.n_assessments}; sections at Critical to address: "
-               f"{result.n_critical_sections}; data-quality findings: {result.n_findings}")
-    click.echo("Workbooks:")
-    for path in result.workbooks:
-        click.echo(f"  {path}")
+    click.echo(result.summary())
 
 
 @main.command("run")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qaf_kobo.catalogue import ENGLISH, Texts, shipped_translations, texts
+from qaf_kobo.catalogue import ENGLISH, Texts, installed_translations, texts
 from qaf_kobo.framework import Criterion, Framework, Section
 
 SHEETS = ("overview", "heat_map", "sections", "assessments", "action_plan", "data_quality", "about")
@@ -33,7 +33,7 @@ class Wording:
     @property
     def status(self) -> str:
         """The translation's review status ("" for English)."""
-        translation = shipped_translations().get(self.lang)
+        translation = installed_translations().get(self.lang)
         return translation.status if translation and self.lang != ENGLISH else ""
 
     def __call__(self, string_id: str, **values: str) -> str:
