@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -135,7 +136,7 @@ def main() -> None:
         written = run_step("write", store, out, 1)
         print(f"baseline: load into a DataFrame (SELECT + json.loads per row + from_records): {baseline['seconds']:.2f} s, "
               f"peak {baseline['peak_mb']:.0f} MB")
-        print(f"scoring's own load (SELECT + one pyarrow JSON pass):                         {load['seconds']:.2f} s, "
+        print(f"scoring's own load (SELECT in batches, each parsed by pyarrow meanwhile):   {load['seconds']:.2f} s, "
               f"peak {load['peak_mb']:.0f} MB")
         print(f"score (load + tidy + sections + domains + countries + quality, in memory):   {scored['seconds']:.2f} s, "
               f"peak {scored['peak_mb']:.0f} MB, {scored['rows']:,} criterion rows")
@@ -143,7 +144,9 @@ def main() -> None:
         print(f"writing the 6 tables as CSV + Parquet:                                        {written['write_seconds']:.2f} s, "
               f"peak {written['peak_mb']:.0f} MB (whole run)")
         print(f"ratio score / baseline load: {scored['seconds'] / baseline['seconds']:.2f}× (goal ≤ 1×); "
+              f"score / its own load: {scored['seconds'] / load['seconds']:.2f}×; "
               f"score ≤ 2 s: {'yes' if scored['seconds'] <= 2 else 'no'} (best of {args.repeat}, fresh process each)")
+        print(f"machine load average while measuring: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

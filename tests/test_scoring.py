@@ -320,3 +320,21 @@ def test_cli_prints_a_summary_and_writes_the_tables(fw, tmp_path):
     assert json.loads((out / "about.json").read_text())["rule"] == "median"
     result = CliRunner().invoke(main, ["score", "--store", str(store), "--out", str(out)])
     assert "1 sections at Critical to address" in result.output
+
+
+def test_the_store_read_in_batches_scores_like_one_pass(fw, tmp_path, monkeypatch):
+    """Batches parsed apart may type a column differently (a date in one, not a date in another): same scores."""
+    from qaf_kobo.scoring import load
+
+    rows = [submission(fw, f"b{i}", details={"assessment_date": f"2026-01-0{i + 1}"}) for i in range(5)]
+    rows[3]["details/assessment_date"] = "soon"
+    rows[4]["_id"] = "not a number"
+    store = make_store(tmp_path / "qaf.sqlite", rows)
+    monkeypatch.setattr(load, "FETCH_ROWS", 10_000)
+    whole = score(store)
+    monkeypatch.setattr(load, "FETCH_ROWS", 2)
+    batched = score(store)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(whole, name), getattr(batched, name))
+    assert findings(batched, "b3")["date_out_of_range"] == ["assessment_date 'soon' is not a date (YYYY-MM-DD)"]
+    assert batched.assessments["assessment_date"].notna().sum() == 4

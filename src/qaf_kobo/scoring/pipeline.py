@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -82,9 +84,9 @@ def score_submissions(
     scores = Scores(
         assessments=assessments[list(ASSESSMENT_COLUMNS)],
         criteria=tables.criteria[list(CRITERIA_COLUMNS)],
-        sections=sections[list(SECTION_COLUMNS)],
+        sections=sections.table[list(SECTION_COLUMNS)],
         domains=domain_table(tables, sections, fw, rule)[list(DOMAIN_COLUMNS)],
-        countries=country_table(sections)[list(COUNTRY_COLUMNS)],
+        countries=country_table(tables, sections, fw)[list(COUNTRY_COLUMNS)],
         quality=quality_table(tables, sections, current, today)[list(QUALITY_COLUMNS)],
     )
     versions = sorted(v for v in tables.submissions["form_version"].dropna().unique())
@@ -142,30 +144,47 @@ def _version_columns(raw: pd.DataFrame) -> list[str]:
     return [c for c in ("root_uuid", "form_version", "__version__", "submission_time", "_submission_time") if c in raw.columns]
 
 
+def _as_text(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
+    """A timestamp column as CSV shows it: ``*_date`` as YYYY-MM-DD, times as YYYY-MM-DDTHH:MM:SS.
+
+    Each distinct value is formatted once (a date repeats on every criterion row of its submission).
+    """
+    encoded = pc.dictionary_encode(column.cast(pa.timestamp("s"), safe=False).combine_chunks())
+    text = pc.strftime(encoded.dictionary, format="%Y-%m-%d" if name.endswith("date") else "%Y-%m-%dT%H:%M:%S")
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(encoded.indices, text)])
+
+
 def _csv_ready(table: pa.Table) -> pa.Table:
-    """Columns as CSV shows them: categories decoded, ``*_date`` as YYYY-MM-DD, times as YYYY-MM-DDTHH:MM:SS."""
-    columns = []
-    for name, column in zip(table.column_names, table.columns):
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
-        if pa.types.is_timestamp(column.type):
-            column = pc.strftime(column.cast(pa.timestamp("s"), safe=False),
-                                 format="%Y-%m-%d" if name.endswith("date") else "%Y-%m-%dT%H:%M:%S")
-        columns.append(column)
+    """Columns as CSV shows them (categories are written as their text by the CSV writer)."""
+    columns = [
+        _as_text(column, name) if pa.types.is_timestamp(column.type) else column
+        for name, column in zip(table.column_names, table.columns)
+    ]
     return pa.table(columns, names=table.column_names)
 
 
+def _write_table(table: pd.DataFrame, csv_path: Path, parquet_path: Path) -> None:
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    pa_csv.write_csv(_csv_ready(arrow), csv_path)
+    pq.write_table(arrow, parquet_path)
+
+
 def write_scores(scores: Scores, out_dir: str | Path) -> list[Path]:
-    """Write each table as ``<name>.csv`` and ``<name>.parquet``, plus ``about.json``; returns the paths written."""
+    """Write each table as ``<name>.csv`` and ``<name>.parquet``, plus ``about.json``; returns the paths written.
+
+    The tables are written in parallel threads (pyarrow's writers release the GIL).
+    """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for name, table in scores.tables().items():
-        csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
-        arrow = pa.Table.from_pandas(table, preserve_index=False)
-        pa_csv.write_csv(_csv_ready(arrow), csv_path)
-        pq.write_table(arrow, parquet_path)
-        written += [csv_path, parquet_path]
+    with ThreadPoolExecutor(max_workers=min(len(TABLES), os.cpu_count() or 1)) as pool:
+        jobs = []
+        for name, table in scores.tables().items():
+            csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+            jobs.append(pool.submit(_write_table, table, csv_path, parquet_path))
+            written += [csv_path, parquet_path]
+        for job in jobs:
+            job.result()
     about_path = folder / "about.json"
     about_path.write_text(json.dumps(scores.about, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return [*written, about_path]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from qaf_kobo.scoring.fields import SCOPES
-from qaf_kobo.scoring.tidy import Tidy, known_country
+from qaf_kobo.scoring.rules import NO_LEVEL
+from qaf_kobo.scoring.sections import SectionLevels
+from qaf_kobo.scoring.tidy import INVALID, MISSING, NOT_RATED, Tidy, known_country
 
 QUALITY_COLUMNS: tuple[str, ...] = ("root_uuid", "check", "detail")
 CHECKS: tuple[str, ...] = (
@@ -28,12 +33,29 @@ def _at(values: pd.Series, rows: np.ndarray) -> pd.Series:
     return values.iloc[rows].astype("str").reset_index(drop=True)
 
 
-def _findings(position: np.ndarray, check: str, detail: pd.Series | str) -> pd.DataFrame:
-    """Findings of one check: the submission position (row of the submissions table) and the detail text."""
-    return pd.DataFrame({"position": np.asarray(position, dtype=np.int64), "check": check, "detail": detail})
+def _text(values: np.ndarray) -> pd.Series:
+    """Values (numbers or text) as a text Series."""
+    return pd.Series(values).astype("str")
 
 
-def _missing_fields(sub: pd.DataFrame) -> list[pd.DataFrame]:
+@dataclass(frozen=True)
+class Findings:
+    """Findings of one check: the submission positions (rows of the submissions table) and the detail texts."""
+
+    position: np.ndarray
+    check: str
+    detail: list[pa.Array]  # chunks of text, one value per position
+
+
+def _findings(position: np.ndarray, check: str, detail: pd.Series | str) -> Findings:
+    position = np.asarray(position, dtype=np.int64)
+    if isinstance(detail, str):
+        detail = pd.Series(detail, index=range(len(position)), dtype="str")
+    text = pa.array(detail, type=pa.large_string())
+    return Findings(position, check, text.chunks if isinstance(text, pa.ChunkedArray) else [text])
+
+
+def _missing_fields(sub: pd.DataFrame) -> list[Findings]:
     out = []
     for name in REQUIRED_FIELDS:
         source = sub["assessment_date_text"] if name == "assessment_date" else sub[name]
@@ -41,12 +63,12 @@ def _missing_fields(sub: pd.DataFrame) -> list[pd.DataFrame]:
     return out
 
 
-def _unknown_countries(sub: pd.DataFrame) -> pd.DataFrame:
+def _unknown_countries(sub: pd.DataFrame) -> Findings:
     rows = np.flatnonzero((sub["country"].notna() & ~known_country(sub["country"])).to_numpy())
     return _findings(rows, "unknown_country", "'" + _at(sub["country"], rows) + "' is not an ISO 3166-1 alpha-3 country code")
 
 
-def _dates(sub: pd.DataFrame, today: pd.Timestamp) -> list[pd.DataFrame]:
+def _dates(sub: pd.DataFrame, today: pd.Timestamp) -> list[Findings]:
     text, date = sub["assessment_date_text"], sub["assessment_date"]
     unreadable = np.flatnonzero((text.notna() & date.isna()).to_numpy())
     future = np.flatnonzero((date > today).to_numpy())
@@ -58,24 +80,27 @@ def _dates(sub: pd.DataFrame, today: pd.Timestamp) -> list[pd.DataFrame]:
     ]
 
 
-def _invalid_codes(tidy: Tidy) -> list[pd.DataFrame]:
-    criteria, answers, sub = tidy.criteria, tidy.section_answers, tidy.submissions
-    n = max(len(sub), 1)
-    bad = np.flatnonzero((criteria["status"] == "invalid").to_numpy())
-    bad_level = np.flatnonzero((answers["assessed_answer"].notna() & answers["assessed_level"].isna()).to_numpy())
+def _invalid_codes(tidy: Tidy) -> list[Findings]:
+    criteria, sections, sub = tidy.answers, tidy.section_answers, tidy.submissions
+    k, m = criteria.status.shape[1], sections.status.shape[1]
+    criterion_ids = np.array(tidy.criteria["criterion_id"].cat.categories, dtype=object)
+    section_ids = np.array(tidy.criteria["section_id"].cat.categories, dtype=object)
+    bad = np.flatnonzero(criteria.status.ravel() == INVALID)
+    # An assessed level with an answer but no level: anything but 1-4 (na included) is invalid here.
+    bad_level = np.flatnonzero((sections.codes.ravel() >= 0) & (sections.levels.ravel() == NO_LEVEL))
     scope = sub["assessment_scope"]
     bad_scope = np.flatnonzero((scope.notna() & ~scope.isin(SCOPES)).to_numpy())
     return [
         _findings(
-            bad // (len(criteria) // n),
+            bad // k,
             "invalid_answer_code",
-            "criterion " + _at(criteria["criterion_id"], bad) + ": answer '" + _at(criteria["answer"], bad) + "' is not 1-4 or na",
+            "criterion " + _text(criterion_ids[bad % k]) + ": answer '" + _text(criteria.text_at(bad)) + "' is not 1-4 or na",
         ),
         _findings(
-            bad_level // (len(answers) // n),
+            bad_level // m,
             "invalid_answer_code",
-            "section " + _at(answers["section_id"], bad_level) + " assessed level: answer '"
-            + _at(answers["assessed_answer"], bad_level) + "' is not 1-4",
+            "section " + _text(section_ids[bad_level % m]) + " assessed level: answer '"
+            + _text(sections.text_at(bad_level)) + "' is not 1-4",
         ),
         _findings(
             bad_scope,
@@ -85,10 +110,10 @@ def _invalid_codes(tidy: Tidy) -> list[pd.DataFrame]:
     ]
 
 
-def _older_versions(tidy: Tidy, current_version: str | None) -> pd.DataFrame:
+def _older_versions(tidy: Tidy, current_version: str | None) -> Findings:
     sub = tidy.submissions
     rows = np.flatnonzero(sub["older_version"].to_numpy(dtype=bool))
-    n_in_form = pd.Series(tidy.criteria["in_form"].to_numpy().reshape(len(sub), -1).sum(axis=1) if len(sub) else [], dtype=int)
+    n_in_form = pd.Series(tidy.in_form.sum(axis=1), dtype=int)
     detail = (
         "form version " + _at(sub["form_version"].fillna("(none)"), rows) + f" (current: {current_version}); scored on the "
         + _at(n_in_form, rows) + " criteria it has"
@@ -96,32 +121,35 @@ def _older_versions(tidy: Tidy, current_version: str | None) -> pd.DataFrame:
     return _findings(rows, "older_form_version", detail)
 
 
-def _not_assessed(tidy: Tidy) -> pd.DataFrame:
+def _not_assessed(tidy: Tidy) -> Findings:
     """One finding per submission listing its criteria answered ``na`` or left unanswered (of those its form has)."""
-    criteria, n = tidy.criteria, len(tidy.submissions)
-    rows = np.flatnonzero((criteria["in_form"] & criteria["status"].isin(["not_assessed", "missing"])).to_numpy()) if n else []
+    status, k = tidy.answers.status, tidy.answers.status.shape[1]
+    rows = np.flatnonzero((tidy.in_form & ((status == NOT_RATED) | (status == MISSING))).ravel())
     if not len(rows):
         return _findings(np.array([], dtype=np.int64), "criteria_not_assessed", pd.Series([], dtype="str"))
-    position = rows // (len(criteria) // n)
+    position = rows // k
     starts = np.flatnonzero(np.r_[True, position[1:] != position[:-1]])
-    ids = criteria["criterion_id"].array
-    listed_ids = np.array([f"{c}, " for c in ids.categories], dtype=object)[ids.codes[rows]]
+    ids = tidy.criteria["criterion_id"].cat.categories
+    listed_ids = np.array([f"{c}, " for c in ids], dtype=object)[rows % k]
     listed = pd.Series(np.add.reduceat(listed_ids, starts), dtype="str").str[:-2]
     counts = pd.Series(np.diff(np.r_[starts, len(rows)])).astype("str")
     return _findings(position[starts], "criteria_not_assessed", counts + " criteria not assessed (na or unanswered): " + listed)
 
 
-def _far_levels(sections: pd.DataFrame, n: int) -> pd.DataFrame:
-    gap = (sections["assessed_level"] - sections["computed_level"]).abs()
-    rows = np.flatnonzero(((gap >= 2).fillna(False) & sections["why"].isna()).to_numpy())
+def _far_levels(tidy: Tidy, sections: SectionLevels) -> Findings:
+    computed, assessed = sections.computed.ravel(), sections.assessed.ravel()
+    far = (computed != NO_LEVEL) & (assessed != NO_LEVEL) & (np.abs(assessed.astype(np.int16) - computed) >= 2)
+    rows = np.flatnonzero(far & tidy.why.isna().to_numpy())
+    m = sections.computed.shape[1]
+    section_ids = np.array(tidy.criteria["section_id"].cat.categories, dtype=object)
     detail = (
-        "section " + _at(sections["section_id"], rows) + ": assessed level " + _at(sections["assessed_level"], rows)
-        + ", computed level " + _at(sections["computed_level"], rows) + ", no reason given"
+        "section " + _text(section_ids[rows % m]) + ": assessed level " + _text(assessed[rows])
+        + ", computed level " + _text(computed[rows]) + ", no reason given"
     )
-    return _findings(rows // (len(sections) // max(n, 1)), "level_far_from_computed_without_reason", detail)
+    return _findings(rows // m, "level_far_from_computed_without_reason", detail)
 
 
-def _duplicates(sub: pd.DataFrame) -> pd.DataFrame:
+def _duplicates(sub: pd.DataFrame) -> Findings:
     keys = ["country", "agency", "assessment_scope", "assessment_date"]
     complete = sub[keys].notna().all(axis=1).to_numpy()
     size = pd.Series(0, index=sub.index)
@@ -136,7 +164,7 @@ def _duplicates(sub: pd.DataFrame) -> pd.DataFrame:
 
 
 def quality_table(
-    tidy: Tidy, sections: pd.DataFrame, current_version: str | None, today: pd.Timestamp | None = None
+    tidy: Tidy, sections: SectionLevels, current_version: str | None, today: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """All findings (QUALITY_COLUMNS), grouped by submission in submission order, then in CHECKS order."""
     sub = tidy.submissions
@@ -148,17 +176,18 @@ def quality_table(
         *_invalid_codes(tidy),
         _older_versions(tidy, current_version),
         _not_assessed(tidy),
-        _far_levels(sections, len(sub)),
+        _far_levels(tidy, sections),
         _duplicates(sub),
     ]
-    findings = pd.concat([p for p in parts if len(p)] or [_findings(np.array([], dtype=np.int64), "", "")], ignore_index=True)
-    order = findings["check"].map({c: i for i, c in enumerate(CHECKS)}).to_numpy()
-    findings = findings.iloc[np.lexsort((order, findings["position"].to_numpy()))]
-    root_uuid = tidy.keys["root_uuid"][findings["position"].to_numpy()]
+    position = np.concatenate([p.position for p in parts])
+    check = np.concatenate([np.full(len(p.position), CHECKS.index(p.check), dtype=np.int8) for p in parts])
+    detail = pa.chunked_array([chunk for p in parts for chunk in p.detail], type=pa.large_string())
+    order = np.lexsort((check, position))  # stable: within a check, findings keep the order they were found in
+    root_uuid = tidy.keys["root_uuid"]
     return pd.DataFrame(
         {
-            "root_uuid": pd.Series(np.asarray(root_uuid, dtype=object), dtype="str"),
-            "check": pd.Series(findings["check"].to_numpy(dtype=object), dtype="str"),
-            "detail": pd.Series(findings["detail"].to_numpy(dtype=object), dtype="str"),
+            "root_uuid": pd.Series(root_uuid.categories.take(root_uuid.codes[position[order]]), dtype="str"),
+            "check": pd.Series(np.array(CHECKS, dtype=object)[check[order]], dtype="str"),
+            "detail": pd.Series(detail.take(order).to_pandas(), dtype="str"),
         }
     )

@@ -3,6 +3,9 @@
 ``min`` is the QAF's own rule: a section meets the minimum only when every criterion does. ``median`` is
 the alternative view; with an even number of levels it takes the lower of the two middle ones (so the
 result is always one of the levels combined, and never rounds a section up).
+
+Levels travel as int8 matrices (rows: submissions, columns: criteria, sections or domains) with
+``NO_LEVEL`` (0) where there is no level.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import numpy as np
 from qaf_kobo.errors import QafError
 
 RULES: tuple[str, ...] = ("min", "median")
+NO_LEVEL = 0
+"""The value of an int8 level matrix where there is no level (not assessed, missing or invalid)."""
+_ABOVE = 5  # stands in for "no level" while taking minima: above every level
 
 
 def check_rule(rule: str) -> str:
@@ -31,36 +37,65 @@ def _columns(columns: Sequence[int]) -> slice | list[int]:
     return columns
 
 
-def combine(levels: np.ndarray, groups: Sequence[Sequence[int]], rule: str) -> np.ndarray:
-    """Combine the columns of an n × k level matrix (NaN = no level) group by group → n × len(groups).
+def _by_column(matrix: np.ndarray) -> np.ndarray:
+    """The matrix transposed into contiguous rows (one per column), so that group reductions run along n."""
+    return np.ascontiguousarray(matrix.T)
 
-    Each output column is the rule applied to the non-NaN levels of that group's columns; NaN when a row
-    has no level in the group.
+
+def combine_levels(levels: np.ndarray, groups: Sequence[Sequence[int]], rule: str) -> np.ndarray:
+    """Combine the columns of an n × k int8 level matrix group by group → n × len(groups) int8.
+
+    Each output column is the rule applied to the levels of that group's columns; NO_LEVEL when a row has
+    no level in the group.
     """
     check_rule(rule)
-    out = np.full((levels.shape[0], len(groups)), np.nan)
+    out = np.zeros((len(groups), levels.shape[0]), dtype=np.int8)
+    high = _by_column(np.where(levels == NO_LEVEL, _ABOVE, levels).astype(np.int8))
     for g, columns in enumerate(groups):
-        if not len(columns):
+        if not len(columns) or not levels.shape[0]:
             continue
-        block = levels[:, _columns(columns)]
+        block = high[_columns(columns)]
         if rule == "min":
-            out[:, g] = np.fmin.reduce(block, axis=1)
-            continue
-        ordered = np.sort(block, axis=1)  # NaN sorts last
-        count = np.count_nonzero(~np.isnan(block), axis=1)
-        middle = np.maximum(count - 1, 0) // 2
-        out[:, g] = np.take_along_axis(ordered, middle[:, None], axis=1)[:, 0]
-    return out
+            value = block.min(axis=0)
+        else:
+            ordered = np.sort(block, axis=0)  # no level sorts last
+            middle = np.maximum(np.count_nonzero(block != _ABOVE, axis=0) - 1, 0) // 2
+            value = np.take_along_axis(ordered, middle[None, :], axis=0)[0]
+        out[g] = np.where(value == _ABOVE, NO_LEVEL, value)
+    return _by_column(out)
+
+
+def combine(levels: np.ndarray, groups: Sequence[Sequence[int]], rule: str) -> np.ndarray:
+    """``combine_levels`` for a float level matrix with NaN for no level (returns floats, NaN for none)."""
+    codes = np.where(np.isnan(levels), NO_LEVEL, levels).astype(np.int8)
+    out = combine_levels(codes, groups, rule)
+    return np.where(out == NO_LEVEL, np.nan, out.astype(float))
+
+
+def count_levels(levels: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray:
+    """Per group, how many columns of each row have a level (n × len(groups), int16)."""
+    return count_true(levels != NO_LEVEL, groups)
+
+
+def count_true(flags: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray:
+    """Per group, how many of its columns are set in each row of a bool matrix (n × len(groups), int16)."""
+    by_column = _by_column(flags).view(np.int8)
+    out = np.zeros((len(groups), flags.shape[0]), dtype=np.int16)
+    for g, columns in enumerate(groups):
+        if len(columns) and flags.shape[0]:
+            out[g] = by_column[_columns(columns)].sum(axis=0, dtype=np.int16)
+    return _by_column(out)
 
 
 def index_0_100(levels: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray:
-    """Per group, the mean of (level − 1) / 3 × 100 over the non-NaN levels (NaN when none)."""
-    out = np.full((levels.shape[0], len(groups)), np.nan)
+    """Per group, the mean of (level − 1) / 3 × 100 over the levels of an int8 level matrix (NaN when none)."""
+    by_column = _by_column(levels)
+    out = np.full((len(groups), levels.shape[0]), np.nan)
     for g, columns in enumerate(groups):
-        if not len(columns):
+        if not len(columns) or not levels.shape[0]:
             continue
-        block = levels[:, _columns(columns)]
-        count = np.count_nonzero(~np.isnan(block), axis=1)
-        total = np.nansum(block, axis=1) - count
-        out[:, g] = np.divide(total * 100 / 3, count, out=np.full(len(total), np.nan), where=count > 0)
-    return out
+        block = by_column[_columns(columns)]
+        count = np.count_nonzero(block, axis=0)
+        total = (block.sum(axis=0, dtype=np.int32) - count).astype(float)
+        out[g] = np.divide(total * 100 / 3, count, out=np.full(len(total), np.nan), where=count > 0)
+    return _by_column(out)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from qaf_kobo.framework import Framework
-from qaf_kobo.scoring.rules import combine
-from qaf_kobo.scoring.tidy import KEY_COLUMNS, Tidy, level_names, nullable_levels
+from qaf_kobo.scoring.rules import NO_LEVEL, combine_levels, count_levels, count_true
+from qaf_kobo.scoring.tidy import KEY_COLUMNS, Tidy, level_names, nullable_levels, repeat_keys, tiled
 
 SECTION_COLUMNS: tuple[str, ...] = (
     *KEY_COLUMNS,
@@ -24,10 +26,13 @@ SECTION_COLUMNS: tuple[str, ...] = (
 )
 
 
-def as_matrix(values: pd.Series | np.ndarray, n: int) -> np.ndarray:
-    """A column of a tidy table (submission-major rows) → an n × width float matrix (NaN for missing)."""
-    array = values.to_numpy(dtype=float, na_value=np.nan) if isinstance(values, pd.Series) else np.asarray(values, dtype=float)
-    return array.reshape(n, -1) if n else array.reshape(0, 0)
+@dataclass(frozen=True)
+class SectionLevels:
+    """The sections table and its levels as n × m int8 matrices (NO_LEVEL where none)."""
+
+    table: pd.DataFrame
+    computed: np.ndarray
+    assessed: np.ndarray
 
 
 def criteria_groups(fw: Framework) -> list[list[int]]:
@@ -36,33 +41,24 @@ def criteria_groups(fw: Framework) -> list[list[int]]:
     return [[position[c.id] for c in s.criteria] for s in fw.sections]
 
 
-def criterion_levels(tidy: Tidy) -> np.ndarray:
-    """The criteria levels as an n × k matrix (rows: submissions, columns: criteria in framework order)."""
-    return as_matrix(tidy.criteria["level"], len(tidy.submissions))
-
-
-def section_table(tidy: Tidy, fw: Framework, rule: str) -> pd.DataFrame:
-    """The sections table (SECTION_COLUMNS) for every submission × section."""
+def section_table(tidy: Tidy, fw: Framework, rule: str) -> SectionLevels:
+    """The sections table (SECTION_COLUMNS) for every submission × section, with its level matrices."""
     n = len(tidy.submissions)
     groups = criteria_groups(fw)
-    levels = criterion_levels(tidy)
-    computed = combine(levels, groups, rule).ravel() if n else np.array([], dtype=float)
-    in_form = tidy.criteria["in_form"].to_numpy().reshape(n, -1) if n else np.zeros((0, 0), dtype=bool)
-    assessed_any = ~np.isnan(levels)
-    n_criteria = np.stack([in_form[:, g].sum(axis=1) for g in groups], axis=1).ravel() if n else np.array([], dtype=int)
-    n_assessed = np.stack([assessed_any[:, g].sum(axis=1) for g in groups], axis=1).ravel() if n else np.array([], dtype=int)
+    computed = combine_levels(tidy.answers.levels, groups, rule)
+    assessed = tidy.section_answers.levels
+    flat_computed, flat_assessed = computed.ravel(), assessed.ravel()
+    both = (flat_computed != NO_LEVEL) & (flat_assessed != NO_LEVEL)
 
-    answers = tidy.section_answers
-    assessed = answers["assessed_level"].to_numpy(dtype=float)
-    both = ~np.isnan(computed) & ~np.isnan(assessed)
-    out = answers[[*KEY_COLUMNS, "section_id"]].copy()
-    out["computed_level"] = nullable_levels(computed)
-    out["assessed_level"] = nullable_levels(assessed)
-    out["n_criteria"] = n_criteria.astype(np.int16)
-    out["n_assessed"] = n_assessed.astype(np.int16)
-    out["agrees"] = pd.arrays.BooleanArray(computed == assessed, ~both)
-    out["computed_level_name"] = level_names(computed)
-    out["assessed_level_name"] = level_names(assessed)
-    out["why"] = answers["why"]
-    out["notes"] = answers["notes"]
-    return out
+    out = pd.DataFrame(repeat_keys(tidy.keys, len(fw.sections)), copy=False)
+    out["section_id"] = tiled([s.id for s in fw.sections], n)
+    out["computed_level"] = nullable_levels(flat_computed)
+    out["assessed_level"] = nullable_levels(flat_assessed)
+    out["n_criteria"] = count_true(tidy.in_form, groups).ravel()
+    out["n_assessed"] = count_levels(tidy.answers.levels, groups).ravel()
+    out["agrees"] = pd.arrays.BooleanArray(flat_computed == flat_assessed, ~both)
+    out["computed_level_name"] = level_names(flat_computed)
+    out["assessed_level_name"] = level_names(flat_assessed)
+    out["why"] = tidy.why
+    out["notes"] = tidy.notes
+    return SectionLevels(table=out, computed=computed, assessed=assessed)

@@ -1,8 +1,9 @@
 """Raw submissions → tidy tables: one row per submission (details), per submission × criterion, per submission × section.
 
 This is the only step that reads the raw answers; every later table is computed from these. Rows are in
-submission order, and within a submission in framework order (criteria, sections) — the later steps rely
-on that layout to reshape a column into a submission × criterion matrix.
+submission order, and within a submission in framework order (criteria, sections). Beside the tables, the
+answers are kept as n × k matrices (rows: submissions, columns: criteria or sections in framework order),
+which the later steps combine with numpy instead of grouping long tables.
 """
 
 from __future__ import annotations
@@ -12,21 +13,42 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pycountry
 
 from qaf_kobo.framework import LEVEL_NAMES, NOT_ASSESSED, Framework
 from qaf_kobo.scoring.fields import DETAIL_FIELDS, as_text, pick_fields
+from qaf_kobo.scoring.rules import NO_LEVEL
 
 KEY_COLUMNS: tuple[str, ...] = ("root_uuid", "country", "assessment_date", "round", "agency", "assessment_scope")
 """The submission columns repeated on every row of the criteria, sections and domains tables."""
 
 CRITERIA_COLUMNS: tuple[str, ...] = (*KEY_COLUMNS, "section_id", "criterion_id", "level", "level_name")
 
-# Answer status codes of a criterion (kept next to the level in the tidy table).
+# Answer status codes of a criterion.
 ASSESSED, NOT_RATED, MISSING, INVALID = 0, 1, 2, 3
 ANSWER_STATUS: tuple[str, ...] = ("assessed", "not_assessed", "missing", "invalid")
 
 _LEVEL_OF = {str(code): code for code in range(1, 5)}
+_LEVEL_NAMES = pd.CategoricalDtype(list(LEVEL_NAMES))
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Parsed answer codes of n submissions × k fields.
+
+    ``levels``: int8, NO_LEVEL unless the answer is 1–4; ``status``: int8 ANSWER_STATUS codes;
+    ``codes``/``texts``: the trimmed answer as ``texts[codes]`` (code −1: no answer).
+    """
+
+    levels: np.ndarray
+    status: np.ndarray
+    codes: np.ndarray
+    texts: np.ndarray
+
+    def text_at(self, flat: np.ndarray) -> np.ndarray:
+        """The answers at these positions of the flattened (submission-major) matrix."""
+        return self.texts[self.codes.ravel()[flat]]
 
 
 @dataclass(frozen=True)
@@ -34,15 +56,19 @@ class Tidy:
     """The tidy tables of one scoring run.
 
     ``submissions``: one row per submission (details, versions, validation status).
-    ``criteria``: one row per submission × criterion: the public columns plus ``answer`` (the raw code),
-    ``status`` (one of ANSWER_STATUS) and ``in_form`` (the submission's form version has this criterion).
-    ``section_answers``: one row per submission × section: ``section_id, assessed_answer, assessed_level, why, notes``.
+    ``criteria``: one row per submission × criterion (CRITERIA_COLUMNS).
+    ``answers``: the criteria answers (n × k); ``in_form``: n × k, the submission's form version has the criterion.
+    ``section_answers``: the assessors' section levels (n × m); ``why``/``notes``: one text per submission × section.
     ``keys``: the KEY_COLUMNS of the submissions, ready for ``repeat_keys``.
     """
 
     submissions: pd.DataFrame
     criteria: pd.DataFrame
-    section_answers: pd.DataFrame
+    answers: Answers
+    in_form: np.ndarray
+    section_answers: Answers
+    why: pd.Series
+    notes: pd.Series
     keys: dict[str, pd.Categorical | np.ndarray]
 
 
@@ -79,6 +105,14 @@ def _validation_status(raw: pd.DataFrame) -> pd.Series:
     return pd.Series("", index=raw.index, dtype="str")
 
 
+def _to_datetime(text: pd.Series, **options: str) -> pd.Series:
+    """``pd.to_datetime(text, errors="coerce", **options)``, parsing each distinct text once (dates repeat a lot)."""
+    position, distinct = pd.factorize(text)
+    parsed = pd.to_datetime(pd.Series(distinct, dtype="str"), errors="coerce", **options)
+    values = np.append(parsed.to_numpy(), np.array(["NaT"], dtype=parsed.dtype))  # position −1: no text
+    return pd.Series(values[position], index=text.index)
+
+
 def latest_version(submissions: pd.DataFrame) -> str | None:
     """The form version of the most recent submission (by submission time), or None when none has one."""
     known = submissions.loc[submissions["form_version"].notna(), ["submission_time", "form_version"]]
@@ -96,7 +130,9 @@ def tidy_submissions(raw: pd.DataFrame, current_version: str | None = None) -> p
     the version of the most recent submission).
     """
     root_uuid = _column(raw, "root_uuid", "meta/rootUuid", "_uuid").str.removeprefix("uuid:")
-    root_uuid = root_uuid.fillna(pd.Series([f"row-{i + 1}" for i in range(len(raw))], index=raw.index, dtype="str"))
+    unnamed = np.flatnonzero(root_uuid.isna().to_numpy())
+    if len(unnamed):
+        root_uuid = root_uuid.fillna(pd.Series([f"row-{i + 1}" for i in unnamed], index=root_uuid.index[unnamed], dtype="str"))
     details = pick_fields(raw, DETAIL_FIELDS)
     details["country"] = details["country"].str.strip().str.upper()
     out = pd.DataFrame({"root_uuid": root_uuid})
@@ -105,42 +141,45 @@ def tidy_submissions(raw: pd.DataFrame, current_version: str | None = None) -> p
     for name in ("agency", "area", "purpose"):
         out[name] = details[name]
     out["assessment_date_text"] = details["assessment_date"]
-    out["assessment_date"] = pd.to_datetime(details["assessment_date"].str.strip(), format="%Y-%m-%d", errors="coerce")
+    out["assessment_date"] = _to_datetime(details["assessment_date"].str.strip(), format="%Y-%m-%d")
     out["round"] = details["round"]
     out["assessment_scope"] = details["assessment_scope"]
     out["form_version"] = _column(raw, "form_version", "__version__")
     out["validation_status"] = _validation_status(raw)
-    out["submission_time"] = pd.to_datetime(_column(raw, "submission_time", "_submission_time"), format="ISO8601", errors="coerce")
+    out["submission_time"] = _to_datetime(_column(raw, "submission_time", "_submission_time"), format="ISO8601")
     current = current_version if current_version is not None else latest_version(out)
     known = out["form_version"].notna()
     out["older_version"] = (known & (out["form_version"] != current)).astype(bool) if current is not None else False
     return out.reset_index(drop=True)
 
 
-def _answers(codes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Answer codes (n × k text) → levels (float, NaN when none), statuses, answer category codes and categories.
-
-    Each column is factorised once; levels and statuses are looked up per distinct answer, not per row.
-    """
-    n, k = codes.shape
-    levels = np.full((n, k), np.nan)
-    status = np.full((n, k), MISSING, dtype=np.int8)
-    answer_codes = np.full((n, k), -1, dtype=np.int32)
-    categories: dict[str, int] = {}
-    for j, name in enumerate(codes.columns):
-        position, distinct = pd.factorize(codes[name])
+def parse_answers(fields: pd.DataFrame) -> Answers:
+    """Answer codes (n × k text) → Answers. Each column is factorised once; the distinct answers are parsed."""
+    n, k = fields.shape
+    # Built field by field (rows = fields, each a contiguous run), then turned submission-major once.
+    levels = np.zeros((k, n), dtype=np.int8)
+    status = np.full((k, n), MISSING, dtype=np.int8)
+    codes = np.full((k, n), -1, dtype=np.int32)
+    texts: dict[str, int] = {}
+    for j, name in enumerate(fields.columns):
+        position, distinct = pd.factorize(fields[name])
         distinct = [str(v).strip() for v in distinct]
-        level_of = np.array([_LEVEL_OF.get(v, np.nan) for v in distinct] + [np.nan])
+        level_of = np.array([_LEVEL_OF.get(v, NO_LEVEL) for v in distinct] + [NO_LEVEL], dtype=np.int8)
         status_of = np.array(
             [ASSESSED if v in _LEVEL_OF else NOT_RATED if v == NOT_ASSESSED else INVALID if v else MISSING for v in distinct]
             + [MISSING],
             dtype=np.int8,
         )
-        category_of = np.array([categories.setdefault(v, len(categories)) if v else -1 for v in distinct] + [-1], dtype=np.int32)
-        levels[:, j] = level_of[position]
-        status[:, j] = status_of[position]
-        answer_codes[:, j] = category_of[position]
-    return levels, status, answer_codes, list(categories)
+        code_of = np.array([texts.setdefault(v, len(texts)) if v else -1 for v in distinct] + [-1], dtype=np.int32)
+        levels[j] = level_of[position]
+        status[j] = status_of[position]
+        codes[j] = code_of[position]
+    return Answers(
+        levels=np.ascontiguousarray(levels.T),
+        status=np.ascontiguousarray(status.T),
+        codes=np.ascontiguousarray(codes.T),
+        texts=np.array([*texts, ""], dtype=object),  # code −1 → the appended ""
+    )
 
 
 def _in_form(submissions: pd.DataFrame, status: np.ndarray) -> np.ndarray:
@@ -149,11 +188,13 @@ def _in_form(submissions: pd.DataFrame, status: np.ndarray) -> np.ndarray:
     Submissions of older versions have a criterion when any submission of the same version answered it;
     all others have every criterion of the framework.
     """
-    answered = pd.DataFrame(status != MISSING)
-    version = submissions["form_version"].fillna("").to_numpy()
-    per_version = answered.groupby(version).transform("any").to_numpy()
-    older = submissions["older_version"].to_numpy(dtype=bool)[:, None]
-    return np.where(older, per_version, True)
+    older = submissions["older_version"].to_numpy(dtype=bool)
+    in_form = np.ones(status.shape, dtype=bool)
+    if older.any():
+        answered = pd.DataFrame(status[older] != MISSING)
+        version = submissions["form_version"].fillna("").to_numpy()[older]
+        in_form[older] = answered.groupby(version).transform("any").to_numpy()
+    return in_form
 
 
 def submission_keys(submissions: pd.DataFrame) -> dict[str, pd.Categorical | np.ndarray]:
@@ -166,33 +207,39 @@ def submission_keys(submissions: pd.DataFrame) -> dict[str, pd.Categorical | np.
 
 def repeat_keys(keys: dict[str, pd.Categorical | np.ndarray], times: int) -> dict[str, pd.Categorical | np.ndarray]:
     """Each submission's keys repeated ``times`` times (rows in submission-major order)."""
-    n = len(keys["root_uuid"])
-    rows = np.repeat(np.arange(n), times)
     return {
-        name: value[rows] if isinstance(value, np.ndarray) else pd.Categorical.from_codes(value.codes[rows], dtype=value.dtype)
+        name: np.repeat(value, times)
+        if isinstance(value, np.ndarray)
+        else pd.Categorical.from_codes(np.repeat(value.codes, times), dtype=value.dtype, validate=False)
         for name, value in keys.items()
     }
 
 
-def interleave(frame: pd.DataFrame) -> np.ndarray:
-    """An n × m frame → its values row by row as one object array of n·m (submission-major order)."""
-    n, m = frame.shape
-    out = np.empty(n * m, dtype=object)
-    for j, name in enumerate(frame.columns):
-        out[j::m] = frame[name].to_numpy(dtype=object, na_value=np.nan)
-    return out
+def tiled(ids: list[str], n: int) -> pd.Categorical:
+    """The ids (framework order) repeated for each of n submissions, as a categorical in that order."""
+    return pd.Categorical.from_codes(np.tile(np.arange(len(ids), dtype=np.int16), n), categories=ids, validate=False)
 
 
 def nullable_levels(levels: np.ndarray) -> pd.arrays.IntegerArray:
-    """Levels as float with NaN → a nullable Int8 array (empty where NaN)."""
-    missing = np.isnan(levels)
-    return pd.arrays.IntegerArray(np.where(missing, 0, levels).astype(np.int8), missing)
+    """An int8 level array → a nullable Int8 array (empty where NO_LEVEL)."""
+    return pd.arrays.IntegerArray(levels.astype(np.int8, copy=False), levels == NO_LEVEL)
 
 
 def level_names(levels: np.ndarray) -> pd.Categorical:
-    """Levels as float with NaN → their framework names (empty where NaN)."""
-    codes = np.where(np.isnan(levels), -1, levels - 1).astype(np.int8)
-    return pd.Categorical.from_codes(codes, categories=list(LEVEL_NAMES))
+    """An int8 level array → the framework's level names (empty where NO_LEVEL)."""
+    return pd.Categorical.from_codes(levels - np.int8(1), dtype=_LEVEL_NAMES, validate=False)
+
+
+def interleave(fields: pd.DataFrame) -> pd.Series:
+    """An n × m frame of text → its values row by row as one text Series of n·m (submission-major order)."""
+    n, m = fields.shape
+    columns = [pa.array(fields[name], type=pa.large_string()) for name in fields.columns]
+    stacked = pa.concat_arrays(
+        [chunk for column in columns for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column])]
+        or [pa.array([], type=pa.large_string())]
+    )
+    order = (np.arange(m, dtype=np.int64)[None, :] * n + np.arange(n, dtype=np.int64)[:, None]).ravel()
+    return pd.Series(stacked.take(order).to_pandas(), dtype="str")
 
 
 def tidy(raw: pd.DataFrame, fw: Framework, current_version: str | None = None) -> Tidy:
@@ -201,41 +248,27 @@ def tidy(raw: pd.DataFrame, fw: Framework, current_version: str | None = None) -
     submissions = tidy_submissions(raw, current_version)
     n = len(submissions)
     criteria_fw = fw.criteria
-    k = len(criteria_fw)
-    codes = pick_fields(raw, [c.field for c in criteria_fw])
-    levels, status, answer_codes, answer_categories = _answers(codes)
-    in_form = _in_form(submissions, status)
+    answers = parse_answers(pick_fields(raw, [c.field for c in criteria_fw]))
+    in_form = _in_form(submissions, answers.status)
 
     keys = submission_keys(submissions)
-    criteria = pd.DataFrame(repeat_keys(keys, k))
-    section_index = {s.id: i for i, s in enumerate(fw.sections)}
-    criteria["section_id"] = pd.Categorical.from_codes(
-        np.tile([section_index[c.section_id] for c in criteria_fw], n), categories=[s.id for s in fw.sections]
-    )
-    criteria["criterion_id"] = pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=[c.id for c in criteria_fw])
-    flat = levels.ravel()
+    criteria = pd.DataFrame(repeat_keys(keys, len(criteria_fw)), copy=False)
+    section_of = np.array([[s.id for s in fw.sections].index(c.section_id) for c in criteria_fw], dtype=np.int16)
+    criteria["section_id"] = pd.Categorical.from_codes(np.tile(section_of, n), categories=[s.id for s in fw.sections], validate=False)
+    criteria["criterion_id"] = tiled([c.id for c in criteria_fw], n)
+    flat = answers.levels.ravel()
     criteria["level"] = nullable_levels(flat)
     criteria["level_name"] = level_names(flat)
-    criteria["answer"] = pd.Categorical.from_codes(
-        answer_codes.ravel(), categories=pd.Index(answer_categories, dtype="str")
-    )
-    criteria["status"] = pd.Categorical.from_codes(status.ravel(), categories=list(ANSWER_STATUS))
-    criteria["in_form"] = in_form.ravel()
 
-    section_answers = _section_answers(raw, keys, fw)
-    return Tidy(submissions=submissions, criteria=criteria, section_answers=section_answers, keys=keys)
-
-
-def _section_answers(raw: pd.DataFrame, keys: dict[str, pd.Categorical | np.ndarray], fw: Framework) -> pd.DataFrame:
-    """One row per submission × section: the assessor's level (raw and parsed), the reason and the notes."""
     sections = fw.sections
-    m = len(sections)
     fields = pick_fields(raw, [f for s in sections for f in (s.level_field, s.why_field, s.notes_field)])
-    levels, _, answer_codes, answer_categories = _answers(fields[[s.level_field for s in sections]])
-    out = pd.DataFrame(repeat_keys(keys, m))
-    out["section_id"] = pd.Categorical.from_codes(np.tile(np.arange(m), len(raw)), categories=[s.id for s in sections])
-    out["assessed_answer"] = pd.Categorical.from_codes(answer_codes.ravel(), categories=pd.Index(answer_categories, dtype="str"))
-    out["assessed_level"] = levels.ravel()
-    out["why"] = pd.Series(interleave(fields[[s.why_field for s in sections]]), dtype=object)
-    out["notes"] = pd.Series(interleave(fields[[s.notes_field for s in sections]]), dtype=object)
-    return out
+    return Tidy(
+        submissions=submissions,
+        criteria=criteria,
+        answers=answers,
+        in_form=in_form,
+        section_answers=parse_answers(fields[[s.level_field for s in sections]]),
+        why=interleave(fields[[s.why_field for s in sections]]),
+        notes=interleave(fields[[s.notes_field for s in sections]]),
+        keys=keys,
+    )
