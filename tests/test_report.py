@@ -8,10 +8,13 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import require_tool
 from qaf_kobo.cli import main
@@ -20,7 +23,7 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.report import write_reports
 from qaf_kobo.report.action_plan import action_plan_rows
 from qaf_kobo.report.styles import LEVEL_COLOURS, NOT_ASSESSED_COLOUR
-from qaf_kobo.report.summaries import lower_median
+from qaf_kobo.report.summaries import heat_map, lower_median_level
 from qaf_kobo.report.wording import SHEETS, wording
 from qaf_kobo.scoring import score_submissions
 from qaf_kobo.store import open_store
@@ -225,8 +228,34 @@ def test_action_plan_rows_are_critical_first_then_section_order(fw):
 
 
 def test_lower_median_takes_the_lower_middle_level():
-    frame = pd.DataFrame({"g": ["a", "a", "b", "b", "b", "c", "c", "c", "c"], "level": [1, 4, 3, 1, 2, 4, 2, 4, 3]})
-    assert lower_median(frame.astype({"level": "Int64"}), ["g"]).to_dict() == {"a": 1, "b": 2, "c": 3}
+    # levels {1, 4} -> 1; {1, 2, 3} -> 2; {2, 3, 4, 4} -> 3; none -> 0
+    counts = [[1, 0, 0, 1], [1, 1, 1, 0], [0, 1, 1, 2], [0, 0, 0, 0]]
+    assert lower_median_level(np.array(counts)).tolist() == [1, 2, 3, 0]
+
+
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=40))
+def test_lower_median_is_the_middle_of_the_sorted_levels(levels):
+    counts = [[levels.count(code) for code in (1, 2, 3, 4)]]
+    assert lower_median_level(np.array(counts)).tolist() == [sorted(levels)[(len(levels) - 1) // 2]]
+
+
+def test_heat_map_agrees_with_the_countries_table_of_scoring(fw):
+    """The heat map shows exactly scoring's median_level (both the lower median) in every cell."""
+    scores = make_scores(fw)
+    frame = heat_map(scores, fw).set_index(["round", "country"])
+    countries = scores.countries
+    compared = 0
+    for row in countries.itertuples(index=False):
+        median = row.median_level
+        shown = frame.loc[(str(row.round), str(row.country)), row.section_id]
+        if pd.isna(median):
+            assert pd.isna(shown)
+        else:
+            assert shown == median
+            compared += 1
+    assert compared >= len(fw.sections) - 1  # at least Jordan's 16 rated sections
+    syr = frame.loc[("1", "SYR")]
+    assert (syr["1"], syr["2"]) == (3, 1)  # 4 and 3 -> 3 (plain median 3.5); 2 and 1 -> 1 (plain median 1.5)
 
 
 def test_data_quality_findings_are_listed(regional):
@@ -268,6 +297,41 @@ def test_field_text_starting_with_formula_characters_stays_text(written, regiona
                     assert "<f>" not in xml and "<f " not in xml, (path.name, name)
                     if INJECTION.replace('"', "&quot;") in xml or "HYPERLINK" in xml:
                         assert re.search(r'<c [^>]*t="inlineStr"[^>]*><is><t[^>]*>=HYPERLINK', xml), name
+
+
+def risky_scores(fw: Framework):
+    """One submission whose every text detail starts with a formula character (codes unknown, shown as typed)."""
+    record = submission(fw, 9, "=cmd", "-agency", "2024-06-01", "+1", lambda c: "2", area="@area", purpose="=1+1",
+                        notes="-note")
+    record |= {"details/assessment_scope": "-scope", "__version__": "@v9", "_validation_status": {"uid": "=status"}}
+    return score_submissions(pd.DataFrame([record]), fw, current_version="v1")
+
+
+def test_every_text_from_the_data_is_quote_prefixed_text(fw, tmp_path):
+    paths = write_reports(risky_scores(fw), fw, tmp_path, date=DAY)
+    assert [p.name for p in paths] == ["qaf_summary_2025-01-15.xlsx", "qaf__CMD_2025-01-15.xlsx"]
+    wb = openpyxl.load_workbook(paths[0])
+    seen = set()
+    for ws in wb.worksheets:
+        for cells in ws.iter_rows():
+            for cell in cells:
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                    assert cell.data_type == "s" and cell.quotePrefix, (ws.title, cell.coordinate, cell.value)
+                    seen.add((ws.title, cell.value))
+    expected = {
+        ("Overview", "=CMD"),  # unknown country code, and its name falls back to the code
+        ("Heat map", "+1"), ("Heat map", "=CMD"),
+        *(("Assessments", v) for v in ("=CMD", "-agency", "@area", "=1+1", "+1", "-scope", "@v9", "=status")),
+        ("Action plan", "=CMD"), ("Action plan", "-agency"),
+        ("Data quality", "=CMD"), ("Data quality", "-agency"),
+    }
+    assert expected <= seen, expected - seen
+    for path in paths:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/sheet"):
+                    xml = archive.read(name).decode()
+                    assert "<f>" not in xml and "<f " not in xml, (path.name, name)
 
 
 def test_country_workbooks_hold_only_their_country(written):

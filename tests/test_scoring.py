@@ -338,3 +338,15 @@ def test_the_store_read_in_batches_scores_like_one_pass(fw, tmp_path, monkeypatc
         pd.testing.assert_frame_equal(getattr(whole, name), getattr(batched, name))
     assert findings(batched, "b3")["date_out_of_range"] == ["assessment_date 'soon' is not a date (YYYY-MM-DD)"]
     assert batched.assessments["assessment_date"].notna().sum() == 4
+
+
+def test_countries_median_is_the_lower_median_of_an_even_count(fw):
+    """Two assessments at 2 and 3 in one section: the median level is 2 (the lower middle), never 2.5."""
+    section = fw.sections[0]
+    rows = []
+    for name, level in (("a", "2"), ("b", "3")):
+        row = submission(fw, name, {c.id: level for c in section.criteria}, details={"agency": name.upper()})
+        rows.append(row)
+    table = score_submissions(pd.DataFrame(rows), fw, current_version="v2", today=TODAY).countries
+    cell = table[table["section_id"] == section.id].iloc[0]
+    assert (cell["n_requires_improvement"], cell["n_meets_minimum"], cell["median_level"]) == (1, 1, 2)

@@ -146,9 +146,7 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
         say(f"Synced into {store}: {first.new} new; then one edit and one deletion on the server, "
             f"found by a full sync ({again.updated} updated, {again.deleted} deleted)")
     scores = score(store, out_dir=out_dir)
-    sections = scores.sections
-    level = sections["assessed_level"].fillna(sections["computed_level"])
-    n_critical = int((level == 1).sum())
+    n_critical = scores.sections_at(1)
     say(f"Scored {len(scores.assessments)} assessments: {n_critical} sections at Critical to address, "
         f"{len(scores.quality)} data-quality findings")
     workbooks = write_reports(scores, fw, out_dir)

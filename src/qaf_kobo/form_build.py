@@ -15,6 +15,7 @@ from pyxform.xls2xform import convert
 
 from qaf_kobo.catalogue import Translation
 from qaf_kobo.errors import QafError
+from qaf_kobo.excel_text import keep_text
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.xlsform import FORM_ID, XlsForm, build_xlsform, form_languages
 
@@ -51,10 +52,7 @@ def write_xlsform(form: XlsForm, path: Path) -> Path:
         ws.append(columns)
         for row in rows:
             ws.append([row.get(column, "") or None for column in columns])
-        for cells in ws.iter_rows(min_row=2):
-            for cell in cells:
-                if cell.data_type == "f":  # a text starting with "=" stays text
-                    cell.data_type = "s"
+        keep_text(ws, min_row=2)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

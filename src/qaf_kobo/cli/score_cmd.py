@@ -28,9 +28,8 @@ def score_command(store_path: Path, out_dir: Path | None, rule: str, only_approv
     if scores.about["n_submissions"] == 0:
         click.echo(f"no submissions to score in {store_path} (with these filters); wrote empty tables to {out_dir}")
         return
-    level = scores.sections["assessed_level"].fillna(scores.sections["computed_level"])
     click.echo(
         f"scored {scores.about['n_submissions']} submissions (rule {rule}): "
-        f"{int((level == 1).sum())} sections at Critical to address, {len(scores.quality)} data-quality findings"
+        f"{scores.sections_at(1)} sections at Critical to address, {len(scores.quality)} data-quality findings"
     )
     click.echo(f"tables written to {out_dir}")

@@ -1,7 +1,8 @@
 """Write the data rows of table sheets straight into a saved xlsx: one vectorised pass per column, no cell objects.
 
-Every text value becomes an inline string (``t="inlineStr"``) — never a formula, whatever it starts with;
-numbers and dates are numbers (dates as Excel serial days, styled with a date format).
+Every text value becomes an inline string (``t="inlineStr"``) — never a formula, whatever it starts with — and
+one starting with = + - @ gets its style's quote-prefixed twin, so that re-entering the cell in a spreadsheet
+does not evaluate it either; numbers and dates are numbers (dates as Excel serial days, with a date format).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from qaf_kobo.report.styles import clean_text, style_keys
+from qaf_kobo.report.styles import LEVEL_COLOURS, clean_text, style_keys, text_style
 from qaf_kobo.report.table import PROBE_ROW, Table
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -25,8 +26,9 @@ _PROBE = re.compile(rf'<c r="([A-Z]+){PROBE_ROW}" s="(\d+)"')
 _ROWS_PER_CHUNK = 5000
 
 
-def _text_cell(style: int, text: str) -> str:
-    return f'<c s="{style}" t="inlineStr"><is><t xml:space="preserve">{escape(clean_text(text))}</t></is></c>'
+def _text_cell(styles: dict[str, int], key: str, value: object) -> str:
+    text = clean_text(value)
+    return f'<c s="{styles[text_style(key, text)]}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 
 def _map_unique(values: pd.Series, render) -> np.ndarray:
@@ -41,13 +43,12 @@ def _column_cells(values: pd.Series, kind: str, styles: dict[str, int], labels: 
     values = values.reset_index(drop=True)
     if kind == "level":
         codes = pd.to_numeric(values, errors="coerce").fillna(0).astype(int)
-        cells = _map_unique(codes, lambda c: _text_cell(styles.get(f"level_{c}", styles["level_none"]), labels.get(c, "")))
-        return cells
+        return _map_unique(codes, lambda c: _text_cell(styles, f"level_{c}" if c in LEVEL_COLOURS else "level_none", labels.get(c, "")))
     style = styles[kind]
     empty = f'<c s="{style}"/>'
-    if kind in ("text", "wrap", "field"):
+    if kind in ("text", "wrap"):
         cells = _map_unique(values.astype(object).where(values.notna() & (values.astype(str) != ""), None),
-                            lambda v: _text_cell(style, v))
+                            lambda v: _text_cell(styles, kind, v))
     elif kind == "bool":
         cells = _map_unique(values.astype(object), lambda v: f'<c s="{style}" t="b"><v>{int(bool(v))}</v></c>')
     else:

@@ -36,18 +36,17 @@ def write_heat_map(ws: Worksheet, scores, fw: Framework, words: Wording) -> None
     ws.column_dimensions[get_column_letter(first_section - 2)].width = 20
     ws.row_dimensions[1].height = 75
     previous_round = None
-    for row, record in enumerate(frame.itertuples(index=False), 2):
-        values = record._asdict()
+    for row, values in enumerate(frame.to_dict("records"), 2):
         col = 1
         if rounds:
-            write_text(ws.cell(row=row, column=col), values["round"], "field")
+            write_text(ws.cell(row=row, column=col), values["round"], "text")
             col += 1
         write_text(ws.cell(row=row, column=col), _blank_if_missing(values["country"]), "text")
         write_text(ws.cell(row=row, column=col + 1), _blank_if_missing(values["country_name"]), "text")
         count = ws.cell(row=row, column=col + 2, value=int(values["n_assessments"]))
         apply_style(count, "int")
         for offset, section in enumerate(fw.sections):
-            level = record[4 + offset]
+            level = values[section.id]
             code = None if pd.isna(level) else int(level)
             write_text(ws.cell(row=row, column=first_section + offset), words.level(code), f"level_{code or 'none'}")
         if rounds and previous_round is not None and values["round"] != previous_round:

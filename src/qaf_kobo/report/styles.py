@@ -1,4 +1,4 @@
-"""The look of the report workbooks: level colours, cell styles by key, and writing field text that stays text."""
+"""The look of the report workbooks: level colours, cell styles by key, and writing text that stays text."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import re
 
 from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+from qaf_kobo.excel_text import keep_cell_text, needs_quote
 
 LEVEL_COLOURS: dict[int, str] = {1: "F8696B", 2: "FFB366", 3: "FFE699", 4: "A9D08E"}
 """Fill colour per level code: red, orange, yellow, green (always shown together with the level's name)."""
@@ -19,20 +21,12 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_CELL_TEXT = 32_767
 """Excel's limit of characters in one cell."""
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@")
-"""First characters that make a spreadsheet treat typed text as a formula."""
-
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 _THIN = Side(style="thin", color="BFBFBF")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _TOP = Alignment(vertical="top")
 _WRAP = Alignment(vertical="top", wrap_text=True)
-
-
-def level_fill(level: int | None) -> PatternFill:
-    """The solid fill of a level code (grey when not assessed)."""
-    return PatternFill("solid", fgColor=LEVEL_COLOURS.get(level or 0, NOT_ASSESSED_COLOUR))
 
 
 def style_keys() -> tuple[str, ...]:
@@ -59,14 +53,18 @@ def clean_text(value: object) -> str:
     return _ILLEGAL_XML.sub("", str(value))[:MAX_CELL_TEXT]
 
 
+def text_style(key: str, text: str) -> str:
+    """The style key for this text: the quote-prefixed twin of ``key`` when the text starts with = + - @
+    (for cells written without openpyxl, see ``sheet_data``)."""
+    return key + QUOTED if needs_quote(text) else key
+
+
 def write_text(cell: Cell, value: object, key: str = "text") -> None:
     """Write text that a spreadsheet never evaluates: stored as a string (never ``<f>``), quote-prefixed when risky."""
     text = clean_text(value)
     cell.value = text
-    cell.data_type = "s"  # openpyxl turns a value starting with "=" into a formula; this undoes it
     apply_style(cell, key)
-    if text.startswith(FORMULA_TRIGGERS):
-        cell.quotePrefix = True
+    keep_cell_text(cell)
 
 
 STYLES: dict[str, dict] = {
@@ -75,10 +73,8 @@ STYLES: dict[str, dict] = {
         "fill": PatternFill("solid", fgColor=HEADER_COLOUR),
         "alignment": Alignment(vertical="top", wrap_text=True),
     },
-    "title": {"font": Font(bold=True, size=12)},
     "text": {},
     "wrap": {"alignment": _WRAP},
-    "field": {"alignment": _WRAP, "quote_prefix": True},
     "int": {"number_format": "0"},
     "number": {"number_format": "0.0"},
     "percent": {"number_format": "0%"},
@@ -88,4 +84,12 @@ STYLES: dict[str, dict] = {
     **{f"level_{code}": {"fill": PatternFill("solid", fgColor=colour)} for code, colour in LEVEL_COLOURS.items()},
     "level_none": {"fill": PatternFill("solid", fgColor=NOT_ASSESSED_COLOUR)},
 }
-"""Cell styles by key: ``field`` is text typed in the field (wrapped, quote-prefixed so Excel keeps it text)."""
+"""Cell styles by key."""
+
+QUOTED = ":quoted"
+"""Suffix of the quote-prefixed twin of a text style, for text starting with = + - @ (see ``text_style``)."""
+
+TEXT_STYLES: tuple[str, ...] = ("header", "text", "wrap", *(k for k in STYLES if k.startswith("level_")))
+"""The styles that hold text; each has a quote-prefixed twin."""
+
+STYLES |= {key + QUOTED: {**STYLES[key], "quote_prefix": True} for key in TEXT_STYLES}

@@ -15,8 +15,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from qaf_kobo.report.styles import apply_style, style_keys, write_text
 
-KINDS = ("text", "wrap", "field", "int", "number", "percent", "date", "datetime", "bool", "level")
-"""``field``: text typed in the field (never evaluated); ``level``: a level code 1–4 shown as its name and colour."""
+KINDS = ("text", "wrap", "int", "number", "percent", "date", "datetime", "bool", "level")
+"""``text``/``wrap``: text, never evaluated (see ``styles.write_text``); ``level``: a level code 1–4 as its name and colour."""
 
 PROBE_ROW = 2
 MAX_ROWS = 1_048_576

@@ -88,11 +88,11 @@ def assessments_table(scores, fw: Framework, words: Wording) -> Table:
         Column(words("report.col.submission_id"), "text", 18),
         Column(words("report.col.country_code"), "text", 10),
         Column(words("report.col.country"), "text", 18),
-        Column(words("report.col.agency"), "field", 22),
-        Column(words("report.col.area"), "field", 18),
-        Column(words("report.col.purpose"), "field", 24),
+        Column(words("report.col.agency"), "wrap", 22),
+        Column(words("report.col.area"), "wrap", 18),
+        Column(words("report.col.purpose"), "wrap", 24),
         Column(words("report.col.assessment_date"), "date", 13),
-        Column(words("report.col.round"), "field", 9),
+        Column(words("report.col.round"), "wrap", 9),
         Column(words("report.col.scope"), "text", 16),
         Column(words("report.col.form_version"), "text", 14),
         Column(words("report.col.older_version"), "bool", 10),
@@ -138,7 +138,7 @@ def action_plan_table(scores, fw: Framework, words: Wording) -> Table:
     labels = _level_labels(words)
     columns = (
         Column(words("report.col.country"), "text", 16),
-        Column(words("report.col.agency"), "field", 20),
+        Column(words("report.col.agency"), "wrap", 20),
         Column(words("report.col.section"), "wrap", 26),
         Column(words("report.col.criterion"), "wrap", 30),
         Column(words("report.col.current_level"), "level", 15, labels),
@@ -175,9 +175,9 @@ def data_quality_table(scores, words: Wording) -> Table:
     columns = (
         Column(words("report.col.submission_id"), "text", 18),
         Column(words("report.col.country"), "text", 16),
-        Column(words("report.col.agency"), "field", 20),
+        Column(words("report.col.agency"), "wrap", 20),
         Column(words("report.col.assessment_date"), "date", 13),
         Column(words("report.col.check"), "wrap", 28),
-        Column(words("report.col.detail"), "field", 70),
+        Column(words("report.col.detail"), "wrap", 70),
     )
     return Table(columns, frame)

@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 from openpyxl import Workbook
@@ -32,18 +31,17 @@ from qaf_kobo.report.tables import (
     sections_table,
 )
 from qaf_kobo.report.wording import Wording, wording
+from qaf_kobo.scoring import Scores
 
 _FRAMES = ("assessments", "criteria", "sections", "domains", "quality")
 
 
-def limit_to_countries(scores, countries: list[str]):
+def limit_to_countries(scores: Scores, countries: list[str]) -> Scores:
     """The same Scores with only these countries' assessments (and their rows in every table)."""
     keep = set(scores.assessments.loc[scores.assessments["country"].isin(countries), "root_uuid"])
     changes = {name: getattr(scores, name)[getattr(scores, name)["root_uuid"].isin(keep)] for name in _FRAMES}
     changes["countries"] = scores.countries[scores.countries["country"].isin(countries)]
-    if dataclasses.is_dataclass(scores):
-        return dataclasses.replace(scores, **changes)
-    return SimpleNamespace(**{**vars(scores), **changes})
+    return dataclasses.replace(scores, **changes)
 
 
 def write_workbook(scores, fw: Framework, words: Wording, path: Path) -> Path:

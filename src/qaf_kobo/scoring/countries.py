@@ -29,15 +29,12 @@ def _codes_missing_last(values: pd.Categorical) -> np.ndarray:
 
 
 def _median_of_counts(counts: np.ndarray) -> np.ndarray:
-    """Per row of level counts (columns: levels 1–4), the plain median level (NaN when the row counts none)."""
+    """Per row of level counts (columns: levels 1–4), the lower median level — always one of the levels, as in
+    the section rule ``median`` and the heat map (NaN when the row counts none)."""
     total = counts.sum(axis=1)
-    cumulative = counts.cumsum(axis=1)
-
-    def level_at(i: np.ndarray) -> np.ndarray:  # the level at 0-based position i of the sorted levels
-        return 1 + (cumulative <= i[:, None]).sum(axis=1)
-
-    low, high = level_at(np.maximum(total - 1, 0) // 2), level_at(total // 2)
-    return np.where(total > 0, (low + high) / 2, np.nan)
+    position = np.maximum(total - 1, 0) // 2  # 0-based position of the lower median among the sorted levels
+    low = 1 + (counts.cumsum(axis=1) <= position[:, None]).sum(axis=1)
+    return np.where(total > 0, low, np.nan)
 
 
 def country_table(tidy: Tidy, sections: SectionLevels, fw: Framework) -> pd.DataFrame:
@@ -45,7 +42,7 @@ def country_table(tidy: Tidy, sections: SectionLevels, fw: Framework) -> pd.Data
 
     The level of a section is the assessed one, falling back to the computed one. ``share_meets_minimum`` is
     the share at Meets minimum or Good practice among the assessments with a level (empty when none has
-    one); ``median_level`` is the plain median (it may fall between two levels). Submissions without a
+    one); ``median_level`` is the lower median (with an even count, the lower of the two middle levels). Submissions without a
     round form one block (round empty), as do submissions without a country. Every submission has every
     section, so blocks are found per submission and counts per submission × section.
     """

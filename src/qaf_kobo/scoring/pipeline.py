@@ -61,6 +61,11 @@ class Scores:
         """The tables by name, in TABLES order."""
         return {name: getattr(self, name) for name in TABLES}
 
+    def sections_at(self, code: int) -> int:
+        """How many submission × section rows stand at this level (the assessed level, else the computed one)."""
+        level = self.sections["assessed_level"].fillna(self.sections["computed_level"])
+        return int((level == code).sum())
+
 
 def score_submissions(
     raw: pd.DataFrame,
