@@ -3,6 +3,7 @@ check it with ODK Validate (Java), and return the paths and the warnings."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,13 +25,15 @@ DEFAULT_OUT = Path("forms/build")
 
 @dataclass(frozen=True)
 class BuiltForm:
-    """The files of one build, its settings.version, its languages and the warnings (missing translations)."""
+    """The files of one build, its settings.version, its languages, the warnings (missing translations) and
+    whether ODK Validate accepted it (False: not run)."""
 
     xlsx: Path
     xml: Path
     version: str
     languages: list[str]
     warnings: list[str]
+    validated: bool = False
 
 
 def build_stamp(now: datetime | None = None) -> str:
@@ -88,7 +91,7 @@ def build_form(
     out_dir: Path = DEFAULT_OUT,
     sections: Sequence[str] | None = None,
     languages: Sequence[str] | None = None,
-    validate: bool = False,
+    validate: bool | None = False,
     strict: bool = False,
     framework: Framework | None = None,
     translations: Mapping[str, Translation] | None = None,
@@ -98,6 +101,7 @@ def build_form(
 
     ``sections`` limits the form (unknown ids: FrameworkError); ``languages`` defaults to every available one;
     ``translations`` replaces the shipped translation files; ``stamp`` (default: now) ends settings.version.
+    ``validate``: run ODK Validate (it needs Java); None runs it when ``java`` is on PATH.
     pyxform warnings and missing translations are listed in ``warnings`` (``strict``: QafError).
     """
     fw = framework or default_framework()
@@ -108,5 +112,8 @@ def build_form(
     out_dir = Path(out_dir)
     xlsx = write_xlsform(form, out_dir / f"{FORM_ID}.xlsx")
     xml = out_dir / f"{FORM_ID}.xml"
+    if validate is None:
+        validate = shutil.which("java") is not None
     pyxform_warnings = convert_xlsform(xlsx, xml, validate=validate)
-    return BuiltForm(xlsx, xml, version, form.languages, form.warnings + [f"pyxform: {w}" for w in pyxform_warnings])
+    return BuiltForm(xlsx, xml, version, form.languages, form.warnings + [f"pyxform: {w}" for w in pyxform_warnings],
+                     validated=validate)

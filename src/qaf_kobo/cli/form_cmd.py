@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
@@ -30,12 +29,8 @@ def form() -> None:
 @click.option("--strict", is_flag=True, help="A missing translation is an error instead of a warning.")
 def build(out_dir: Path, sections: str | None, languages: str | None, validate: bool | None, strict: bool) -> None:
     """Build the XLSForm (upload it to KoboToolbox) and its XForm."""
-    if validate is None:
-        validate = shutil.which("java") is not None
-        if not validate:
-            click.echo("note: java not found, ODK Validate skipped", err=True)
     built = build_form(out_dir, sections=_ids(sections), languages=_ids(languages), validate=validate, strict=strict)
     for warning in built.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"XLSForm: {built.xlsx}\nXForm:   {built.xml}\nversion {built.version}; languages: {', '.join(built.languages)}"
-               + ("; ODK Validate: valid" if validate else ""))
+               + ("; ODK Validate: valid" if built.validated else "; ODK Validate: not run (needs java)"))
