@@ -128,3 +128,49 @@ def test_cli_errors_are_one_line_with_exit_code_2(kobo: DevServer, monkeypatch: 
     assert invalid.output.count("\n") == 1 and "Traceback" not in invalid.output
     status = json.loads(runner.invoke(main, ["status", "--store", store, "--json"]).output)
     assert "401" in status["last_error"]
+
+
+def test_a_missing_asset_on_a_server_under_a_path_prefix_gets_the_hint(kobo: DevServer) -> None:
+    # https://host/kobo: every API path starts with /kobo, which the devserver (like a wrong prefix) answers 404
+    with KoboClient(kobo.url + "/kobo", TOKEN) as client, pytest.raises(KoboError) as err:
+        client.get_json("/api/v2/assets/aNoSuchAsset/data/")
+    assert kobo.requests[-1][1] == "/kobo/api/v2/assets/aNoSuchAsset/data/"
+    assert err.value.status == 404 and str(err.value) == ASSET_NOT_FOUND
+
+
+class UndercountingClient(KoboClient):
+    """A client of a server whose ``count`` is lower than the rows it holds (it says one page; ``next`` says more)."""
+
+    def get_json(self, path_or_url, params=None):  # type: ignore[no-untyped-def]
+        body = super().get_json(path_or_url, params)
+        if isinstance(body, dict) and "results" in body:
+            body["count"] = len(body["results"])
+        return body
+
+
+def test_paging_follows_next_when_count_says_there_is_one_page(kobo: DevServer) -> None:
+    uid = seed(kobo, 2500)
+    ids = [r["_id"] for r in kobo.submissions(uid)]
+    with UndercountingClient(kobo.url, TOKEN) as client:
+        got = [r["_id"] for p in iter_pages_after(client, uid, 0, workers=4) for r in p.results]
+    assert got == ids
+
+
+def test_a_retried_502_and_dropped_connection_then_an_error_print_exactly_one_line(kobo: DevServer, tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    kobo.inject_fault("502", times=1, path="/api/v2/assets/aMissing/")  # each retried, then the 404
+    kobo.inject_fault("drop", times=1, path="/api/v2/assets/aMissing/")
+    cli = str(Path(sys.executable).with_name("qaf-kobo"))
+    done = subprocess.run([cli, "sync", "--server", kobo.url, "--asset", "aMissing", "--store",
+                           str(tmp_path / "s.sqlite")], env={**os.environ, "KOBO_TOKEN": TOKEN},
+                          capture_output=True, text=True, timeout=60)
+    assert kobo.request_count("/api/v2/assets/aMissing/") == 3
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"error: {ASSET_NOT_FOUND}\n")
+    verbose = subprocess.run([cli, "-v", "sync", "--server", kobo.url, "--asset", "aMissing", "--store",
+                              str(tmp_path / "s.sqlite")], env={**os.environ, "KOBO_TOKEN": TOKEN},
+                             capture_output=True, text=True, timeout=60)
+    assert verbose.returncode == 2 and "urllib3" in verbose.stderr  # -v still shows the HTTP detail

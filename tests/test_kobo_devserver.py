@@ -160,6 +160,10 @@ def test_import_deploy_and_openrosa_submissions(kobo: DevServer, tmp_path: Path)
     assert len(rows) == 1 and rows[0]["age"] == "43" and rows[0]["_uuid"] == "aaa-2"
     assert (rows[0]["_id"], rows[0]["meta/rootUuid"], rows[0]["_submission_time"]) == (
         row["_id"], "uuid:aaa-1", row["_submission_time"])
+    for bad in ("<data id='mini_qaf'><age>1</data>", "not xml at all"):
+        refused = requests.post(f"{kobo.url}/submission", files={"xml_submission_file": ("s.xml", bad)}, timeout=10)
+        assert refused.status_code == 400 and "Improperly formatted XML." in refused.text
+    assert len(data(kobo, uid).json()["results"]) == 1
 
 
 def test_import_without_library_false_makes_a_block_and_conversion_errors_are_reported(kobo: DevServer,

@@ -96,3 +96,95 @@ def test_files_that_are_not_stores_are_refused(tmp_path: Path) -> None:
     newer.close()
     with pytest.raises(QafError, match="newer qaf-kobo"):
         open_store(tmp_path / "newer.sqlite")
+
+
+def edit(previous: dict, uuid: str, **answers: str) -> dict:
+    """The next version of ``previous`` as KPI gives it: new ``_uuid``, ``meta/deprecatedID`` = the previous id."""
+    return {**previous, "_uuid": uuid, "meta/instanceID": f"uuid:{uuid}",
+            "meta/deprecatedID": f"uuid:{previous['_uuid']}", **answers}
+
+
+def versions() -> tuple[dict, dict, dict]:
+    v1 = {**row("uuid:r1", "r1", a="1"), "meta/instanceID": "uuid:r1"}
+    v2 = edit(v1, "u2", a="2")
+    return v1, v2, edit(v2, "u3", a="3")
+
+
+@pytest.mark.parametrize("older", [0, 1])
+def test_an_older_copy_never_overwrites_a_newer_one_stored_first(tmp_path: Path, older: int) -> None:
+    # the newer version arrives first (no history yet): its meta/deprecatedID or being an edit says it is newer
+    v1, v2, v3 = versions()
+    with open_store(tmp_path / "s.sqlite") as store:
+        store.upsert_page([v3])
+        counts = store.upsert_page([(v1, v2)[older]], from_server=False)
+        assert (counts.stale, counts.updated) == (1, 0)
+        assert store.active_submissions() == [v3] and store.history("r1") == []
+        # an older version known only through the history's deprecatedID chain
+        store.upsert_page([edit(v3, "u4", a="4")])
+        assert store.upsert_page([v2, v1]).stale == 2
+
+
+def test_a_newer_edit_still_replaces_an_unlinked_older_one(tmp_path: Path) -> None:
+    v1, v2, v3 = versions()
+    with open_store(tmp_path / "s.sqlite") as store:
+        store.upsert_page([v1])
+        assert store.upsert_page([v3]).updated == 1  # v2 never seen: v3 is an edit, v1 the original
+        assert store.active_submissions() == [v3] and store.history("r1") == [v1]
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0), (2, 0, 1)])
+def test_versions_in_one_batch_are_applied_oldest_first(tmp_path: Path, order: tuple[int, ...]) -> None:
+    all_versions = versions()
+    with open_store(tmp_path / "s.sqlite") as store:
+        counts = store.upsert_page([all_versions[i] for i in order])
+        assert (counts.new, counts.updated, counts.stale) == (1, 2, 0)
+        assert store.active_submissions() == [all_versions[2]]
+        assert store.history("r1") == list(all_versions[:2])
+
+
+def test_versions_that_cannot_be_ordered_are_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    v1, v2, _ = versions()
+    fork = [v1, edit(v1, "u2a", a="x"), edit(v1, "u2b", a="y")]
+    unlinked = [edit(v2, "u3", a="3"), edit(edit(edit(v2, "u3"), "u4"), "u5")]
+    with open_store(tmp_path / "s.sqlite") as store:
+        for batch, message in ((fork, "3 versions .*two edits of r1"), (unlinked, "2 versions .*does not put in")):
+            with pytest.raises(QafError, match=f"submission r1 appears in {message}"):
+                store.upsert_page([row("uuid:r9", "u9"), *batch])
+            assert store.status().submissions == 0
+
+
+def test_rows_from_a_file_do_not_bring_back_a_deleted_submission(tmp_path: Path) -> None:
+    v1, v2, _ = versions()
+    with open_store(tmp_path / "s.sqlite") as store:
+        store.upsert_page([v1])
+        store.mark_deleted(["r1"])
+        for again in (v1, v2):
+            counts = store.upsert_page([again], from_server=False)
+            assert (counts.deleted, counts.updated, counts.new) == (1, 0, 0)
+            assert (store.status().submissions, store.status().deleted) == (0, 1)
+        assert store.upsert_page([v1]).updated == 1  # a sync (from the server) does
+        assert store.status().deleted == 0
+
+
+def test_first_runs_at_the_same_time_create_the_store_once(tmp_path: Path) -> None:
+    import threading
+
+    for attempt in range(5):
+        path, errors = tmp_path / f"s{attempt}.sqlite", []
+        barrier = threading.Barrier(6)
+
+        def first_run() -> None:
+            barrier.wait()
+            try:
+                open_store(path).close()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=first_run) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with open_store(path) as store:
+            assert store.meta() == {"schema_version": "1"}

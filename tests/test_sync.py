@@ -102,8 +102,11 @@ def test_sync_is_exact_whatever_the_server_page_cap(cap: int, tmp_path: Path) ->
         result = sync(server.url, uid, TOKEN, tmp_path / "s.sqlite")
         assert result.new == 2345
         assert_store_equals_server(tmp_path / "s.sqlite", server, uid)
-        expected_pages = -(-2345 // min(cap, 1000))
-        assert result.data_requests >= expected_pages
+        # the first page (size = min(cap, 1000)) gives count and size; the rest are fetched at offsets that
+        # overlap the previous page by one row (to check the chain is unbroken): ceil((2345 - size) / (size - 1))
+        size = min(cap, 1000)
+        assert result.data_requests == 1 + -(-(2345 - size) // (size - 1))
+        assert result.data_requests == {100: 24, 1000: 3, 30000: 3}[cap]
 
 
 def test_sequential_keyset_paging_is_exact(kobo: DevServer, tmp_path: Path) -> None:
@@ -131,6 +134,21 @@ def test_a_store_keeps_to_one_asset(kobo: DevServer, tmp_path: Path) -> None:
     sync(kobo.url, first, TOKEN, tmp_path / "s.sqlite")
     with pytest.raises(QafError, match=f"holds the submissions of asset {first}"):
         sync(kobo.url, second, TOKEN, tmp_path / "s.sqlite")
+
+
+def test_a_store_keeps_to_one_server(kobo: DevServer, tmp_path: Path) -> None:
+    uid = seed(kobo, 3)
+    store = tmp_path / "s.sqlite"
+    sync(kobo.url, uid, TOKEN, store)
+    with open_store(store) as st:  # as if filled from another server that happens to use the same asset uid
+        st.set_meta("server", "https://kf.kobotoolbox.org")
+        before = st.status().to_dict()
+    kobo.add_submission({"x": "1"}, uid)
+    with pytest.raises(QafError, match=f"holds submissions from https://kf.kobotoolbox.org, not {kobo.url}; use "
+                                       "--store"):
+        sync(kobo.url, uid, TOKEN, store)
+    with open_store(store) as st:
+        assert st.status().to_dict() == before
 
 
 def test_cli_sync_and_status_json(kobo: DevServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -65,10 +66,11 @@ def test_the_token_appears_in_no_output_log_error_or_store(kobo: DevServer, tmp_
     # in-process, with every logger (requests, urllib3 included) writing DEBUG to a file
     log_file = tmp_path / "debug.log"
     handler = logging.FileHandler(log_file)
-    root = logging.getLogger()
-    old_level = root.level
+    root, urllib3_log = logging.getLogger(), logging.getLogger("urllib3")
+    old_level, old_urllib3_level = root.level, urllib3_log.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+    urllib3_log.setLevel(logging.NOTSET)  # an earlier CLI run in this process (without -v) quietens it
     try:
         kobo.add_submission({"x": 1}, uid)
         sync(kobo.url, uid, TOKEN, store, full=True)
@@ -82,6 +84,7 @@ def test_the_token_appears_in_no_output_log_error_or_store(kobo: DevServer, tmp_
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
+        urllib3_log.setLevel(old_urllib3_level)
         handler.close()
     logged = log_file.read_text()
     assert "GET /api/v2/assets/" in logged  # the log did capture the HTTP traffic
@@ -89,3 +92,58 @@ def test_the_token_appears_in_no_output_log_error_or_store(kobo: DevServer, tmp_
         assert TOKEN not in text
     for path in tmp_path.glob("*.sqlite*"):
         assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_a_server_error_that_echoes_the_token_is_redacted(kobo: DevServer, tmp_path: Path) -> None:
+    uid = seed(kobo, 5)
+    store = tmp_path / "s.sqlite"
+    kobo.inject_fault("echo", path=f"/api/v2/assets/{uid}/")
+    with pytest.raises(QafError) as err:
+        sync(kobo.url, uid, TOKEN, store)
+    assert str(err.value).endswith("HTTP 400: Bad request. Request headers: Authorization: Token ***; Accept: "
+                                   "application/json")
+    assert TOKEN not in str(err.value) + err.value.server_message  # type: ignore[attr-defined]
+    kobo.inject_fault("echo", path=f"/api/v2/assets/{uid}/")
+    done = _cli(["sync", "--server", kobo.url, "--asset", uid, "--store", str(store)], {"KOBO_TOKEN": TOKEN})
+    status = _cli(["status", "--store", str(store), "--json"], {})
+    assert done.returncode == 2 and "Token ***" in done.stderr and "Token ***" in status.stdout
+    for text in (done.stdout, done.stderr, status.stdout, status.stderr):
+        assert TOKEN not in text
+    assert TOKEN.encode() not in store.read_bytes()
+
+
+def test_the_token_appears_in_no_output_of_deploy_import_run_or_demo(kobo: DevServer, tmp_path: Path, fw) -> None:
+    from qaf_kobo.demo import DEMO_TOKEN, seed_server
+
+    asset = seed_server(kobo, fw).asset_uid
+    env = {"KOBO_TOKEN": TOKEN}
+    config = tmp_path / "run.toml"
+    config.write_text(f'[kobo]\nserver = "{kobo.url}"\nasset_uid = "{asset}"\ntoken_env = "QAF_TEST_TOKEN"\n'
+                      f'[store]\npath = "{tmp_path / "run.sqlite"}"\n[report]\nout_dir = "{tmp_path / "reports"}"\n')
+    exported = tmp_path / "exported.json"
+    exported.write_text(json.dumps(kobo.submissions(asset)))
+    (tmp_path / "bad.json").write_text('{"hello": 1}')
+    runs = [
+        (["form", "deploy", "--server", kobo.url, "--asset", asset, "--out", str(tmp_path / "forms")], env, 0),
+        (["form", "deploy", "--server", kobo.url, "--asset", "aMissing", "--out", str(tmp_path / "forms")], env, 2),
+        (["import", str(exported), "--store", str(tmp_path / "imported.sqlite")], {}, 0),
+        (["import", str(tmp_path / "bad.json"), "--store", str(tmp_path / "imported.sqlite")], {}, 2),
+        (["run", "--config", str(config)], {"QAF_TEST_TOKEN": TOKEN}, 0),
+        (["demo", "--out", str(tmp_path / "demo"), "--store", str(tmp_path / "demo.sqlite")], {}, 0),
+    ]
+    for args, extra_env, code in runs:
+        done = _cli(args, extra_env)
+        assert done.returncode == code, (args, done.stderr[-2000:])
+        for secret in (TOKEN, DEMO_TOKEN):
+            assert secret not in done.stdout + done.stderr, args
+    assert (tmp_path / "run.sqlite").exists() and (tmp_path / "demo.sqlite").exists()
+    for path in tmp_path.rglob("*.sqlite*"):
+        data = path.read_bytes()
+        assert TOKEN.encode() not in data and DEMO_TOKEN.encode() not in data, path
+
+
+def _cli(args: list[str], extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``qaf-kobo -v ARGS`` (debug log on) with only ``extra_env``'s token variables set."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KOBO_TOKEN", "QAF_TEST_TOKEN")}
+    cli = str(Path(sys.executable).with_name("qaf-kobo"))
+    return subprocess.run([cli, "-v", *args], env={**env, **extra_env}, capture_output=True, text=True, timeout=300)

@@ -25,7 +25,8 @@ class ImportResult:
         """The one-line summary printed at the end."""
         c = self.counts
         return (f"imported {self.submissions} submissions from {self.files} file(s): {c.new} new, {c.updated} updated, "
-                f"{c.unchanged} unchanged, {c.stale} older than the stored version")
+                f"{c.unchanged} unchanged, {c.stale} older than the stored version"
+                + (f", {c.deleted} skipped: deleted on the server" if c.deleted else ""))
 
 
 def read_submissions(path: Path) -> list[dict[str, Any]]:
@@ -42,6 +43,8 @@ def read_submissions(path: Path) -> list[dict[str, Any]]:
         rows = whole["results"]
     elif isinstance(whole, list):
         rows = whole
+    elif isinstance(whole, dict) and any(k in whole for k in ("meta/rootUuid", "meta/instanceID", "_uuid")):
+        rows = [whole]  # JSON lines with one line
     else:
         raise QafError(f"{path}: not {SHAPES}")
     for number, row in enumerate(rows, 1):
@@ -68,13 +71,16 @@ def _json_lines(path: Path, text: str) -> list[Any]:
 
 
 def import_files(paths: list[Path], store_path: Path | str = DEFAULT_STORE) -> ImportResult:
-    """Read every file first (a bad one changes nothing), then upsert all submissions in one transaction."""
+    """Read every file first (a bad one changes nothing), then upsert all submissions in one transaction.
+
+    Versions of one submission are applied oldest first; a submission deleted on the server stays deleted (only
+    a sync, which sees the server, can bring it back)."""
     batches = [read_submissions(Path(p)) for p in paths]
     rows = [row for batch in batches for row in batch]
     with open_store(store_path) as store:
         lock = store.lock()
         try:
-            counts = store.upsert_page(rows)
+            counts = store.upsert_page(rows, from_server=False)
         finally:
             lock.release()
     return ImportResult(len(batches), len(rows), counts)

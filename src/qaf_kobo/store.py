@@ -58,14 +58,78 @@ def root_uuid_of(submission: dict[str, Any]) -> str:
                    + (f" (_id {submission['_id']})" if "_id" in submission else ""))
 
 
+def instance_uuid(submission: dict[str, Any]) -> str | None:
+    """The version's own id: ``_uuid`` (else ``meta/instanceID``) without the prefix; it changes on every edit."""
+    return bare_uuid(str(submission.get("_uuid") or submission.get("meta/instanceID") or "")) or None
+
+
+def deprecated_uuid(submission: dict[str, Any]) -> str | None:
+    """The id of the version this one replaced (``meta/deprecatedID``, set by an edit), without the prefix."""
+    value = submission.get("meta/deprecatedID")
+    return bare_uuid(value).strip() or None if isinstance(value, str) else None
+
+
+def _is_original(submission: dict[str, Any], uuid: str | None, root: str) -> bool:
+    return deprecated_uuid(submission) is None or uuid == root
+
+
+def _is_older(incoming: dict[str, Any], uuid: str | None, root: str, stored: dict[str, Any],
+              known_older: set[str]) -> bool:
+    """Whether ``incoming`` is known to be an earlier version than ``stored`` (which it is not identical to)."""
+    if uuid is not None and uuid in known_older:
+        return True
+    if deprecated_uuid(incoming) == instance_uuid(stored):
+        return False
+    return _is_original(incoming, uuid, root) and not _is_original(stored, instance_uuid(stored), root)
+
+
+def order_versions(root: str, versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Versions of one submission oldest first, by their ``meta/deprecatedID`` links (the original leads).
+
+    The same ``_uuid`` twice keeps its last copy. Versions the links cannot put in one order (two edits of one
+    version, or two unlinked edits) are a QafError.
+    """
+    if len(versions) == 1:
+        return versions
+    by_uuid: dict[str, dict[str, Any]] = {}
+    for number, sub in enumerate(versions):
+        by_uuid[instance_uuid(sub) or f"#{number}"] = sub
+    if len(by_uuid) == 1:
+        return list(by_uuid.values())
+    problem = f"submission {root} appears in {len(by_uuid)} versions ({', '.join(by_uuid)}) that "
+    follows: dict[str, str] = {}
+    for uuid, sub in by_uuid.items():
+        previous = deprecated_uuid(sub)
+        if previous in by_uuid:
+            if previous in follows:
+                raise QafError(problem + f"include two edits of {previous}; import them separately")
+            follows[previous] = uuid
+    heads = [u for u, sub in by_uuid.items() if deprecated_uuid(sub) not in by_uuid]
+    heads.sort(key=lambda u: not _is_original(by_uuid[u], u, root))  # the original's chain first
+    if len(heads) > 2 or (len(heads) == 2 and not _is_original(by_uuid[heads[0]], heads[0], root)) or \
+            (len(heads) == 2 and _is_original(by_uuid[heads[1]], heads[1], root)):
+        raise QafError(problem + "meta/deprecatedID does not put in one order; import them separately, oldest first")
+    ordered: list[str] = []
+    for head in heads:
+        uuid: str | None = head
+        while uuid is not None and uuid not in ordered:
+            ordered.append(uuid)
+            uuid = follows.get(uuid)
+    if len(ordered) != len(by_uuid):
+        raise QafError(problem + "link to each other in a circle (meta/deprecatedID)")
+    return [by_uuid[u] for u in ordered]
+
+
 @dataclass
 class UpsertCounts:
-    """What one upsert did: rows added, replaced by a newer version, seen again unchanged, or older than the stored one."""
+    """What one upsert did: rows added, replaced by a newer version, seen again unchanged, older than the stored one,
+    or skipped because the submission was deleted on the server."""
 
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     stale: int = 0
+    deleted: int = 0  # rows from a file whose submission was deleted on the server: skipped
 
     def add(self, other: UpsertCounts) -> None:
         """Add another upsert's counts to these."""
@@ -73,6 +137,7 @@ class UpsertCounts:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.stale += other.stale
+        self.deleted += other.deleted
 
 
 @dataclass
@@ -144,39 +209,56 @@ class Store:
 
     # --- submissions --------------------------------------------------------------------------------------------
     def upsert_page(self, submissions: Iterable[dict[str, Any]], *, meta: dict[str, str] | None = None,
-                    seen_at: str | None = None) -> UpsertCounts:
+                    seen_at: str | None = None, from_server: bool = True) -> UpsertCounts:
         """Insert or replace submissions by rootUuid in one transaction (with ``meta`` updates, if given).
 
         A row whose content differs from the stored one replaces it and the stored version goes to
-        ``submission_history``; a row whose ``_uuid`` is already in the history is older than the stored one and
-        is ignored. A row marked deleted that comes back is active again.
+        ``submission_history``. A row known to be older than the stored one is ignored (``stale``): its ``_uuid``
+        is in the stored version's ``meta/deprecatedID`` chain or history, or it is the original while the stored
+        one is an edit. Several versions of one submission in the batch are applied oldest first, ordered by
+        their ``meta/deprecatedID`` links (versions that cannot be ordered are a QafError, nothing written).
+        Only rows ``from_server`` (a sync) make a row marked deleted active again; rows from a file skip it
+        (``deleted``).
         """
         now = seen_at or utc_now()
-        rows = {root_uuid_of(sub): sub for sub in submissions}
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for sub in submissions:
+            groups.setdefault(root_uuid_of(sub), []).append(sub)
+        ordered = {root: order_versions(root, subs) for root, subs in groups.items()}
         counts = UpsertCounts()
         with self.conn:
-            existing = self._current(list(rows))
-            history = self._history_uuids(list(rows))
-            inserts, history_rows, seen = [], [], []
-            for root, sub in rows.items():
-                raw = json.dumps(sub, ensure_ascii=False)
-                uuid = bare_uuid(str(sub.get("_uuid") or sub.get("meta/instanceID") or "")) or None
-                old = existing.get(root)
-                if old is not None and old[1] == raw and old[2] is None:
-                    counts.unchanged += 1
-                    seen.append((now, root))
-                    continue
-                if old is not None and uuid is not None and uuid != old[0] and (root, uuid) in history:
-                    counts.stale += 1
-                    continue
-                if old is None:
-                    counts.new += 1
-                else:
-                    counts.updated += 1
-                    if old[1] != raw:
-                        history_rows.append((root, old[0], old[1], now))
-                inserts.append((root, sub.get("_id"), uuid, sub.get("_submission_time"), sub.get("__version__"),
-                                validation_uid(sub), raw, now, now))
+            existing = self._current(list(ordered))
+            older = self._older_uuids(list(ordered), existing)
+            writes: dict[str, tuple[dict[str, Any], str, str | None]] = {}
+            history_rows, seen = [], []
+            for root, versions in ordered.items():
+                state = existing.get(root)  # (uuid, raw, deleted_at)
+                known_older = older.get(root, set())
+                for sub in versions:
+                    raw = json.dumps(sub, ensure_ascii=False)
+                    uuid = instance_uuid(sub)
+                    if state is None:
+                        counts.new += 1
+                    elif state[2] is not None and not from_server:
+                        counts.deleted += 1
+                        continue
+                    elif state[1] == raw and state[2] is None:
+                        counts.unchanged += 1
+                        seen.append((now, root))
+                        continue
+                    elif uuid != state[0] and _is_older(sub, uuid, root, json.loads(state[1]), known_older):
+                        counts.stale += 1
+                        continue
+                    else:
+                        counts.updated += 1
+                        if state[1] != raw:
+                            history_rows.append((root, state[0], state[1], now))
+                            if state[0]:
+                                known_older.add(state[0])
+                    state = (uuid, raw, None)
+                    writes[root] = (sub, raw, uuid)
+            inserts = [(root, sub.get("_id"), uuid, sub.get("_submission_time"), sub.get("__version__"),
+                        validation_uid(sub), raw, now, now) for root, (sub, raw, uuid) in writes.items()]
             self.conn.executemany("INSERT INTO submission_history (root_uuid, uuid, raw_json, replaced_at) "
                                   "VALUES (?, ?, ?, ?)", history_rows)
             self.conn.executemany(
@@ -233,12 +315,18 @@ class Store:
                 found[root] = (uuid, raw, deleted_at)
         return found
 
-    def _history_uuids(self, roots: list[str]) -> set[tuple[str, str]]:
-        found: set[tuple[str, str]] = set()
+    def _older_uuids(self, roots: list[str], current: dict[str, tuple[str | None, str, str | None]]
+                     ) -> dict[str, set[str]]:
+        """rootUuid → the ``_uuid`` values known to be older than its stored version: those in the history and
+        every ``meta/deprecatedID`` of the stored version and of the history."""
+        found: dict[str, set[str]] = {root: {dep} for root, (_, raw, _) in current.items()
+                                      if (dep := deprecated_uuid(json.loads(raw)))}
         for chunk in _chunks(roots):
             marks = ",".join("?" * len(chunk))
-            found.update(self.conn.execute(
-                f"SELECT root_uuid, uuid FROM submission_history WHERE root_uuid IN ({marks})", chunk).fetchall())
+            for root, uuid, raw in self.conn.execute(
+                    f"SELECT root_uuid, uuid, raw_json FROM submission_history WHERE root_uuid IN ({marks})", chunk):
+                known = found.setdefault(root, set())
+                known.update(u for u in (uuid, deprecated_uuid(json.loads(raw))) if u)
         return found
 
 
@@ -254,29 +342,56 @@ def validation_uid(submission: dict[str, Any]) -> str:
 
 
 def open_store(path: Path | str = DEFAULT_STORE, *, create: bool = True) -> Store:
-    """Open (and with ``create``, create or migrate) the store at ``path``; a file that is not a store is a QafError."""
+    """Open (and with ``create``, create or migrate) the store at ``path``; a file that is not a store, or a path
+    that cannot hold one, is a QafError. Creating the schema is one write transaction, so first runs at the same
+    time do not collide."""
     path = Path(path)
     if not path.exists() and not create:
         raise QafError(f"no store at {path} (run qaf-kobo sync or qaf-kobo import first)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    if path.is_dir():
+        raise QafError(f"the store {path} is a directory; give --store a file path such as data/qaf.sqlite")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise QafError(f"cannot create or open the store {path}: {_reason(exc)}") from None
+    try:
+        _create_schema(conn, path)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except QafError:
+        conn.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise QafError(f"{path} is not a qaf-kobo store (not an SQLite database)") from None
+        raise QafError(f"cannot create or open the store {path}: {_reason(exc)}") from None
+    conn.isolation_level = ""  # back to Python's default: DML opens a transaction, ``with conn`` commits it
+    return Store(path, conn)
+
+
+def _create_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Check the schema version and create the tables of a new store, all in one IMMEDIATE transaction."""
+    conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError:
-        conn.close()
-        raise QafError(f"{path} is not a qaf-kobo store (not an SQLite database)") from None
-    if version > SCHEMA_VERSION:
-        conn.close()
-        raise QafError(f"{path} was written by a newer qaf-kobo (store schema {version}); upgrade qaf-kobo")
-    if version == 0:
-        if tables:
-            conn.close()
-            raise QafError(f"{path} is an SQLite database but not a qaf-kobo store")
-        with conn:
-            conn.executescript(SCHEMA)
+        if version > SCHEMA_VERSION:
+            raise QafError(f"{path} was written by a newer qaf-kobo (store schema {version}); upgrade qaf-kobo")
+        if version == 0:
+            if tables:
+                raise QafError(f"{path} is an SQLite database but not a qaf-kobo store")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    return Store(path, conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__

@@ -57,10 +57,13 @@ def sync(server: str, asset_uid: str, token: str, store_path: Path | str = DEFAU
 
 def _sync_locked(store: Store, client: KoboClient, asset_uid: str, full: bool, progress: Progress | None,
                  workers: int) -> SyncResult:
-    held = store.get_meta("asset_uid")
+    held, held_server = store.get_meta("asset_uid"), store.get_meta("server")
     if held and held != asset_uid:
         raise QafError(f"{store.path} holds the submissions of asset {held}; use --store to sync {asset_uid} "
                        "into another file")
+    if held_server and held_server != client.server:
+        raise QafError(f"{store.path} holds submissions from {held_server}, not {client.server}; use --store to "
+                       "sync another server into another file")
     try:
         asset = client.get_json(f"/api/v2/assets/{asset_uid}/")
         store.set_meta("server", client.server, commit=False)

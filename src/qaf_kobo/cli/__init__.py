@@ -35,6 +35,8 @@ def main(ctx: click.Context, verbose: bool) -> None:
     """
     ctx.ensure_object(dict)["verbose"] = verbose
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # urllib3 logs each retry as a WARNING; without -v an error must stay one line (issue 4 §1)
+    logging.getLogger("urllib3").setLevel(logging.NOTSET if verbose else logging.ERROR)
 
 
 from qaf_kobo.cli import framework_cmd  # noqa: E402  (commands register themselves on `main`)

@@ -41,18 +41,25 @@ def normalize_server(server: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
-def _server_message(resp: requests.Response) -> str:
-    """The server's own explanation from an error response: ``detail``, ``error`` or the field errors."""
+def _server_message(resp: requests.Response, secret: str) -> str:
+    """The server's own explanation from an error response (``detail``, ``error`` or the field errors), at most
+    200 characters, with ``secret`` (the token) replaced by ``***`` before it is cut."""
     try:
         body = resp.json()
     except ValueError:
-        return resp.text.strip()[:200]
+        return redact(resp.text.strip(), secret)[:200]
     if isinstance(body, dict):
         for key in ("detail", "error"):
             if isinstance(body.get(key), str):
-                return body[key]
-        return "; ".join(f"{k}: {' '.join(v) if isinstance(v, list) else v}" for k, v in body.items())
-    return str(body)[:200]
+                return redact(body[key], secret)[:200]
+        text = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body.items())
+        return redact(text, secret)[:200]
+    return redact(str(body), secret)[:200]
+
+
+def redact(text: str, secret: str) -> str:
+    """``text`` with every occurrence of ``secret`` replaced by ``***``."""
+    return text.replace(secret, "***") if secret else text
 
 
 class KoboClient:
@@ -79,6 +86,7 @@ class KoboClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"Authorization": f"Token {token}", "Accept": "application/json"})
+        self._token = token
 
     def __repr__(self) -> str:
         return f"KoboClient({self.server!r})"
@@ -104,9 +112,9 @@ class KoboClient:
                 return self._send("GET", path_or_url, params=params, body_errors=True).json()
             except (ValueError, requests.exceptions.ChunkedEncodingError) as exc:
                 if attempt == self.retries:
-                    raise KoboError(f"the server's answer to GET {self._path(path_or_url)} was incomplete "
-                                    f"{self.retries + 1} times in a row ({type(exc).__name__})") from None
-                log.warning("incomplete answer to GET %s (%s); retrying", self._path(path_or_url), type(exc).__name__)
+                    raise self._kobo_error(f"the server's answer to GET {self._path(path_or_url)} was incomplete "
+                                           f"{self.retries + 1} times in a row ({type(exc).__name__})")
+                log.info("incomplete answer to GET %s (%s); retrying", self._path(path_or_url), type(exc).__name__)
                 time.sleep(min(self.backoff * 2 ** attempt, 30))
         raise AssertionError("unreachable")
 
@@ -126,8 +134,8 @@ class KoboClient:
         try:
             return resp.json()
         except ValueError:
-            raise KoboError(f"the server's answer to {self._path(path)} is not JSON (HTTP {resp.status_code})",
-                            resp.status_code) from None
+            raise self._kobo_error(f"the server's answer to {self._path(path)} is not JSON (HTTP "
+                                   f"{resp.status_code})", resp.status_code) from None
 
     def _send(self, method: str, path_or_url: str, body_errors: bool = False, **kwargs: Any) -> requests.Response:
         """One request (urllib3 retries included); any non-2xx answer becomes a KoboError. With ``body_errors`` a
@@ -140,23 +148,27 @@ class KoboClient:
         except requests.exceptions.ChunkedEncodingError:
             if body_errors:
                 raise
-            raise KoboError(f"the server's answer to {method} {self._path(url)} was cut short") from None
+            raise self._kobo_error(f"the server's answer to {method} {self._path(url)} was cut short") from None
         except requests.exceptions.RequestException as exc:
             reason = type(exc).__name__
-            raise KoboError(f"cannot reach {self.server} ({reason} on {method} {self._path(url)}) — check --server "
-                            "and the network") from None
+            raise self._kobo_error(f"cannot reach {self.server} ({reason} on {method} {self._path(url)}) — check "
+                                   "--server and the network") from None
         if resp.status_code >= 400:
             raise self._error(method, url, resp)
         return resp
 
     def _error(self, method: str, url: str, resp: requests.Response) -> KoboError:
-        status, message, path = resp.status_code, _server_message(resp), self._path(url)
+        status, message, path = resp.status_code, _server_message(resp, self._token), self._path(url)
         if status == 401:
             text = f"the Kobo server rejected the API token (401: {message}) — check KOBO_TOKEN or the token file"
-        elif status == 404 and _ASSET_PATH.match(path.rstrip("/") + "/"):
+        elif status == 404 and _ASSET_PATH.search(path.rstrip("/") + "/"):
             text = ASSET_NOT_FOUND
         elif status == 403:
             text = f"the token has no permission for {method} {path} (403: {message})"
         else:
             text = f"{method} {path} failed: HTTP {status}: {message}"
-        return KoboError(text, status, message)
+        return self._kobo_error(text, status, message)
+
+    def _kobo_error(self, text: str, status: int | None = None, server_message: str = "") -> KoboError:
+        """A KoboError whose texts never contain this client's token (a proxy may echo request headers)."""
+        return KoboError(redact(text, self._token), status, redact(server_message, self._token))

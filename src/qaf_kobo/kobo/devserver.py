@@ -19,6 +19,7 @@ import string
 import threading
 import time
 import uuid as uuidlib
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,7 +35,7 @@ from werkzeug.wrappers import Request, Response
 from qaf_kobo.kobo.devquery import UnsupportedQuery, matches, project, sort_rows
 from qaf_kobo.kobo.openrosa import DUPLICATE, SUBMIT_OK, XFormInfo, openrosa_error, submission_answers, xform_info
 
-FAULT_KINDS = ("429", "502", "drop", "truncate", "cut")
+FAULT_KINDS = ("429", "502", "drop", "truncate", "cut", "echo")
 VALIDATION_LABELS = {"validation_status_approved": "Approved", "validation_status_not_approved": "Not approved",
                      "validation_status_on_hold": "On hold"}
 _ALPHABET = string.ascii_letters + string.digits
@@ -212,7 +213,8 @@ class DevServer:
         """Make ``times`` requests whose path (with query string) contains ``path`` fail, after letting ``after``
         of them through: ``429`` (with Retry-After), ``502``, ``drop`` (connection closed, no answer),
         ``truncate`` (JSON body cut short, consistent length) or ``cut`` (connection closed half-way through the
-        announced body)."""
+        announced body) or ``echo`` (400 whose text echoes the request's Authorization header, as a careless
+        proxy might)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {FAULT_KINDS}")
         with self._lock:
@@ -397,6 +399,10 @@ class DevServer:
         if fault.kind == "429":
             return _json({"detail": f"Request was throttled. Expected available in {fault.retry_after} seconds."},
                          429, {"Retry-After": str(fault.retry_after)})
+        if fault.kind == "echo":
+            header = environ.get("HTTP_AUTHORIZATION", "")
+            return Response(f"Bad request. Request headers: Authorization: {header}; Accept: "
+                            f"{environ.get('HTTP_ACCEPT', '')}", 400, content_type="text/plain")
         if fault.kind == "502":
             return Response("<html><body><h1>502 Bad Gateway</h1></body></html>", 502, content_type="text/html")
         body = response.get_data()
@@ -698,18 +704,18 @@ class DevServer:
         upload = request.files.get("xml_submission_file")
         if upload is None:
             return _xml(openrosa_error("No XML submission file."), 400, headers)
-        xml = upload.read()
         try:
-            attrs, _ = submission_answers(xml)
-        except Exception:  # noqa: BLE001 - any parse problem is the client's bad XML
+            root = ET.fromstring(upload.read())
+        except (ET.ParseError, ValueError):
             return _xml(openrosa_error("Improperly formatted XML."), 400, headers)
         with self._lock:
+            attrs = root.attrib
             asset = self._asset_for_form(attrs.get("id", ""))
             if asset is None:
                 return _xml(openrosa_error("Form not found or not accepting submissions."), 404, headers)
             deployed = asset.version(asset.deployed_version_id)
             repeats = deployed.info.repeats if deployed and deployed.info else frozenset()
-            _, answers = submission_answers(xml, repeats)
+            answers = submission_answers(root, repeats)
             instance = answers.get("meta/instanceID")
             if not instance:
                 return _xml(openrosa_error("The submission has no meta/instanceID."), 400, headers)

@@ -59,10 +59,10 @@ def _flatten(elem: ET.Element, prefix: str, repeats: frozenset[str], out: dict[s
             out[path] = child.text
 
 
-def submission_answers(xml: bytes, repeats: frozenset[str] = frozenset()) -> tuple[dict[str, str], dict[str, Any]]:
-    """The root element's attributes and the answers as KPI stores them: full paths without the root joined by
-    ``/``, values as strings, empty elements left out, repeats as lists of dicts (keys again full paths)."""
-    root = ET.fromstring(xml)
+def submission_answers(root: ET.Element, repeats: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The answers of a parsed submission (``ET.fromstring`` of its XML) as KPI stores them: full paths without
+    the root joined by ``/``, values as strings, empty elements left out, repeats as lists of dicts (keys again
+    full paths)."""
     answers: dict[str, Any] = {}
     _flatten(root, "", repeats, answers)
-    return dict(root.attrib), answers
+    return answers

@@ -63,7 +63,7 @@ def iter_pages_after(client: KoboClient, asset_uid: str, after_id: int, *, field
     cursor = first.results[-1]["_id"]
     size = len(first.results)
     if workers > 1 and size >= 2:
-        chained, cursor = yield from _offset_pages(client, asset_uid, query, fields, first.count, size, cursor, workers)
+        chained, cursor = yield from _offset_pages(client, asset_uid, query, fields, first, workers)
         if chained:
             return
     while True:
@@ -76,8 +76,10 @@ def iter_pages_after(client: KoboClient, asset_uid: str, after_id: int, *, field
 
 
 def _offset_pages(client: KoboClient, asset_uid: str, query: dict[str, Any], fields: list[str] | None,
-                  count: int, size: int, cursor: int, workers: int) -> Iterator[Page]:
-    """Concurrent pages at overlapping offsets; returns (reached the end, last ``_id`` of the unbroken chain)."""
+                  first: Page, workers: int) -> Iterator[Page]:
+    """Concurrent pages at overlapping offsets after ``first``; returns (reached the end, last ``_id`` of the
+    unbroken chain). With no offset page (``count`` says one page) the end is reached only if ``first`` said so."""
+    count, size, cursor = first.count, len(first.results), first.results[-1]["_id"]
     stride = size - 1
     starts = iter(range(stride, count - 1, stride))
     pending: deque[Future[Page]] = deque()
@@ -101,7 +103,7 @@ def _offset_pages(client: KoboClient, asset_uid: str, query: dict[str, Any], fie
             last = Page(page.results[1:], count, page.next)
             yield last
             cursor = page.results[-1]["_id"]
-        return last is None or last.next is None, cursor
+        return (last or first).next is None, cursor
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
