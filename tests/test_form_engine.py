@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REQUIRE_SYSTEM, require_tool
+from conftest import require, require_tool
 from qaf_kobo.catalogue import ENGLISH, texts
 from qaf_kobo.form_build import build_form
 from qaf_kobo.framework import NOT_ASSESSED
@@ -47,11 +47,8 @@ class Steps:
 
 def _run(xml: Path, steps: Steps, tmp_path: Path) -> dict:
     require_tool("node", why="the ODK Web Forms engine runs on Node")
-    if not (ENGINE_DIR / "node_modules" / "@getodk" / "xforms-engine").is_dir():
-        reason = "tests/engine/node_modules is missing: run `make node-deps`"
-        if REQUIRE_SYSTEM:
-            pytest.fail(f"QAF_REQUIRE_SYSTEM_TESTS=1 and {reason}")
-        pytest.skip(reason)
+    require((ENGINE_DIR / "node_modules" / "@getodk" / "xforms-engine").is_dir(),
+            "needs tests/engine/node_modules: run `make node-deps`")
     steps_file = tmp_path / "steps.json"
     steps_file.write_text(json.dumps(steps.steps), encoding="utf-8")
     proc = subprocess.run(
