@@ -57,8 +57,9 @@ class DemoResult:
 
     def summary(self) -> str:
         """The closing lines of ``qaf-kobo demo``: countries, counts and the workbooks."""
-        unknown = (f" (and {', '.join(self.unknown_countries)}: not ISO 3166 codes, see Data quality)"
-                   if self.unknown_countries else "")
+        codes = self.unknown_countries
+        unknown = (f" (and {', '.join(codes)}: {'not ISO 3166 codes' if len(codes) > 1 else 'not an ISO 3166 code'}, "
+                   "see Data quality)" if codes else "")
         return "\n".join([
             f"Countries: {', '.join(self.countries)}{unknown}",
             f"Assessments scored: {self.n_assessments}; sections at Critical to address: {self.n_critical_sections}; "
