@@ -109,7 +109,7 @@ def main() -> None:
 
     def inside(visits: dict[str, list]) -> str:
         t = visits["timings"][-1]
-        return (f"script start {t['scriptStartMs']:.0f}, fetch + transform {t['transformMs']:.0f}, "
+        return (f"app script starts at {t['scriptStartMs']:.0f}, transformed form there at {t['formMs']:.0f}, "
                 f"render + init {t['initMs']:.0f}, ready at {t['readyMs']:.0f}")
 
     baseline = statistics.median(base["first"])
@@ -126,7 +126,7 @@ def main() -> None:
         print(f"  {label}: {median:.3f} s (min {min(times):.3f}, max {max(times):.3f}), "
               f"{median / baseline:.2f}x baseline, {verdict} the {GOAL_INTERACTIVE_S:.0f} s goal")
         if detail:
-            print(f"      inside the page (ms): {detail}")
+            print(f"      inside the page, last run (ms since navigation): {detail}")
     print(f"  navigation -> completed submission (details + 17 sections by clicks, Submit): "
           f"{statistics.median(submit_times):.2f} s, median of {SUBMISSION_RUNS} ({received} received by the devserver)")
 

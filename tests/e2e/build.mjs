@@ -1,24 +1,34 @@
 // Build the Enketo page for the end-to-end test: bundle enketo-core + enketo-transformer/web
-// (web/src/app.js) with esbuild, and compile enketo-core's formhub theme with sass.
+// (web/src/*.js) with esbuild, and compile enketo-core's formhub theme (web/src/formhub.scss) with sass.
 // Recipe and pitfalls: /work/shared/reference/real-clients/README.md (route C).
 import * as esbuild from 'esbuild';
 import * as sass from 'sass';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, resolve } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 process.chdir(here);
 const t0 = performance.now();
+rmSync('web/dist', { recursive: true, force: true });
 mkdirSync('web/dist', { recursive: true });
 const core = resolve('node_modules/enketo-core');
 await esbuild.build({
-    entryPoints: ['web/src/app.js'],
+    // ES modules: the app (enketo-core), the small module that gets the transformed form (index.html starts it
+    // first) and the XSLT transformer (1.1 MB with its language table and markdown), which form-source.js imports
+    // only when it has to transform an XForm in the page.
+    entryPoints: {
+        app: 'web/src/app.js',
+        'form-source': 'web/src/form-source.js',
+        transformer: 'enketo-transformer/web',
+    },
     bundle: true,
-    format: 'iife',
+    splitting: true,
+    format: 'esm',
     platform: 'browser',
     target: ['chrome110'],
-    outfile: 'web/dist/app.js',
+    outdir: 'web/dist',
+    chunkNames: 'chunk-[hash]',
     minify: true,
     logLevel: 'warning',
     // only reached by enketo-transformer's unused Node preprocess hook
@@ -26,16 +36,19 @@ await esbuild.build({
     // enketo-core's app-overridable modules, mapped to the package defaults
     alias: {
         'enketo/config': `${core}/config.js`,
-        'enketo/widgets': `${core}/src/js/widgets.js`,
+        'enketo/widgets': resolve('web/src/widgets.js'),  // only the widgets the QAF form uses
         'enketo/translator': `${core}/src/js/fake-translator.js`,
         'enketo/dialog': `${core}/src/js/fake-dialog.js`,
         'enketo/file-manager': `${core}/src/js/file-manager.js`,
         'enketo/xpath-evaluator-binding': `${core}/src/js/xpath-evaluator-binding.js`,
     },
-    define: { 'process.env.NODE_ENV': '"production"' },
+    // the transformer's DOMParser throws on malformed XML (web/src/checking-dom-parser.js)
+    define: { 'process.env.NODE_ENV': '"production"', 'globalThis.DOMParser': 'CheckingDOMParser' },
+    inject: ['web/src/checking-dom-parser.js'],
 });
+// The formhub theme with only the used widgets' styles (web/src/formhub.scss).
 // One SCSS import in enketo-core uses the monorepo-absolute path /packages/enketo-core/node_modules/...
-const css = sass.compile(`${core}/src/sass/formhub/formhub.scss`, {
+const css = sass.compile('web/src/formhub.scss', {
     loadPaths: ['node_modules'],
     quietDeps: true,
     silenceDeprecations: ['import', 'global-builtin', 'color-functions', 'slash-div'],
