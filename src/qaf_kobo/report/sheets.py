@@ -30,10 +30,13 @@ def write_heat_map(ws: Worksheet, scores, fw: Framework, words: Wording) -> None
         words("report.col.country_code"), words("report.col.country"), words("report.col.assessments"),
     ]
     first_section = len(heads) + 1
+    level_width = max(len(words.level(code)) for code in [*LEVEL_CODES, None]) + 2  # a level name is read whole
     for col, text in enumerate(heads + [words.section(s) for s in fw.sections], 1):
         write_text(ws.cell(row=1, column=col), text, "header")
-        ws.column_dimensions[get_column_letter(col)].width = 14 if col >= first_section else 12
+        ws.column_dimensions[get_column_letter(col)].width = level_width if col >= first_section else 12
     ws.column_dimensions[get_column_letter(first_section - 2)].width = 20
+    if rounds:
+        ws.column_dimensions["A"].width = max(12, *(len(str(r)) + 2 for r in frame["round"].dropna()))
     ws.row_dimensions[1].height = 75
     previous_round = None
     for row, values in enumerate(frame.to_dict("records"), 2):
