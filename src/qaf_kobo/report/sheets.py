@@ -96,7 +96,7 @@ def add_share_chart(ws: Worksheet, table: Table, words: Wording) -> None:
     chart.x_axis.delete = False
     chart.legend = None
     chart.series[0].graphicalProperties.solidFill = LEVEL_COLOURS[3]
-    chart.height = max(7.5, 0.6 * rows + 3)
+    chart.height = max(8, 0.9 * rows + 4)  # room for every country's label
     chart.width = 18
     ws.add_chart(chart, f"{get_column_letter(len(table.columns) + 2)}2")
 

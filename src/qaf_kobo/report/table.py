@@ -7,6 +7,8 @@ than openpyxl's cell objects and keeps a 10,000-submission workbook within secon
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -68,6 +70,9 @@ def prepare_table_sheet(ws: Worksheet, table: Table) -> None:
     for col, column in enumerate(table.columns, 1):
         write_text(ws.cell(row=1, column=col), column.heading, "header")
         ws.column_dimensions[get_column_letter(col)].width = column.width
+    # Headings wrap; give the row the lines the longest needs (spreadsheets do not always grow it on opening).
+    lines = max(math.ceil(len(c.heading) / max(c.width - 4, 1)) for c in table.columns)
+    ws.row_dimensions[1].height = 15 * min(max(lines, 1), 4)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{table.last_cell}"
     setup_print(ws)
