@@ -152,3 +152,15 @@ def test_enketo_fills_the_qaf_form_and_the_report_shows_the_clicked_levels(fw, q
     if not README_SCREENSHOT.exists() or os.environ.get("QAF_UPDATE_DOCS") == "1":
         README_SCREENSHOT.parent.mkdir(exist_ok=True)
         shutil.copyfile(shot, README_SCREENSHOT)
+
+
+def test_enketo_refuses_a_malformed_xform(qaf_form, enketo_bundle, tmp_path):
+    """The page's XML parser throws on a parse error, so a broken XForm is a load error, never a half-rendered form."""
+    broken = tmp_path / "static"
+    broken.mkdir()
+    text = qaf_form.xml.read_text(encoding="utf-8")
+    (broken / "broken.xml").write_text(text.replace("</h:head>", "</h:hed>", 1), encoding="utf-8")
+    with DevServer(token=TOKEN, static={"/enketo/": WEB_DIR, "/forms/": broken}) as server, chromium_browser() as browser:
+        form = EnketoForm(browser)
+        with pytest.raises(AssertionError, match="could not load the form.*(well-formed|XML)"):
+            form.open(f"{server.url}/enketo/index.html", f"{server.url}/forms/broken.xml", f"{server.url}/submission")
