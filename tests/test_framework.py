@@ -69,8 +69,8 @@ def test_descriptors_verbatim_from_seed(fw: Framework) -> None:
     assert list(seed) == SECTION_IDS
     for section in fw.sections:
         assert len(seed[section.id]) == len(section.criteria), section.id
-        for criterion, expected in zip(section.criteria, seed[section.id]):
-            for ours, theirs in zip(criterion.levels, expected):
+        for criterion, expected in zip(section.criteria, seed[section.id], strict=True):
+            for ours, theirs in zip(criterion.levels, expected, strict=True):
                 for typo, fix in TYPO_FIXES.items():
                     theirs = theirs.replace(typo, fix)
                 assert ours == theirs, criterion.id
@@ -89,7 +89,7 @@ def test_references_match_footnotes(fw: Framework) -> None:
     assert {r.id: r.text for r in fw.references} == footnotes
     raw = seed_text.raw_descriptor_lines()
     for section in fw.sections:
-        for criterion, lines in zip(section.criteria, raw[section.id]):
+        for criterion, lines in zip(section.criteria, raw[section.id], strict=True):
             assert {r.id for r in criterion.references} == seed_text.cited_footnotes(lines), criterion.id
     cited = {r.id for c in fw.criteria for r in c.references}
     assert cited == set(range(1, 30))

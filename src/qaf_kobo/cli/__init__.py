@@ -39,7 +39,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     logging.getLogger("urllib3").setLevel(logging.NOTSET if verbose else logging.ERROR)
 
 
-from qaf_kobo.cli import framework_cmd  # noqa: E402  (commands register themselves on `main`)
+from qaf_kobo.cli import framework_cmd  # noqa: E402,F401  (commands register themselves on `main`)
 from qaf_kobo.cli import form_cmd, translations_cmd  # noqa: E402,F401
 from qaf_kobo.cli import report_cmd  # noqa: E402,F401
 from qaf_kobo.cli import score_cmd  # noqa: E402,F401
