@@ -1,4 +1,4 @@
-"""Benchmark: sync 100,000 QAF-shaped submissions from the devserver with 100 ms added to every request.
+"""Benchmark: sync 100,000 QAF assessments (the real form's field paths) from the devserver, 100 ms added per request.
 
 Compared with the plain loop most scripts use (GET /data/ and follow ``next`` at the server's default page
 size of 100), measured in the same run on a subset of pages and extrapolated. Goal: at least 5x faster.
@@ -8,7 +8,6 @@ Also checks that a re-sync with nothing new makes exactly one /data/ request. Ru
 from __future__ import annotations
 
 import multiprocessing as mp
-import random
 import sys
 import tempfile
 import time
@@ -20,32 +19,20 @@ from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.store import open_store
 from qaf_kobo.sync import sync
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from qaf_rows import qaf_answers  # noqa: E402  (the tests' generator: the real form's field paths)
+
 TOKEN = "bench-token-not-secret"
 ROWS = 100_000
 LATENCY = 0.100
 BASELINE_PAGES = 60  # of the 1,000 pages the plain loop needs; extrapolated
 
 
-def qaf_row(i: int) -> dict:
-    """One assessment with ~60 answer keys, the shape the QAF form produces."""
-    rng = random.Random(i)
-    row = {"start": "2026-03-01T09:00:00.000+02:00", "end": "2026-03-01T10:30:00.000+02:00", "today": "2026-03-01",
-           "intro/country": rng.choice(["JOR", "LBN", "IRQ", "SYR", "YEM", "EGY"]), "intro/agency": f"Agency {i % 40}",
-           "intro/assessor": f"Assessor {i % 9}", "intro/round": "baseline 2025"}
-    for s in range(1, 11):
-        for c in range(1, 5):
-            row[f"s_{s}/c_{s}_{c}"] = str(rng.choice([1, 2, 3, 4]))
-        row[f"s_{s}/level_{s}"] = str(rng.choice([1, 2, 3, 4]))
-        if rng.random() < 0.3:
-            row[f"s_{s}/notes_{s}"] = f"Observed practice for section {s}; follow-up planned with the team."
-    return row
-
-
 def serve(queue: mp.Queue) -> None:
     """Child process: the devserver with ROWS submissions (its own process, so server and client share no GIL)."""
     server = DevServer(token=TOKEN, latency=LATENCY).bind()
     uid = server.create_asset("QAF benchmark")
-    server.add_submissions((qaf_row(i) for i in range(ROWS)), uid)
+    server.add_submissions((qaf_answers(i) for i in range(ROWS)), uid)
     queue.put((server.url, uid))
     server.serve_forever()
 
@@ -69,7 +56,8 @@ def main() -> int:
     began = time.perf_counter()
     child.start()
     url, uid = queue.get(timeout=300)
-    print(f"devserver: {ROWS:,} submissions ready in {time.perf_counter() - began:.1f} s; "
+    print(f"devserver: {ROWS:,} submissions ({len(qaf_answers(0))} answer keys each) ready in "
+          f"{time.perf_counter() - began:.1f} s; "
           f"{LATENCY * 1000:.0f} ms added per request")
     try:
         base_seconds, base_rows = plain_loop(url, uid, BASELINE_PAGES)

@@ -1,9 +1,8 @@
-"""Test helpers for the Kobo side: the devserver on 127.0.0.1 (a free port, in a thread), QAF-shaped rows,
-and the check that a store holds exactly what the server holds."""
+"""Test helpers for the Kobo side: the devserver on 127.0.0.1 (a free port, in a thread), QAF assessments
+(from qaf_rows) and the check that a store holds exactly what the server holds."""
 
 from __future__ import annotations
 
-import random
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,24 +12,9 @@ import pytest
 
 from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.store import open_store
+from qaf_rows import qaf_answers, qaf_form  # noqa: F401  (re-exported for the tests)
 
 TOKEN = "qaf-test-token-7Hq2xZ9pLw4sK1vB"
-
-
-def qaf_answers(i: int, rng: random.Random | None = None) -> dict[str, Any]:
-    """One assessment's answers shaped like the QAF form (~60 keys: sections, criteria, levels, notes)."""
-    rng = rng or random.Random(i)
-    row: dict[str, Any] = {"start": "2026-03-01T09:00:00.000+02:00", "end": "2026-03-01T10:30:00.000+02:00",
-                           "today": "2026-03-01", "intro/country": rng.choice(["JOR", "LBN", "IRQ"]),
-                           "intro/agency": f"Agency {i % 17}", "intro/assessor": f"Assessor {i % 5}",
-                           "intro/round": "baseline 2025"}
-    for s in range(1, 11):
-        for c in range(1, 5):
-            row[f"s_{s}/c_{s}_{c}"] = str(rng.choice([1, 2, 3, 4]))
-        row[f"s_{s}/level_{s}"] = str(rng.choice([1, 2, 3, 4]))
-        if rng.random() < 0.3:
-            row[f"s_{s}/notes_{s}"] = f"note {i}-{s} — ملاحظة"
-    return row
 
 
 def seed(server: DevServer, count: int, **asset: Any) -> str:

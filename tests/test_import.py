@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kobo_server import qaf_answers
+from kobo_server import qaf_answers, qaf_form
 from qaf_kobo.cli import main
 from qaf_kobo.store import open_store
 
@@ -56,7 +56,8 @@ def test_imports_a_page_a_list_and_json_lines(tmp_path: Path) -> None:
 
 def test_an_edited_copy_replaces_and_an_older_copy_is_ignored(tmp_path: Path) -> None:
     old = submissions(1)
-    new = [{**old[0], "_uuid": "u0-edit", "meta/instanceID": "uuid:u0-edit", "s_1/c_1_1": "4"}]
+    new = [{**old[0], "_uuid": "u0-edit", "meta/instanceID": "uuid:u0-edit",
+            qaf_form().key("c_1_1"): "4"}]
     for name, rows in (("old.json", old), ("new.json", new)):
         (tmp_path / name).write_text(json.dumps(rows))
     store = str(tmp_path / "s.sqlite")

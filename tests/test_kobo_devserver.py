@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import requests
 
-from kobo_server import TOKEN, kobo, seed  # noqa: F401
+from kobo_server import TOKEN, kobo, qaf_form, seed  # noqa: F401
 from qaf_kobo.kobo.devserver import DevServer
 
 H = {"Authorization": f"Token {TOKEN}", "Accept": "application/json"}
@@ -92,8 +92,9 @@ def test_query_operators_sort_and_fields(kobo: DevServer) -> None:
 def test_edits_keep_identity_and_deletes_are_hard(kobo: DevServer) -> None:
     uid = seed(kobo, 3)
     before = kobo.submissions(uid)[1]
-    after = kobo.edit_submission(before["meta/rootUuid"], {"s_1/c_1_1": 4}, uid)
-    assert after["_uuid"] != before["_uuid"] and after["s_1/c_1_1"] == "4"
+    criterion = qaf_form().key("c_1_1")
+    after = kobo.edit_submission(before["meta/rootUuid"], {criterion: 4}, uid)
+    assert after["_uuid"] != before["_uuid"] and after[criterion] == "4"
     for key in ("_id", "meta/rootUuid", "_submission_time"):
         assert after[key] == before[key]
     assert after["meta/deprecatedID"] == before["meta/instanceID"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kobo_server import TOKEN, assert_store_equals_server, kobo, qaf_answers, seed, store_rows  # noqa: F401
+from kobo_server import TOKEN, assert_store_equals_server, kobo, qaf_answers, qaf_form, seed, store_rows  # noqa: F401
 from qaf_kobo.cli import main
 from qaf_kobo.errors import QafError
 from qaf_kobo.kobo.devserver import DevServer
@@ -61,7 +61,8 @@ def test_full_sync_finds_edits_and_hard_deletes(kobo: DevServer, tmp_path: Path)
     sync(kobo.url, uid, TOKEN, store)
     rows = kobo.submissions(uid)
     edited = rows[10]["meta/rootUuid"]
-    kobo.edit_submission(edited, {"s_1/c_1_1": "4", "s_1/notes_1": None}, uid)
+    criterion, notes = qaf_form().key("c_1_1"), qaf_form().key("notes_1")
+    kobo.edit_submission(edited, {criterion: "4", notes: None}, uid)
     kobo.set_validation_status(rows[11]["meta/rootUuid"], "validation_status_approved", uid)
     for row in rows[20:23]:
         kobo.delete_submission(row["meta/rootUuid"], uid)
@@ -77,7 +78,7 @@ def test_full_sync_finds_edits_and_hard_deletes(kobo: DevServer, tmp_path: Path)
         status = st.status()
         deleted = st.conn.execute("SELECT COUNT(*) FROM submissions WHERE deleted_at IS NOT NULL").fetchone()[0]
     assert len(history) == 1 and history[0]["_uuid"] == rows[10]["_uuid"]
-    assert store_rows(store)[edited]["s_1/c_1_1"] == "4" and "s_1/notes_1" not in store_rows(store)[edited]
+    assert store_rows(store)[edited][criterion] == "4" and notes not in store_rows(store)[edited]
     assert (status.submissions, status.deleted, deleted) == (397, 3, 3)
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 import sys
 from pathlib import Path
 
 import click
 
 from qaf_kobo.cli import main
-from qaf_kobo.errors import QafError
 from qaf_kobo.importer import import_files
-from qaf_kobo.kobo.token import ensure_token_file, load_token
+from qaf_kobo.kobo.token import load_token
 from qaf_kobo.status import format_status, store_status
 from qaf_kobo.store import DEFAULT_STORE
 from qaf_kobo.sync import sync as run_sync
@@ -75,23 +73,9 @@ def status_command(store_path: Path, as_json: bool) -> None:
 def devserver_command(port: int, page_cap: int, latency: float, seed_demo: bool, token_out: Path,
                       token_file: Path | None) -> None:
     """Run the KoboToolbox-compatible server on 127.0.0.1 (for the demo and for trying qaf-kobo offline)."""
-    from qaf_kobo.kobo.devserver import DevServer
+    from qaf_kobo.devserver_launch import serve_until_interrupted, start_devserver
 
-    try:
-        token, where = load_token(token_file), "the given token"
-    except QafError:
-        token, where = ensure_token_file(token_out), f"the token in {token_out}"
-    server = DevServer(token=token, port=port, max_page_size=page_cap, latency=latency, quiet=False).start()
-    if seed_demo:
-        from qaf_kobo.demo import edit_and_delete, seed_server
-        from qaf_kobo.framework import default_framework
-
-        edit_and_delete(server, seed_server(server, default_framework()))
-    click.echo(f"KoboToolbox-compatible server on {server.url} (accepts {where}); Ctrl-C stops it")
-    for uid in server.asset_uids():
-        click.echo(f"asset: {uid}")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    launched = start_devserver(port, page_cap, latency, seed_demo, token_file, token_out)
+    for line in launched.banner():
+        click.echo(line)
+    serve_until_interrupted(launched.server)
