@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 NODE_DIRS := $(dir $(wildcard tests/*/package.json))
 
-.PHONY: test demo node-deps benchmarks clean
+.PHONY: test demo node-deps benchmarks lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,6 +31,9 @@ test: $(STAMP) node-deps
 
 demo: $(STAMP)
 	$(VENV)/bin/qaf-kobo demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
 
 benchmarks: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

@@ -24,14 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from assessment_walk import fill_assessment, level_pattern  # noqa: E402
-from enketo_client import WEB_DIR, EnketoForm, chromium_browser, ensure_bundle  # noqa: E402
-
-from qaf_kobo.form_build import build_form  # noqa: E402
+from qaf_kobo.form.build import build_form  # noqa: E402
 from qaf_kobo.framework import default_framework  # noqa: E402
 from qaf_kobo.kobo.client import KoboClient  # noqa: E402
 from qaf_kobo.kobo.deploy import deploy_form  # noqa: E402
 from qaf_kobo.kobo.devserver import DevServer  # noqa: E402
+
+from assessment_walk import fill_assessment, level_pattern  # noqa: E402
+from enketo_client import WEB_DIR, EnketoForm, chromium_browser, ensure_bundle  # noqa: E402
 
 RUNS = 5
 SUBMISSION_RUNS = 2

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 
+from qaf_kobo.form.contract import criterion_field, level_field, section_group
 from qaf_kobo.framework import default_framework
 from qaf_kobo.report.tables import action_plan_table, assessments_table
 from qaf_kobo.report.wording import wording
@@ -48,11 +49,11 @@ def raw_submissions(n: int) -> pd.DataFrame:
             rated = []
             for criterion in section.criteria:
                 answer = rng.choice(answers)
-                record[f"{section.group}/{criterion.field}"] = answer
+                record[f"{section_group(section)}/{criterion_field(criterion)}"] = answer
                 if answer != "na":
                     rated.append(int(answer))
             if rated:
-                record[f"{section.group}/{section.level_field}"] = str(min(rated))
+                record[f"{section_group(section)}/{level_field(section)}"] = str(min(rated))
         records.append(record)
     return pd.DataFrame(records)
 

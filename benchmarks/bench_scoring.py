@@ -28,6 +28,7 @@ AGENCIES = [f"Agency {i}" for i in range(12)]
 
 def synthetic_rows(n: int, seed: int = 7) -> list[dict]:
     """QAF-shaped Kobo rows: levels clustered around a per-assessment base, 5% na, reasons for large gaps."""
+    from qaf_kobo.form.contract import criterion_field, level_field, why_field
     from qaf_kobo.framework import default_framework
 
     fw = default_framework()
@@ -45,16 +46,16 @@ def synthetic_rows(n: int, seed: int = 7) -> list[dict]:
             levels = []
             for criterion in section.criteria:
                 if rng.random() < 0.05:
-                    row[f"s_{section.id}/{criterion.field}"] = "na"
+                    row[f"s_{section.id}/{criterion_field(criterion)}"] = "na"
                     continue
                 level = min(4, max(1, base + rng.choice((-1, 0, 0, 0, 1))))
                 levels.append(level)
-                row[f"s_{section.id}/{criterion.field}"] = str(level)
+                row[f"s_{section.id}/{criterion_field(criterion)}"] = str(level)
             computed = min(levels) if levels else base
             assessed = min(4, computed + rng.choice((0, 0, 0, 0, 1, 2)))
-            row[f"s_{section.id}/{section.level_field}"] = str(assessed)
+            row[f"s_{section.id}/{level_field(section)}"] = str(assessed)
             if assessed - computed >= 2 and rng.random() < 0.9:
-                row[f"s_{section.id}/{section.why_field}"] = "evidence seen in case files"
+                row[f"s_{section.id}/{why_field(section)}"] = "evidence seen in case files"
         rows.append(row)
     return rows
 

@@ -17,7 +17,7 @@ import requests
 
 from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.store import open_store
-from qaf_kobo.sync import sync
+from qaf_kobo.sync.kobo import sync
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from qaf_rows import qaf_answers  # noqa: E402  (the tests' generator: the real form's field paths)

@@ -12,6 +12,7 @@ import pytest
 
 from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.store import open_store
+
 from qaf_rows import qaf_answers, qaf_form  # noqa: F401  (re-exported for the tests)
 
 TOKEN = "qaf-test-token-7Hq2xZ9pLw4sK1vB"

@@ -13,9 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from qaf_kobo.demo_data import FormStructure, read_form_structure
-from qaf_kobo.form_build import build_form
-from qaf_kobo.framework import NOT_ASSESSED, default_framework
+from qaf_kobo.form.build import build_form
+from qaf_kobo.form.contract import NOT_ASSESSED, criterion_field, level_field, notes_field
+from qaf_kobo.form.structure import FormStructure, read_form_structure
+from qaf_kobo.framework import default_framework
 
 COUNTRIES = ("JOR", "LBN", "IRQ")
 ROUNDS = ("baseline 2025", "follow-up 2026")
@@ -34,8 +35,8 @@ def qaf_form() -> FormStructure:
 def _section_keys() -> tuple[tuple[tuple[str, ...], str, str], ...]:
     """Per section: the criteria's keys, the level's key and the notes' key."""
     form = qaf_form()
-    return tuple((tuple(form.key(c.field) for c in section.criteria), form.key(section.level_field),
-                  form.key(section.notes_field)) for section in default_framework().sections)
+    return tuple((tuple(form.key(criterion_field(c)) for c in section.criteria), form.key(level_field(section)),
+                  form.key(notes_field(section))) for section in default_framework().sections)
 
 
 def qaf_answers(i: int, rng: random.Random | None = None) -> dict[str, Any]:

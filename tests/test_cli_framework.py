@@ -35,7 +35,7 @@ def test_show_json() -> None:
 def test_invalid_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: [\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["framework", "show", "--file", str(bad)])
+    result = CliRunner().invoke(main, ["framework", "show", "--framework", str(bad)])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and result.output.startswith(f"error: {bad}: YAML syntax error")
     assert "Traceback" not in result.output
@@ -74,7 +74,7 @@ def test_wheel_installed_outside_the_checkout(tmp_path: Path) -> None:
     Path(site, "borrowed_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    where = subprocess.run([python, "-c", "import qaf_kobo, qaf_kobo.resources as r; print(qaf_kobo.__file__); print(r.framework_path())"],
+    where = subprocess.run([python, "-c", "import qaf_kobo, qaf_kobo.framework.files as r; print(qaf_kobo.__file__); print(r.framework_path())"],
                            capture_output=True, text=True, check=True, cwd=tmp_path, env=env).stdout.split()
     assert all(str(env_dir) in p for p in where), where
     result = subprocess.run([env_dir / "bin" / "qaf-kobo", "framework", "show", "--json"], capture_output=True, text=True, cwd=tmp_path, env=env)

@@ -10,12 +10,14 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from qaf_kobo.cli import main
-from qaf_kobo.catalogue import Translation
 from qaf_kobo.errors import FrameworkError
-from qaf_kobo.form_build import build_form, build_stamp, read_xlsform, write_xlsform
-from qaf_kobo.framework import NOT_ASSESSED
-from qaf_kobo.xlsform import FORM_ID, XlsForm, suggested_level_xpath
+from qaf_kobo.form.build import build_form, build_stamp, read_xlsform, write_xlsform
+from qaf_kobo.form.contract import NOT_ASSESSED, calc_field, criterion_field, level_field, section_group, why_field
+from qaf_kobo.form.xlsform import XlsForm, suggested_level_xpath
+from qaf_kobo.framework import default_framework
+from qaf_kobo.framework.catalogue import Translation
 
+FORM_ID = default_framework().form_id
 COMMITTED = Path(__file__).resolve().parents[1] / "forms" / f"{FORM_ID}.xlsx"
 REGENERATE = ".venv/bin/qaf-kobo form build --lang en --no-validate --out forms && rm forms/qaf_case_management.xml"
 NS = {"x": "http://www.w3.org/2002/xforms", "h": "http://www.w3.org/1999/xhtml", "jr": "http://openrosa.org/javarosa"}
@@ -55,7 +57,7 @@ def test_xform_has_the_43_criterion_binds_with_contract_names(xform, fw):
     binds = {b.get("nodeset"): b for b in xform.iter(f"{{{NS['x']}}}bind")}
     criterion_binds = [path for path in binds if path.rsplit("/", 1)[1].startswith("c_")]
     assert len(criterion_binds) == 43
-    assert sorted(p.rsplit("/", 1)[1] for p in criterion_binds) == sorted(c.field for c in fw.criteria)
+    assert sorted(p.rsplit("/", 1)[1] for p in criterion_binds) == sorted(criterion_field(c) for c in fw.criteria)
     for path in criterion_binds:
         assert binds[path].get("required") == "true()"
         section = path.rsplit("/", 1)[1].split("_")[1]
@@ -84,17 +86,17 @@ def test_field_list_pages_and_calculations(xform, fw):
     paths = _paths(xform)
     binds = {b.get("nodeset"): b for b in xform.iter(f"{{{NS['x']}}}bind")}
     for section in fw.sections:
-        assert section.group in groups
-        pages = [section.group] if groups[section.group].get("appearance") == "field-list" else [f"{section.group}_criteria", f"{section.group}_level"]
+        assert section_group(section) in groups
+        pages = [section_group(section)] if groups[section_group(section)].get("appearance") == "field-list" else [f"{section_group(section)}_criteria", f"{section_group(section)}_level"]
         assert all(groups[p].get("appearance") == "field-list" for p in pages)
-        calculation = binds[paths[section.calc_field]].get("calculate")
-        expected = suggested_level_xpath(section)
+        calculation = binds[paths[calc_field(section)]].get("calculate")
+        expected = suggested_level_xpath(section, len(fw.levels))
         for c in section.criteria:
-            expected = expected.replace(f"${{{c.field}}}", f" {paths[c.field]} ")
+            expected = expected.replace(f"${{{criterion_field(c)}}}", f" {paths[criterion_field(c)]} ")
         assert calculation == expected
-        assert binds[paths[section.why_field]].get("required") == (
-            f" {paths[section.calc_field]}  != '' and  {paths[section.level_field]}  != '' and  "
-            f"{paths[section.level_field]}  !=  {paths[section.calc_field]} "
+        assert binds[paths[why_field(section)]].get("required") == (
+            f" {paths[calc_field(section)]}  != '' and  {paths[level_field(section)]}  != '' and  "
+            f"{paths[level_field(section)]}  !=  {paths[calc_field(section)]} "
         )
     assert groups["details"].get("appearance") == "field-list" and groups["summary"].get("appearance") == "field-list"
     assert "instance('descriptors_" not in binds[paths["critical_sections"]].get("calculate")

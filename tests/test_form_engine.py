@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from qaf_kobo.form.build import build_form
+from qaf_kobo.form.contract import NOT_ASSESSED, calc_field, criterion_field, level_field, notes_field, why_field
+from qaf_kobo.framework.catalogue import ENGLISH, texts
+
 from conftest import require, require_tool
-from qaf_kobo.catalogue import ENGLISH, texts
-from qaf_kobo.form_build import build_form
-from qaf_kobo.framework import NOT_ASSESSED
 
 pytestmark = pytest.mark.system
 ENGINE_DIR = Path(__file__).resolve().parent / "engine"
@@ -139,8 +140,8 @@ def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
     for section in fw.sections:
         answers = [NOT_ASSESSED if n == 1 else str(1 + n % 4) for n in range(len(section.criteria))]
         for c, answer in zip(section.criteria, answers):
-            s.add("select", c.field, answer)
-        s.add("select", section.level_field, min(a for a in answers if a != NOT_ASSESSED))  # same as suggested: no reason
+            s.add("select", criterion_field(c), answer)
+        s.add("select", level_field(section), min(a for a in answers if a != NOT_ASSESSED))  # same as suggested: no reason
     s.add("language", value=built.languages[-1])  # filled in another language: the data must not change
     ready = s.add("payload")
     out = _run(built.xml, s, tmp_path)
@@ -151,11 +152,11 @@ def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
     values = {el.tag: (el.text or "") for el in root.iter()}
     assert values["country"] == "JOR" and values["assessment_scope"] == "inter_agency" and values["purpose"] == "Baseline"
     for section in fw.sections:
-        answers = [values[c.field] for c in section.criteria]
+        answers = [values[criterion_field(c)] for c in section.criteria]
         assessed = [int(a) for a in answers if a != NOT_ASSESSED]
-        assert values[section.calc_field] == str(min(assessed))
-        assert values[section.level_field] == values[section.calc_field]
-        assert section.why_field in values and section.notes_field in values
+        assert values[calc_field(section)] == str(min(assessed))
+        assert values[level_field(section)] == values[calc_field(section)]
+        assert why_field(section) in values and notes_field(section) in values
     assert values["instanceID"].startswith("uuid:")
     # no level name is stored: no suggested_<id>/assessed_<id> label field, and every note element is empty
     assert not [tag for tag in values if re.fullmatch(r"(suggested|assessed)_[0-9a-z]+", tag)]
@@ -195,8 +196,8 @@ def test_level_names_follow_the_active_language(built, fw, tmp_path):
         section = fw.section(sid)
         assert len(criteria) == len(section.criteria)
         for criterion, value in zip(section.criteria, criteria):
-            s.add("select", criterion.field, value)
-        s.add("select", section.level_field, level)
+            s.add("select", criterion_field(criterion), value)
+        s.add("select", level_field(section), level)
     checks = []
     for name in [*built.languages[1:], built.languages[0]]:  # away from English, then back
         s.add("language", value=name)

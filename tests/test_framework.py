@@ -7,8 +7,10 @@ from collections import Counter
 
 import pytest
 
+from qaf_kobo.form.contract import calc_field, criterion_field, level_field, notes_field, section_group, why_field
+from qaf_kobo.framework import Framework
+
 import seed_text
-from qaf_kobo.framework import LEVEL_NAMES, TRANSITIONS, Framework
 
 SECTION_IDS = ["1", "2", "2a", "2b", "2c", "2d", "2e", "2f", "3", "4", "5a", "5b", "5c", "5d", "6", "7", "8"]
 # The only edits to seed text: obvious typos (issue 2 allows these; nothing else is reworded).
@@ -36,9 +38,9 @@ def test_criterion_ids_in_document_order(fw: Framework) -> None:
 
 
 def test_field_names(fw: Framework) -> None:
-    assert fw.criterion("2a.3").field == "c_2a_3"
+    assert criterion_field(fw.criterion("2a.3")) == "c_2a_3"
     section = fw.section("2a")
-    assert (section.group, section.calc_field, section.level_field, section.why_field, section.notes_field) == (
+    assert (section_group(section), calc_field(section), level_field(section), why_field(section), notes_field(section)) == (
         "s_2a", "calc_2a", "level_2a", "why_2a", "notes_2a",
     )
 
@@ -50,7 +52,9 @@ def test_levels(fw: Framework) -> None:
         (3, "meets_minimum", "Meets minimum levels"),
         (4, "good_practice", "Good practice"),
     ]
-    assert tuple(lv.name for lv in fw.levels) == LEVEL_NAMES
+    assert [lv.colour for lv in fw.levels] == ["F8696B", "FFB366", "FFE699", "A9D08E"]
+    assert fw.minimum_level.name == "meets_minimum" and fw.transitions == ("1-2", "2-3", "3-4")
+    assert (fw.id, fw.form_id) == ("qaf", "qaf_case_management")
 
 
 def test_titles(fw: Framework) -> None:
@@ -101,7 +105,7 @@ def test_references_match_footnotes(fw: Framework) -> None:
 def test_actions_verbatim_none_lost_or_duplicated(fw: Framework) -> None:
     seed = seed_text.actions()
     for section in fw.sections:
-        for t, transition in enumerate(TRANSITIONS):
+        for t, transition in enumerate(fw.transitions):
             ours = [a for c in section.criteria for a in c.actions[t]]
             assert Counter(ours) == Counter(seed[section.id][transition]), (section.id, transition)
             # and in the seed's order within each criterion
@@ -130,14 +134,15 @@ def test_assignment_by_meaning_where_counts_differ(fw: Framework) -> None:
 def test_json_shape(fw: Framework) -> None:
     data = fw.to_dict()
     assert data["version"] == fw.version and fw.version
-    assert data["levels"][0] == {"code": 1, "name": "critical", "label": "Critical to address"}
+    assert data["levels"][0] == {"code": 1, "name": "critical", "label": "Critical to address", "colour": "F8696B"}
+    assert data["minimum_level"] == "meets_minimum" and data["form_id"] == "qaf_case_management"
     assert {"id": "1", "title": "Case management response"}.items() <= data["domains"][0].items()
     section = data["sections"][2]
     assert (section["id"], section["domain"], section["title"]) == ("2a", "2", "Identification and registration")
     criterion = section["criteria"][0]
     assert set(criterion) >= {"id", "title", "levels", "references", "actions"}
-    assert len(criterion["levels"]) == 4 and len(criterion["actions"]) == 3
-    assert criterion["actions"][0] == ["Identify cases for child protection case management."]
+    assert len(criterion["levels"]) == 4 and list(criterion["actions"]) == ["1-2", "2-3", "3-4"]
+    assert criterion["actions"]["1-2"] == ["Identify cases for child protection case management."]
 
 
 def test_with_sections(fw: Framework) -> None:

@@ -10,7 +10,8 @@ import yaml
 
 from qaf_kobo.errors import FrameworkError
 from qaf_kobo.framework import load_framework
-from qaf_kobo.resources import framework_path
+from qaf_kobo.framework.load import MAX_NESTING
+from qaf_kobo.framework.files import framework_path
 
 
 def broken_copy(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
@@ -30,7 +31,7 @@ def error_of(path: Path) -> str:
 
 
 def test_the_shipped_file_loads() -> None:
-    assert len(load_framework().criteria) == 43
+    assert len(load_framework(framework_path()).criteria) == 43
 
 
 def test_unknown_key(tmp_path: Path) -> None:
@@ -41,7 +42,8 @@ def test_unknown_key(tmp_path: Path) -> None:
 def test_extra_level_descriptor(tmp_path: Path) -> None:
     path = broken_copy(tmp_path, lambda d: d["sections"][4]["criteria"][1]["levels"].append("Excellent"))
     message = error_of(path)
-    assert "sections[4].criteria[1].levels" in message and "exactly 4 level descriptors" in message and "found 5" in message
+    assert "sections[4].criteria[1].levels: expected 4 level descriptors, one per level (Critical to address, " in message
+    assert "found 5" in message
 
 
 def test_missing_level_descriptor(tmp_path: Path) -> None:
@@ -80,7 +82,12 @@ def test_action_pointing_at_unknown_criterion(tmp_path: Path) -> None:
 def test_unknown_transition(tmp_path: Path) -> None:
     path = broken_copy(tmp_path, lambda d: d["actions"][0].update(transition="1-3"))
     message = error_of(path)
-    assert "actions[0].transition: unknown transition '1-3'" in message and "1-2, 2-3, 3-4" in message
+    assert "actions[0].transition: no step '1-3' between the 4 levels (steps: 1-2, 2-3, 3-4)" in message
+
+
+def test_action_for_a_step_above_the_top_level(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, lambda d: d["actions"][0].update(transition="4-5"))
+    assert "actions[0].transition: no step '4-5'" in error_of(path)
 
 
 def test_unknown_reference(tmp_path: Path) -> None:
@@ -93,9 +100,39 @@ def test_title_too_long(tmp_path: Path) -> None:
     assert "sections[0].criteria[0].title" in error_of(path)
 
 
-def test_levels_out_of_order(tmp_path: Path) -> None:
-    path = broken_copy(tmp_path, lambda d: d["levels"].reverse())
-    assert "levels: expected the four levels" in error_of(path)
+def test_level_name_repeated(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, lambda d: d["levels"][2].update(name="critical"))
+    assert "levels[2].name: duplicate level name 'critical'" in error_of(path)
+
+
+def test_minimum_level_that_is_not_a_level(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, lambda d: d.update(minimum_level="excellent"))
+    assert "minimum_level: 'excellent' is not one of the levels (critical, " in error_of(path)
+
+
+@pytest.mark.parametrize("count", [1, 7])
+def test_too_few_or_too_many_levels(tmp_path: Path, count: int) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["levels"] = [{"name": f"l{i}", "label": f"Level {i}"} for i in range(count)]
+
+    assert "levels: List should have at " in error_of(broken_copy(tmp_path, change))
+
+
+def test_domain_without_sections(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, lambda d: d["domains"].append({"id": "9", "title": "Empty"}))
+    assert "domains[8]: domain '9' has no section" in error_of(path)
+
+
+def test_byte_that_is_not_utf8_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(framework_path().read_bytes().replace(b"title: Case management response", b"title: Caf\xe9 response", 1))
+    assert "line 29, column 13: byte 0xe9 is not UTF-8" in error_of(path)
+
+
+def test_absurd_nesting_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("id: qaf\nlevels: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    assert f"line 2, column {8 + MAX_NESTING}: nested more than {MAX_NESTING} levels deep" in error_of(path)
 
 
 def test_yaml_syntax_error(tmp_path: Path) -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kobo_server import qaf_answers, qaf_form
 from qaf_kobo.cli import main
 from qaf_kobo.store import open_store
+
+from kobo_server import qaf_answers, qaf_form
 
 
 def submissions(n: int, start: int = 0) -> list[dict]:

@@ -13,8 +13,9 @@ import openpyxl
 import pytest
 import requests
 
-from kobo_server import TOKEN, kobo, qaf_form, seed  # noqa: F401
 from qaf_kobo.kobo.devserver import DevServer
+
+from kobo_server import TOKEN, kobo, qaf_form, seed  # noqa: F401
 
 H = {"Authorization": f"Token {TOKEN}", "Accept": "application/json"}
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import require_tool
 from qaf_kobo.errors import QafError
-from qaf_kobo.form_build import build_form, convert_xlsform, write_xlsform
-from qaf_kobo.xlsform import build_xlsform, form_languages
+from qaf_kobo.form.build import build_form, convert_xlsform, write_xlsform
+from qaf_kobo.form.xlsform import build_xlsform, form_languages
+
+from conftest import require_tool
 
 pytestmark = pytest.mark.system
 

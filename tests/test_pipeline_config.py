@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qaf_kobo.errors import QafError
-from qaf_kobo.pipeline_config import load_pipeline_config
+from qaf_kobo.workflows.pipeline_config import load_pipeline_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,12 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qaf_kobo.cli import main
 from qaf_kobo.errors import QafError
+from qaf_kobo.form.contract import criterion_field
 from qaf_kobo.framework import Framework
 from qaf_kobo.scoring import TABLES, score, score_submissions
-from qaf_kobo.scoring.rules import combine
+from qaf_kobo.scoring.rules import NO_LEVEL, combine, lower_median_of_counts
 from qaf_kobo.store import open_store
 
 TODAY = pd.Timestamp("2026-06-01")
@@ -38,7 +41,7 @@ def submission(fw: Framework, uid: str, answers: dict[str, str] | None = None, *
         for criterion in section.criteria:
             code = answers.get(criterion.id, default)
             if code is not None:
-                row[f"{groups.format(section.id)}/{criterion.field}"] = code
+                row[f"{groups.format(section.id)}/{criterion_field(criterion)}"] = code
     return row
 
 
@@ -350,3 +353,15 @@ def test_countries_median_is_the_lower_median_of_an_even_count(fw):
     table = score_submissions(pd.DataFrame(rows), fw, current_version="v2", today=TODAY).countries
     cell = table[table["section_id"] == section.id].iloc[0]
     assert (cell["n_requires_improvement"], cell["n_meets_minimum"], cell["median_level"]) == (1, 1, 2)
+
+
+def test_lower_median_takes_the_lower_middle_level():
+    # levels {1, 4} -> 1; {1, 2, 3} -> 2; {2, 3, 4, 4} -> 3; none -> no level
+    counts = [[1, 0, 0, 1], [1, 1, 1, 0], [0, 1, 1, 2], [0, 0, 0, 0]]
+    assert lower_median_of_counts(np.array(counts)).tolist() == [1, 2, 3, NO_LEVEL]
+
+
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=40))
+def test_lower_median_is_the_middle_of_the_sorted_levels(levels):
+    counts = [[levels.count(code) for code in (1, 2, 3, 4, 5)]]
+    assert lower_median_of_counts(np.array(counts)).tolist() == [sorted(levels)[(len(levels) - 1) // 2]]

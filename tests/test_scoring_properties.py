@@ -7,6 +7,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qaf_kobo.form.contract import criterion_field, level_field
 from qaf_kobo.framework import default_framework
 from qaf_kobo.scoring import TABLES, score_submissions
 
@@ -34,10 +35,10 @@ def submissions(draw, max_size: int = 6) -> list[dict]:
             for criterion in section.criteria:
                 code = draw(CODES)
                 if code is not None:
-                    row[f"{group}/{criterion.field}"] = code
+                    row[f"{group}/{criterion_field(criterion)}"] = code
             level = draw(st.sampled_from(["1", "2", "3", "4", None]))
             if level is not None:
-                row[f"{group}/{section.level_field}"] = level
+                row[f"{group}/{level_field(section)}"] = level
         rows.append(row)
     return rows
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kobo_server import TOKEN, assert_store_equals_server, kobo, qaf_answers, qaf_form, seed, store_rows  # noqa: F401
 from qaf_kobo.cli import main
 from qaf_kobo.errors import QafError
 from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.store import open_store
-from qaf_kobo.sync import sync
+from qaf_kobo.sync.kobo import sync
+
+from kobo_server import TOKEN, assert_store_equals_server, kobo, qaf_answers, qaf_form, seed, store_rows  # noqa: F401
 
 
 def test_first_sync_pulls_everything_and_records_meta(kobo: DevServer, tmp_path: Path) -> None:

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from kobo_server import TOKEN, kobo, seed  # noqa: F401
 from qaf_kobo.errors import QafError
 from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.kobo.token import ensure_token_file, load_token
-from qaf_kobo.sync import sync
+from qaf_kobo.sync.kobo import sync
+
+from kobo_server import TOKEN, kobo, seed  # noqa: F401
 
 
 def test_token_from_env_or_a_0600_file(tmp_path: Path) -> None:
@@ -113,7 +114,7 @@ def test_a_server_error_that_echoes_the_token_is_redacted(kobo: DevServer, tmp_p
 
 
 def test_the_token_appears_in_no_output_of_deploy_import_run_or_demo(kobo: DevServer, tmp_path: Path, fw) -> None:
-    from qaf_kobo.demo import DEMO_TOKEN, seed_server
+    from qaf_kobo.workflows.demo import DEMO_TOKEN, seed_server
 
     asset = seed_server(kobo, fw).asset_uid
     env = {"KOBO_TOKEN": TOKEN}

@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from qaf_kobo.catalogue import LANGUAGE_NAMES, available_languages, english, shipped_translations, source_hash, texts
-from qaf_kobo.form_build import build_form
+from qaf_kobo.form.build import build_form
 from qaf_kobo.framework import Framework
+from qaf_kobo.framework.catalogue import (
+    LANGUAGE_NAMES,
+    available_languages,
+    english,
+    shipped_translations,
+    source_hash,
+    texts,
+)
 
 SHIPPED = ["fr", "ar", "es"]
 ARABIC = re.compile(r"[\u0600-\u06FF]")

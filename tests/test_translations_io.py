@@ -9,11 +9,11 @@ import yaml
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from qaf_kobo.catalogue import english, load_translation, source_hash
 from qaf_kobo.cli import main
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import load_framework
-from qaf_kobo.translations_io import (
+from qaf_kobo.framework.catalogue import english, load_translation, source_hash
+from qaf_kobo.workflows.translations_io import (
     CHANGED,
     UNTRANSLATED,
     export_translation,
@@ -121,8 +121,8 @@ def test_cli_round_trip(tmp_path):
 
 def test_an_office_translation_outside_the_package_is_used_by_form_and_report(fw, tmp_path, monkeypatch):
     """Issue 9's round trip for an installed qaf-kobo: import writes to the user's folder, build and report read it."""
-    from qaf_kobo import catalogue
-    from qaf_kobo.form_build import build_form
+    from qaf_kobo.framework import catalogue
+    from qaf_kobo.form.build import build_form
     from qaf_kobo.report.wording import wording
 
     monkeypatch.setenv("QAF_TRANSLATIONS_DIR", str(tmp_path / "mine"))

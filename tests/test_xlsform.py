@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from qaf_kobo.catalogue import Translation, english
 from qaf_kobo.errors import QafError
-from qaf_kobo.framework import NOT_ASSESSED
-from qaf_kobo.xlsform import (
+from qaf_kobo.form.contract import (
+    NOT_ASSESSED,
+    calc_field,
+    criterion_field,
+    descriptor_list,
+    level_field,
+    notes_field,
+    section_group,
+    why_field,
+)
+from qaf_kobo.form.xlsform import (
     DEFAULT_LANGUAGE,
-    FORM_ID,
     MAX_QUESTIONS_PER_PAGE,
     build_xlsform,
-    descriptor_list,
     form_languages,
     suggested_level_xpath,
     why_required_xpath,
 )
+from qaf_kobo.framework.catalogue import Translation, english
 
 EN = DEFAULT_LANGUAGE
 
@@ -36,9 +43,9 @@ def test_contract_field_names_come_from_the_framework(fw):
     for field in ("start", "end", "purpose", "assessment_date", "country", "area", "agency", "assessment_scope", "round"):
         assert field in names
     for section in fw.sections:
-        for name in (section.group, section.calc_field, section.level_field, section.why_field, section.notes_field):
+        for name in (section_group(section), calc_field(section), level_field(section), why_field(section), notes_field(section)):
             assert name in names
-        assert [n for n in names if n.startswith(f"c_{section.id}_")] == [c.field for c in section.criteria]
+        assert [n for n in names if n.startswith(f"c_{section.id}_")] == [criterion_field(c) for c in section.criteria]
     assert sum(1 for n in names if n.startswith("c_")) == len(fw.criteria) == 43
 
 
@@ -46,8 +53,8 @@ def test_every_criterion_has_its_own_choice_list_with_descriptors_and_not_assess
     form = _form(fw)
     types = {row["name"]: row["type"] for row in form.survey}
     for c in fw.criteria:
-        list_name = descriptor_list(c.field)
-        assert types[c.field] == f"select_one {list_name}"
+        list_name = descriptor_list(c)
+        assert types[criterion_field(c)] == f"select_one {list_name}"
         choices = [(r["name"], r[f"label::{EN}"]) for r in form.choices if r["list_name"] == list_name]
         assert choices == [("1", c.levels[0]), ("2", c.levels[1]), ("3", c.levels[2]), ("4", c.levels[3]), (NOT_ASSESSED, "Not assessed")]
 
@@ -75,11 +82,11 @@ def test_calculations_and_conditions():
     from qaf_kobo.framework import default_framework
 
     section = default_framework().section("2c")
-    calc = suggested_level_xpath(section)
+    calc = suggested_level_xpath(section, 4)
     term = lambda f: f"if(${{{f}}} = '' or ${{{f}}} = 'na', 5, number(${{{f}}}))"  # noqa: E731
     lowest = f"min({term('c_2c_1')}, {term('c_2c_2')})"
     assert calc == f"if({lowest} = 5, '', {lowest})"
-    single = suggested_level_xpath(default_framework().section("2b"))
+    single = suggested_level_xpath(default_framework().section("2b"), 4)
     assert "min(" not in single and single.startswith("if(if(${c_2b_1}")
     assert why_required_xpath(section) == "${calc_2c} != '' and ${level_2c} != '' and ${level_2c} != ${calc_2c}"
 
@@ -98,23 +105,23 @@ def test_levels_are_shown_by_translated_notes_not_by_stored_labels(fw):
     for section in fw2.sections:
         for lv in fw2.levels:
             note = rows[f"suggested_note_{section.id}_{lv.code}"]
-            assert (note["type"], note["relevant"]) == ("note", f"${{{section.calc_field}}} = {lv.code}")
+            assert (note["type"], note["relevant"]) == ("note", f"${{{calc_field(section)}}} = {lv.code}")
             assert note["label::Português (pt)"] == f"Nível sugerido: PT {lv.label}"
             assert note[f"label::{EN}"].endswith(f"): {lv.label}")
             summary = rows[f"summary_suggested_{section.id}_{lv.code}"]
-            assert summary["relevant"] == f"${{{section.calc_field}}} = {lv.code}"
+            assert summary["relevant"] == f"${{{calc_field(section)}}} = {lv.code}"
             assert summary[f"label::{EN}"] == f"Section {section.id}, suggested level: {lv.label}"
             assessed = rows[f"summary_assessed_{section.id}_{lv.code}"]
-            assert assessed["relevant"] == f"${{{section.level_field}}} = {lv.code}"
+            assert assessed["relevant"] == f"${{{level_field(section)}}} = {lv.code}"
             assert assessed["label::Português (pt)"] == f"Secção {section.id}, nível avaliado: PT {lv.label}"
-        assert rows[f"no_suggestion_{section.id}"]["relevant"] == f"${{{section.calc_field}}} = ''"
-        assert rows[f"summary_no_suggestion_{section.id}"]["relevant"] == f"${{{section.calc_field}}} = ''"
-        assert rows[f"summary_no_level_{section.id}"]["relevant"] == f"${{{section.level_field}}} = ''"
+        assert rows[f"no_suggestion_{section.id}"]["relevant"] == f"${{{calc_field(section)}}} = ''"
+        assert rows[f"summary_no_suggestion_{section.id}"]["relevant"] == f"${{{calc_field(section)}}} = ''"
+        assert rows[f"summary_no_level_{section.id}"]["relevant"] == f"${{{level_field(section)}}} = ''"
 
 
 def test_settings(fw):
     form = _form(fw)
-    assert form.settings["form_id"] == FORM_ID
+    assert form.settings["form_id"] == "qaf_case_management"
     assert form.settings["version"] == "1.0.0.1"
     assert form.settings["default_language"] == "English (en)"
     assert form.settings["style"] == "pages"

@@ -6,11 +6,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from qaf_kobo.demo import edit_and_delete, seed_server
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import default_framework
 from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.kobo.token import ensure_token_file, load_token
+from qaf_kobo.workflows.demo import edit_and_delete, seed_server
 
 DEFAULT_TOKEN_OUT = Path("data/devserver.token")
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from enketo_client import EnketoForm
+from qaf_kobo.form.contract import NOT_ASSESSED, calc_field, criterion_field, level_field, section_group, why_field
+from qaf_kobo.framework import Framework, Section
 
-from qaf_kobo.framework import NOT_ASSESSED, Framework, Section
+from enketo_client import EnketoForm
 
 CRITERION_CYCLE = ("3", "4", "2", NOT_ASSESSED, "1", "4", "3", "2")
 DETAILS = {"purpose": "Baseline", "area": "=1+2 Irbid", "agency": "E2E NGO", "round": "1"}
@@ -55,7 +56,7 @@ def level_pattern(fw: Framework) -> list[SectionAnswer]:
 def on_section(form: EnketoForm, section: Section) -> bool:
     """Whether the current page belongs to this section (its page, or one of its two pages when split)."""
     page = form.current_page_name().rsplit("/", 1)[-1]
-    return page == section.group or page.startswith(f"{section.group}_")
+    return page == section_group(section) or page.startswith(f"{section_group(section)}_")
 
 
 def fill_details(form: EnketoForm, first_section: Section) -> dict[str, str]:
@@ -100,7 +101,7 @@ def _answer_detail(form: EnketoForm, name: str) -> str:
 
 def level_labels(form: EnketoForm, fw: Framework) -> dict[str, str]:
     """Level code -> the label the form shows for it in the current language."""
-    return {str(lv.code): form.choice_label(fw.sections[0].level_field, str(lv.code)) for lv in fw.levels}
+    return {str(lv.code): form.choice_label(level_field(fw.sections[0]), str(lv.code)) for lv in fw.levels}
 
 
 class _Pages:
@@ -124,20 +125,20 @@ def fill_section(form: EnketoForm, answer: SectionAnswer, labels: dict[str, str]
     assert on_section(form, section), f"expected section {section.id}, on {form.current_page_name()}"
     pages = _Pages(form, section)
     for criterion, value in zip(section.criteria, answer.criteria):
-        pages.go_to(criterion.field)
-        form.choose(criterion.field, value)
-    pages.go_to(section.level_field)
+        pages.go_to(criterion_field(criterion))
+        form.choose(criterion_field(criterion), value)
+    pages.go_to(level_field(section))
     if labels:
-        assert form.model_value(section.calc_field) == answer.suggested, section.id
+        assert form.model_value(calc_field(section)) == answer.suggested, section.id
     if labels:
         check_suggested(form, answer, labels)
-    form.choose(section.level_field, answer.level)
+    form.choose(level_field(section), answer.level)
     if answer.reason is not None:
         if labels:
-            assert form.next_page_blocked(section.why_field), f"section {section.id}: Next was not blocked without a reason"
-        form.type_text(section.why_field, answer.reason)
+            assert form.next_page_blocked(why_field(section)), f"section {section.id}: Next was not blocked without a reason"
+        form.type_text(why_field(section), answer.reason)
         if labels:
-            assert "invalid-required" not in form.question_classes(section.why_field), section.id
+            assert "invalid-required" not in form.question_classes(why_field(section)), section.id
 
 
 def check_suggested(form: EnketoForm, answer: SectionAnswer, labels: dict[str, str]) -> str:

@@ -12,22 +12,33 @@ import shutil
 from pathlib import Path
 
 import pytest
-from assessment_walk import (
-    ASSESSMENT_DATE, COUNTRY, DETAILS, SectionAnswer, check_suggested, check_summary, fill_details, fill_section, level_labels,
-    level_pattern, on_section,
-)
-from conftest import require_tool
-from enketo_client import E2E_DIR, WEB_DIR, EnketoForm, chromium_browser, ensure_bundle
 from openpyxl import load_workbook
 
-from qaf_kobo.form_build import build_form
-from qaf_kobo.framework import NOT_ASSESSED, Framework
+from qaf_kobo.form.build import build_form
+from qaf_kobo.form.contract import NOT_ASSESSED, level_field
+from qaf_kobo.framework import Framework
 from qaf_kobo.kobo.client import KoboClient
 from qaf_kobo.kobo.deploy import deploy_form
 from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score
-from qaf_kobo.sync import sync
+from qaf_kobo.sync.kobo import sync
+
+from assessment_walk import (
+    ASSESSMENT_DATE,
+    COUNTRY,
+    DETAILS,
+    SectionAnswer,
+    check_suggested,
+    check_summary,
+    fill_details,
+    fill_section,
+    level_labels,
+    level_pattern,
+    on_section,
+)
+from conftest import require_tool
+from enketo_client import E2E_DIR, WEB_DIR, EnketoForm, chromium_browser, ensure_bundle
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
@@ -69,7 +80,7 @@ def check_in_arabic(form: EnketoForm, fw: Framework, answers: list[SectionAnswer
     for _ in range(6):  # back to the last section page that shows a suggested level
         assert form.previous_page(), "Back did not move"
         fields = form.fields_on_page()
-        answer = next((a for a in answers if a.suggested and on_section(form, a.section) and a.section.level_field in fields), None)
+        answer = next((a for a in answers if a.suggested and on_section(form, a.section) and level_field(a.section) in fields), None)
         if answer:
             break
     assert answer, "no section page with a suggested level found going back from the summary"

@@ -39,10 +39,13 @@ def main(ctx: click.Context, verbose: bool) -> None:
     logging.getLogger("urllib3").setLevel(logging.NOTSET if verbose else logging.ERROR)
 
 
-from qaf_kobo.cli import framework_cmd  # noqa: E402,F401  (commands register themselves on `main`)
-from qaf_kobo.cli import form_cmd, translations_cmd  # noqa: E402,F401
-from qaf_kobo.cli import report_cmd  # noqa: E402,F401
-from qaf_kobo.cli import score_cmd  # noqa: E402,F401
-from qaf_kobo.cli import deploy_cmd, sync_cmd  # noqa: E402,F401  (after form_cmd: deploy joins `form`)
-
-from qaf_kobo.cli import demo_cmd  # noqa: E402,F401
+from qaf_kobo.cli import (  # noqa: E402,F401  # noqa: E402,F401  (after form_cmd: deploy joins `form`)
+    demo_cmd,  # noqa: E402,F401
+    deploy_cmd,
+    form_cmd,
+    framework_cmd,  # noqa: E402,F401  (commands register themselves on `main`)
+    report_cmd,  # noqa: E402,F401
+    score_cmd,  # noqa: E402,F401
+    sync_cmd,
+    translations_cmd,
+)

@@ -17,7 +17,7 @@ from qaf_kobo.cli import main
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic assessments.")
 def demo_command(out_dir: Path, store: Path, seed: int) -> None:
     """Run the whole job offline: local Kobo server, form, synthetic assessments, sync, scores, workbooks."""
-    from qaf_kobo.demo import run_demo
+    from qaf_kobo.workflows.demo import run_demo
 
     result = run_demo(out_dir, store, seed, progress=click.echo)
     click.echo("")
@@ -29,8 +29,8 @@ def demo_command(out_dir: Path, store: Path, seed: int) -> None:
               help="A pipeline config, e.g. pipelines/example.toml.")
 def run_command(config_path: Path) -> None:
     """Sync → score → report for a real deployment, as the pipeline config says."""
-    from qaf_kobo.pipeline_config import load_pipeline_config
-    from qaf_kobo.pipeline_run import pipeline_token, run_pipeline
+    from qaf_kobo.workflows.pipeline_config import load_pipeline_config
+    from qaf_kobo.workflows.pipeline_run import pipeline_token, run_pipeline
 
     config = load_pipeline_config(config_path)
     result = run_pipeline(config, pipeline_token(config), progress=click.echo)

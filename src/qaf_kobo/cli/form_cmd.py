@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli import main
-from qaf_kobo.form_build import DEFAULT_OUT, build_form
+from qaf_kobo.form.build import DEFAULT_OUT, build_form
 
 
 def _ids(value: str | None) -> list[str] | None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from qaf_kobo.catalogue import LANGUAGE_NAMES
 from qaf_kobo.cli import main
+from qaf_kobo.framework.catalogue import LANGUAGE_NAMES
 from qaf_kobo.report.run import DEFAULT_OUT, DEFAULT_STORE, build_reports
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli import main
-from qaf_kobo.importer import import_files
 from qaf_kobo.kobo.token import load_token
-from qaf_kobo.status import format_status, store_status
 from qaf_kobo.store import DEFAULT_STORE
-from qaf_kobo.sync import sync as run_sync
+from qaf_kobo.store.status import format_status, store_status
+from qaf_kobo.sync.files import import_files
+from qaf_kobo.sync.kobo import sync as run_sync
 
 STORE_OPTION = click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
                             show_default=True, help="The SQLite store of submissions.")

@@ -8,7 +8,7 @@ import click
 
 from qaf_kobo.cli import main
 from qaf_kobo.framework import default_framework
-from qaf_kobo.translations_io import export_translation, import_translation, stamp_source_hashes
+from qaf_kobo.workflows.translations_io import export_translation, import_translation, stamp_source_hashes
 
 
 def _listed(ids: list[str], limit: int = 10) -> str:

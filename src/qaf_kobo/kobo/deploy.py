@@ -90,7 +90,7 @@ def deploy_form(client: KoboClient, xlsx_path: Path, asset_uid: str | None = Non
 def deploy(server: str, token: str, asset_uid: str | None = None, *, out_dir: Path = Path("forms/build"),
            languages: list[str] | None = None) -> Deployment:
     """Build the QAF form into ``out_dir`` and deploy it (see ``deploy_form``)."""
-    from qaf_kobo.form_build import build_form
+    from qaf_kobo.form.build import build_form
 
     built = build_form(out_dir, languages=languages)
     with KoboClient(server, token) as client:

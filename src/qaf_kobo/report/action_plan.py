@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qaf_kobo.catalogue import action_id
-from qaf_kobo.framework import Framework
+from qaf_kobo.framework import Framework, transition
+from qaf_kobo.framework.catalogue import action_id
 
 COLUMNS = (
     "root_uuid", "country", "country_name", "agency", "assessment_date",
@@ -24,10 +24,10 @@ def _actions(fw: Framework) -> pd.DataFrame:
     rows = []
     for section_order, section in enumerate(fw.sections):
         for criterion_order, criterion in enumerate(section.criteria):
-            for level in (1, 2, 3):
+            for level in fw.level_codes[:-1]:
                 count = len(criterion.next_actions(level))
                 for k in range(1, count + 1) if count else (0,):
-                    name = action_id(criterion.id, f"{level}-{level + 1}", k) if k else ""
+                    name = action_id(criterion.id, transition(level), k) if k else ""
                     rows.append((criterion.id, level, k, name, section.id, section_order, criterion_order))
     return pd.DataFrame(
         rows,
@@ -39,10 +39,11 @@ def action_plan_rows(scores, fw: Framework) -> pd.DataFrame:
     """The action plan rows (columns COLUMNS), sorted by country, current level, section, criterion, assessment."""
     criteria = scores.criteria
     levels = pd.to_numeric(criteria["level"], errors="coerce")
-    below = criteria.loc[levels.between(1, 3), ["root_uuid", "country", "agency", "assessment_date", "criterion_id"]].copy()
+    top = len(fw.levels)
+    below = criteria.loc[levels.between(1, top - 1), ["root_uuid", "country", "agency", "assessment_date", "criterion_id"]].copy()
     below = below.astype(object)  # scoring may hand over categoricals; plain values sort and merge as expected
     below["criterion_id"] = below["criterion_id"].astype(str)
-    below["current_level"] = levels[levels.between(1, 3)].astype(int)
+    below["current_level"] = levels[levels.between(1, top - 1)].astype(int)
     plan = below.merge(_actions(fw), on=["criterion_id", "current_level"], how="inner")
     names = scores.assessments.drop_duplicates("root_uuid").set_index("root_uuid")["country_name"]
     plan["country_name"] = plan["root_uuid"].map(names).fillna(plan["country"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qaf_kobo.catalogue import ENGLISH
 from qaf_kobo.framework import Framework, default_framework
+from qaf_kobo.framework.catalogue import ENGLISH
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score

@@ -12,10 +12,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from qaf_kobo.catalogue import LANGUAGE_NAMES
 from qaf_kobo.framework import Framework
+from qaf_kobo.framework.catalogue import LANGUAGE_NAMES
 from qaf_kobo.report.styles import LEVEL_COLOURS, apply_style, write_text
-from qaf_kobo.report.summaries import LEVEL_CODES, has_rounds, heat_map
+from qaf_kobo.report.summaries import has_rounds, heat_map
 from qaf_kobo.report.table import Table, setup_print
 from qaf_kobo.report.wording import Wording
 
@@ -30,7 +30,7 @@ def write_heat_map(ws: Worksheet, scores, fw: Framework, words: Wording) -> None
         words("report.col.country_code"), words("report.col.country"), words("report.col.assessments"),
     ]
     first_section = len(heads) + 1
-    level_width = max(len(words.level(code)) for code in [*LEVEL_CODES, None]) + 2  # a level name is read whole
+    level_width = max(len(words.level(code)) for code in [*words.fw.level_codes, None]) + 2  # a level name is read whole
     for col, text in enumerate(heads + [words.section(s) for s in fw.sections], 1):
         write_text(ws.cell(row=1, column=col), text, "header")
         ws.column_dimensions[get_column_letter(col)].width = level_width if col >= first_section else 12
@@ -71,7 +71,7 @@ def _blank_if_missing(value: object) -> object:
 def _legend(ws: Worksheet, col: int, words: Wording) -> None:
     """The colours with the level names, and how a cell of several assessments is computed."""
     write_text(ws.cell(row=1, column=col), words("report.legend.title"), "header")
-    for row, code in enumerate([*LEVEL_CODES, None], 2):
+    for row, code in enumerate([*words.fw.level_codes, None], 2):
         write_text(ws.cell(row=row, column=col), words.level(code), f"level_{code or 'none'}")
     write_text(ws.cell(row=8, column=col), words("report.about.median_rule"), "wrap")
     write_text(ws.cell(row=9, column=col), words("report.about.level_source"), "wrap")
@@ -95,7 +95,7 @@ def add_share_chart(ws: Worksheet, table: Table, words: Wording) -> None:
     chart.y_axis.delete = False
     chart.x_axis.delete = False
     chart.legend = None
-    chart.series[0].graphicalProperties.solidFill = LEVEL_COLOURS[3]
+    chart.series[0].graphicalProperties.solidFill = LEVEL_COLOURS[words.fw.minimum]
     chart.height = max(8, 0.9 * rows + 4)  # room for every country's label
     chart.width = 18
     ws.add_chart(chart, f"{get_column_letter(len(table.columns) + 2)}2")
@@ -109,9 +109,9 @@ def add_sections_chart(ws: Worksheet, table: Table, words: Wording) -> None:
     chart.grouping = "stacked"
     chart.overlap = 100
     chart.title = words("report.chart.sections")
-    chart.add_data(Reference(ws, min_col=2, max_col=1 + len(LEVEL_CODES), min_row=1, max_row=rows + 1), titles_from_data=True)
+    chart.add_data(Reference(ws, min_col=2, max_col=1 + len(words.fw.levels), min_row=1, max_row=rows + 1), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
-    for series, code in zip(chart.series, LEVEL_CODES):
+    for series, code in zip(chart.series, words.fw.level_codes):
         series.graphicalProperties.solidFill = LEVEL_COLOURS[code]
         series.graphicalProperties.line.solidFill = LEVEL_COLOURS[code]
     chart.y_axis.delete = False

@@ -8,9 +8,10 @@ from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from qaf_kobo.excel_text import keep_cell_text, needs_quote
+from qaf_kobo.framework import default_framework
 
-LEVEL_COLOURS: dict[int, str] = {1: "F8696B", 2: "FFB366", 3: "FFE699", 4: "A9D08E"}
-"""Fill colour per level code: red, orange, yellow, green (always shown together with the level's name)."""
+LEVEL_COLOURS: dict[int, str] = {level.code: level.colour for level in default_framework().levels}
+"""Fill colour per level code (always shown together with the level's name)."""
 
 NOT_ASSESSED_COLOUR = "E7E6E6"
 HEADER_COLOUR = "1F4E78"

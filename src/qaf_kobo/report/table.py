@@ -8,7 +8,6 @@ than openpyxl's cell objects and keeps a 10,000-submission workbook within secon
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass, field
 
 import pandas as pd

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qaf_kobo.form.contract import SCOPES
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.action_plan import action_plan_rows
-from qaf_kobo.report.summaries import LEVEL_CODES, overview, section_distribution
+from qaf_kobo.report.summaries import overview, section_distribution
 from qaf_kobo.report.table import Column, Table
 from qaf_kobo.report.wording import Wording
 
-_SCOPES = ("agency", "inter_agency", "inter_agency_gov")
 _VALIDATION_PREFIX = "validation_status_"
 
 
 def _level_labels(words: Wording) -> dict[int, str]:
-    return {0: words.level(None), **{code: words.level(code) for code in LEVEL_CODES}}
+    return {0: words.level(None), **{code: words.level(code) for code in words.fw.level_codes}}
 
 
 def _translate(values: pd.Series, words: Wording, prefix: str, known: tuple[str, ...] | None = None) -> pd.Series:
@@ -34,14 +34,14 @@ def _translate(values: pd.Series, words: Wording, prefix: str, known: tuple[str,
 
 def overview_table(scores, words: Wording) -> Table:
     """One row per country."""
-    frame = overview(scores)
+    frame = overview(scores, words.fw)
     columns = (
         Column(words("report.col.country_code"), "text", 10),
         Column(words("report.col.country"), "text", 22),
         Column(words("report.col.assessments"), "int", 13),
         Column(words("report.col.agencies"), "int", 11),
         Column(words("report.col.latest_date"), "date", 14),
-        *[Column(words("report.col.sections_at", level=words.level(c)), "int", 14) for c in LEVEL_CODES],
+        *[Column(words("report.col.sections_at", level=words.level(c)), "int", 14) for c in words.fw.level_codes],
         Column(words("report.col.share_meets_minimum"), "percent", 14),
         Column(words("report.col.index"), "number", 11),
     )
@@ -52,10 +52,10 @@ def sections_table(scores, fw: Framework, words: Wording) -> Table:
     """One row per section: how many section ratings are at each level."""
     frame = section_distribution(scores, fw)
     frame["section_id"] = frame["section_id"].map(lambda sid: words.section(fw.section(sid)))
-    frame = frame[["section_id", *[f"n_{c}" for c in LEVEL_CODES], "n_none", "share_meets_minimum"]]
+    frame = frame[["section_id", *[f"n_{c}" for c in words.fw.level_codes], "n_none", "share_meets_minimum"]]
     columns = (
         Column(words("report.col.section"), "wrap", 42),
-        *[Column(words.level(c), "int", 14) for c in LEVEL_CODES],
+        *[Column(words.level(c), "int", 14) for c in words.fw.level_codes],
         Column(words("report.col.not_assessed"), "int", 13),
         Column(words("report.col.share_meets_minimum"), "percent", 14),
     )
@@ -74,7 +74,7 @@ def assessments_table(scores, fw: Framework, words: Wording) -> Table:
         "purpose": a["purpose"],
         "assessment_date": a["assessment_date"],
         "round": a["round"],
-        "scope": _translate(a["assessment_scope"], words, "report.scope.", _SCOPES),
+        "scope": _translate(a["assessment_scope"], words, "report.scope.", SCOPES),
         "form_version": a["form_version"],
         "older_version": a["older_version"].fillna(False).astype(bool),
         "validation_status": _translate(

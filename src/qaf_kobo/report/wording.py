@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qaf_kobo.catalogue import ENGLISH, Texts, installed_translations, texts
 from qaf_kobo.framework import Criterion, Framework, Section
+from qaf_kobo.framework.catalogue import ENGLISH, Texts, installed_translations, texts
 
 SHEETS = ("overview", "heat_map", "sections", "assessments", "action_plan", "data_quality", "about")
 STAGES = ("not_started", "underway", "completed", "cancelled")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 
-from qaf_kobo.catalogue import ENGLISH
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
+from qaf_kobo.framework.catalogue import ENGLISH
 from qaf_kobo.report.sheet_data import splice_rows
 from qaf_kobo.report.sheets import (
     add_sections_chart,

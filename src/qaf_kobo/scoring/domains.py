@@ -26,7 +26,7 @@ def domain_table(tidy: Tidy, sections: SectionLevels, fw: Framework, rule: str) 
     out = pd.DataFrame(repeat_keys(tidy.keys, len(fw.domains)), copy=False)
     out["domain_id"] = tiled([d.id for d in fw.domains], n)
     out["computed_level"] = nullable_levels(computed)
-    out["computed_level_name"] = level_names(computed)
+    out["computed_level_name"] = level_names(computed, tidy.level_names)
     out["n_assessed"] = count_levels(levels, criterion_groups).ravel()
     out["index"] = index_0_100(levels, criterion_groups).ravel()
     return out

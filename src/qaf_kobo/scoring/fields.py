@@ -8,20 +8,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-DETAIL_FIELDS: tuple[str, ...] = (
-    "country",
-    "assessment_date",
-    "assessment_scope",
-    "agency",
-    "area",
-    "purpose",
-    "round",
-)
-"""The assessment details of the form's field contract."""
-
-SCOPES: tuple[str, ...] = ("agency", "inter_agency", "inter_agency_gov")
-"""The answer codes of ``assessment_scope``."""
-
 
 def last_segment(path: str) -> str:
     """``details/country`` → ``country``."""

@@ -1,8 +1,9 @@
-"""Read the active submissions of the SQLite store into a raw DataFrame (one row per submission).
+"""The active submissions of a store as a raw DataFrame (one row per submission).
 
 Columns: the store's ``root_uuid, form_version, validation_status, submission_time`` plus every key of the
-Kobo /data/ JSON (full paths such as ``s_2a/c_2a_3``). Rows are fetched in batches and each batch's JSON is
-parsed by pyarrow's reader (straight from the stored UTF-8 bytes) in a thread while the next batch is fetched.
+Kobo /data/ JSON (full paths such as ``s_2a/c_2a_3``). The store gives the rows in batches (``Store.raw_batches``);
+each batch's JSON is parsed by pyarrow's reader (straight from the stored UTF-8 bytes) in a thread while the
+next batch is read.
 When batches disagree on a column's type, all rows are parsed in one pyarrow pass; if that fails too (a
 malformed row, mixed value types), each row is parsed on its own and an unreadable row becomes a submission
 with no answers (flagged later as missing fields).
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +21,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from qaf_kobo.errors import QafError
+from qaf_kobo.store import RawBatch, open_store
 
-STORE_VERSION = 1
-STORE_COLUMNS: tuple[str, ...] = ("root_uuid", "form_version", "validation_status", "submission_time")
-NOT_APPROVED = "validation_status_not_approved"
-APPROVED = "validation_status_approved"
+STORE_COLUMNS: tuple[str, ...] = RawBatch._fields[:-1]
+"""The store's own columns of each submission (the last field of a batch is the raw JSON)."""
 
 
 @dataclass(frozen=True)
@@ -37,25 +35,10 @@ class StoreData:
     meta: dict[str, str]
 
 
-def _connect(store_path: Path) -> sqlite3.Connection:
-    if not store_path.is_file():
-        raise QafError(f"no store at {store_path}: run `qaf-kobo sync` (or `qaf-kobo import`) first, or pass --store")
-    try:
-        con = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError as exc:
-        raise QafError(f"{store_path} is not a qaf-kobo store ({exc})") from None
-    if version != STORE_VERSION or not {"meta", "submissions"} <= tables:
-        con.close()
-        raise QafError(f"{store_path} is not a qaf-kobo store (schema version {version}, expected {STORE_VERSION})")
-    return con
-
-
 JSON_BLOCK_BYTES = 16 << 20
 """Block size of the JSON reader: pyarrow's 1 MB default spends more time per block than parsing (measured)."""
 FETCH_ROWS = 20_000
-"""Rows fetched from SQLite at a time; each batch is parsed in a thread while the next one is fetched."""
+"""Rows read from the store at a time; each batch is parsed in a thread while the next one is read."""
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 
 
@@ -102,32 +85,18 @@ def _parse_one(text: bytes) -> dict:
 
 
 def load_submissions(store_path: str | Path, only_approved: bool = False) -> StoreData:
-    """The active submissions (``deleted_at IS NULL``), leaving out "not approved" ones (or keeping only approved)."""
-    path = Path(store_path)
-    con = _connect(path)
-    try:
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        where = "deleted_at IS NULL AND " + (
-            "validation_status = ?" if only_approved else "validation_status IS NOT ?"
-        )
-        cursor = con.execute(
-            f"SELECT {', '.join(STORE_COLUMNS)}, CAST(raw_json AS BLOB) FROM submissions WHERE {where} ORDER BY rowid",
-            (APPROVED if only_approved else NOT_APPROVED,),
-        )
-        batches, jobs = [], []
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            while batch := cursor.fetchmany(FETCH_ROWS):
-                batches.append(list(zip(*batch)))
-                jobs.append(pool.submit(_read_json, batches[-1][-1]))
-            parsed = [job.result() for job in jobs]
-    except sqlite3.DatabaseError as exc:
-        raise QafError(f"cannot read the submissions of {path} ({exc})") from None
-    finally:
-        con.close()
-    answers = _parse_all([batch[-1] for batch in batches], parsed)
-    store = pd.DataFrame(
-        {name: pd.Series([v for batch in batches for v in batch[i]], dtype="str") for i, name in enumerate(STORE_COLUMNS)}
-    )
+    """The active submissions, leaving out "not approved" ones (or keeping only approved ones)."""
+    batches: list[RawBatch] = []
+    with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool:
+        meta = store.meta()
+        jobs = []
+        for batch in store.raw_batches(only_approved=only_approved, rows=FETCH_ROWS):
+            batches.append(batch)
+            jobs.append(pool.submit(_read_json, batch.raw_json))
+        parsed = [job.result() for job in jobs]
+    answers = _parse_all([batch.raw_json for batch in batches], parsed)
+    store_columns = pd.DataFrame({name: pd.Series([v for batch in batches for v in getattr(batch, name)], dtype="str")
+                                  for name in STORE_COLUMNS})
     answers = answers.drop(columns=[c for c in STORE_COLUMNS if c in answers.columns])
-    raw = pd.concat([store, answers.set_axis(store.index)], axis=1) if len(answers.columns) else store
+    raw = pd.concat([store_columns, answers.set_axis(store_columns.index)], axis=1) if len(answers.columns) else store_columns
     return StoreData(raw=raw, meta=meta)

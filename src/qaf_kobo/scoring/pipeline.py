@@ -17,7 +17,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from qaf_kobo.framework import Framework, default_framework
-from qaf_kobo.scoring.countries import COUNTRY_COLUMNS, country_table
+from qaf_kobo.scoring.countries import country_columns, country_table
 from qaf_kobo.scoring.domains import DOMAIN_COLUMNS, domain_table, overall_index
 from qaf_kobo.scoring.fields import pick_fields
 from qaf_kobo.scoring.load import load_submissions
@@ -62,9 +62,8 @@ class Scores:
         return {name: getattr(self, name) for name in TABLES}
 
     def sections_at(self, code: int) -> int:
-        """How many submission × section rows stand at this level (the assessed level, else the computed one)."""
-        level = self.sections["assessed_level"].fillna(self.sections["computed_level"])
-        return int((level == code).sum())
+        """How many submission × section rows stand at this level (``level``: assessed, else computed)."""
+        return int((self.sections["level"] == code).sum())
 
 
 def score_submissions(
@@ -91,7 +90,7 @@ def score_submissions(
         criteria=tables.criteria[list(CRITERIA_COLUMNS)],
         sections=sections.table[list(SECTION_COLUMNS)],
         domains=domain_table(tables, sections, fw, rule)[list(DOMAIN_COLUMNS)],
-        countries=country_table(tables, sections, fw)[list(COUNTRY_COLUMNS)],
+        countries=country_table(tables, sections, fw)[list(country_columns(fw))],
         quality=quality_table(tables, sections, current, today)[list(QUALITY_COLUMNS)],
     )
     versions = sorted(v for v in tables.submissions["form_version"].dropna().unique())

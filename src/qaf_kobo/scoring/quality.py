@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from qaf_kobo.scoring.fields import SCOPES
+from qaf_kobo.form.contract import REQUIRED_DETAILS, SCOPES
 from qaf_kobo.scoring.rules import NO_LEVEL
 from qaf_kobo.scoring.sections import SectionLevels
 from qaf_kobo.scoring.tidy import INVALID, MISSING, NOT_RATED, Tidy, known_country
@@ -24,7 +24,6 @@ CHECKS: tuple[str, ...] = (
     "level_far_from_computed_without_reason",
     "duplicate_assessment",
 )
-REQUIRED_FIELDS: tuple[str, ...] = ("country", "agency", "assessment_date", "assessment_scope")
 EARLIEST_DATE = pd.Timestamp("2015-01-01")
 
 
@@ -57,7 +56,7 @@ def _findings(position: np.ndarray, check: str, detail: pd.Series | str) -> Find
 
 def _missing_fields(sub: pd.DataFrame) -> list[Findings]:
     out = []
-    for name in REQUIRED_FIELDS:
+    for name in REQUIRED_DETAILS:
         source = sub["assessment_date_text"] if name == "assessment_date" else sub[name]
         out.append(_findings(np.flatnonzero(source.isna().to_numpy()), "missing_field", f"no {name}"))
     return out

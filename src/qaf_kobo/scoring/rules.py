@@ -65,6 +65,17 @@ def combine_levels(levels: np.ndarray, groups: Sequence[Sequence[int]], rule: st
     return _by_column(out)
 
 
+def lower_median_of_counts(counts: np.ndarray) -> np.ndarray:
+    """Per row of level counts (columns: levels 1 … n), the lower median level — the level at 0-based position
+    (total − 1) // 2 of the row's levels in ascending order, so always one of the levels and never rounded up —
+    or NO_LEVEL when the row counts none. The rule ``median`` and the countries table both use it."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = counts.sum(axis=1)
+    position = np.maximum(total - 1, 0) // 2
+    level = 1 + (counts.cumsum(axis=1) <= position[:, None]).sum(axis=1)
+    return np.where(total > 0, level, NO_LEVEL).astype(np.int8)
+
+
 def combine(levels: np.ndarray, groups: Sequence[Sequence[int]], rule: str) -> np.ndarray:
     """``combine_levels`` for a float level matrix with NaN for no level (returns floats, NaN for none)."""
     codes = np.where(np.isnan(levels), NO_LEVEL, levels).astype(np.int8)

@@ -16,9 +16,11 @@ SECTION_COLUMNS: tuple[str, ...] = (
     "section_id",
     "computed_level",
     "assessed_level",
+    "level",
     "n_criteria",
     "n_assessed",
     "agrees",
+    "level_name",
     "computed_level_name",
     "assessed_level_name",
     "why",
@@ -28,11 +30,14 @@ SECTION_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class SectionLevels:
-    """The sections table and its levels as n × m int8 matrices (NO_LEVEL where none)."""
+    """The sections table and its levels as n × m int8 matrices (NO_LEVEL where none): ``computed`` from the
+    criteria, ``assessed`` by the assessor, and ``level``, the section's level everywhere after scoring: the
+    assessed level, else the computed one."""
 
     table: pd.DataFrame
     computed: np.ndarray
     assessed: np.ndarray
+    level: np.ndarray
 
 
 def criteria_groups(fw: Framework) -> list[list[int]]:
@@ -47,18 +52,21 @@ def section_table(tidy: Tidy, fw: Framework, rule: str) -> SectionLevels:
     groups = criteria_groups(fw)
     computed = combine_levels(tidy.answers.levels, groups, rule)
     assessed = tidy.section_answers.levels
-    flat_computed, flat_assessed = computed.ravel(), assessed.ravel()
+    level = np.where(assessed != NO_LEVEL, assessed, computed)
+    flat_computed, flat_assessed, flat_level = computed.ravel(), assessed.ravel(), level.ravel()
     both = (flat_computed != NO_LEVEL) & (flat_assessed != NO_LEVEL)
 
     out = pd.DataFrame(repeat_keys(tidy.keys, len(fw.sections)), copy=False)
     out["section_id"] = tiled([s.id for s in fw.sections], n)
     out["computed_level"] = nullable_levels(flat_computed)
     out["assessed_level"] = nullable_levels(flat_assessed)
+    out["level"] = nullable_levels(flat_level)
     out["n_criteria"] = count_true(tidy.in_form, groups).ravel()
     out["n_assessed"] = count_levels(tidy.answers.levels, groups).ravel()
     out["agrees"] = pd.arrays.BooleanArray(flat_computed == flat_assessed, ~both)
-    out["computed_level_name"] = level_names(flat_computed)
-    out["assessed_level_name"] = level_names(flat_assessed)
+    out["level_name"] = level_names(flat_level, tidy.level_names)
+    out["computed_level_name"] = level_names(flat_computed, tidy.level_names)
+    out["assessed_level_name"] = level_names(flat_assessed, tidy.level_names)
     out["why"] = tidy.why
     out["notes"] = tidy.notes
-    return SectionLevels(table=out, computed=computed, assessed=assessed)
+    return SectionLevels(table=out, computed=computed, assessed=assessed, level=level)

@@ -16,8 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pycountry
 
-from qaf_kobo.framework import LEVEL_NAMES, NOT_ASSESSED, Framework
-from qaf_kobo.scoring.fields import DETAIL_FIELDS, as_text, pick_fields
+from qaf_kobo.form.contract import DETAIL_FIELDS, NOT_ASSESSED, criterion_field, level_field, notes_field, why_field
+from qaf_kobo.framework import Framework
+from qaf_kobo.scoring.fields import as_text, pick_fields
 from qaf_kobo.scoring.rules import NO_LEVEL
 
 KEY_COLUMNS: tuple[str, ...] = ("root_uuid", "country", "assessment_date", "round", "agency", "assessment_scope")
@@ -29,8 +30,6 @@ CRITERIA_COLUMNS: tuple[str, ...] = (*KEY_COLUMNS, "section_id", "criterion_id",
 ASSESSED, NOT_RATED, MISSING, INVALID = 0, 1, 2, 3
 ANSWER_STATUS: tuple[str, ...] = ("assessed", "not_assessed", "missing", "invalid")
 
-_LEVEL_OF = {str(code): code for code in range(1, 5)}
-_LEVEL_NAMES = pd.CategoricalDtype(list(LEVEL_NAMES))
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class Tidy:
     ``criteria``: one row per submission × criterion (CRITERIA_COLUMNS).
     ``answers``: the criteria answers (n × k); ``in_form``: n × k, the submission's form version has the criterion.
     ``section_answers``: the assessors' section levels (n × m); ``why``/``notes``: one text per submission × section.
-    ``keys``: the KEY_COLUMNS of the submissions, ready for ``repeat_keys``.
+    ``keys``: the KEY_COLUMNS of the submissions, ready for ``repeat_keys``; ``level_names``: the dtype of level names.
     """
 
     submissions: pd.DataFrame
@@ -70,6 +69,7 @@ class Tidy:
     why: pd.Series
     notes: pd.Series
     keys: dict[str, pd.Categorical | np.ndarray]
+    level_names: pd.CategoricalDtype
 
 
 @cache
@@ -153,8 +153,10 @@ def tidy_submissions(raw: pd.DataFrame, current_version: str | None = None) -> p
     return out.reset_index(drop=True)
 
 
-def parse_answers(fields: pd.DataFrame) -> Answers:
-    """Answer codes (n × k text) → Answers. Each column is factorised once; the distinct answers are parsed."""
+def parse_answers(fields: pd.DataFrame, codes: tuple[int, ...]) -> Answers:
+    """Answer codes (n × k text) → Answers, the level ``codes`` being the answers that rate. Each column is
+    factorised once; the distinct answers are parsed."""
+    level_of_text = {str(code): code for code in codes}
     n, k = fields.shape
     # Built field by field (rows = fields, each a contiguous run), then turned submission-major once.
     levels = np.zeros((k, n), dtype=np.int8)
@@ -164,9 +166,9 @@ def parse_answers(fields: pd.DataFrame) -> Answers:
     for j, name in enumerate(fields.columns):
         position, distinct = pd.factorize(fields[name])
         distinct = [str(v).strip() for v in distinct]
-        level_of = np.array([_LEVEL_OF.get(v, NO_LEVEL) for v in distinct] + [NO_LEVEL], dtype=np.int8)
+        level_of = np.array([level_of_text.get(v, NO_LEVEL) for v in distinct] + [NO_LEVEL], dtype=np.int8)
         status_of = np.array(
-            [ASSESSED if v in _LEVEL_OF else NOT_RATED if v == NOT_ASSESSED else INVALID if v else MISSING for v in distinct]
+            [ASSESSED if v in level_of_text else NOT_RATED if v == NOT_ASSESSED else INVALID if v else MISSING for v in distinct]
             + [MISSING],
             dtype=np.int8,
         )
@@ -225,9 +227,14 @@ def nullable_levels(levels: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(levels.astype(np.int8, copy=False), levels == NO_LEVEL)
 
 
-def level_names(levels: np.ndarray) -> pd.Categorical:
-    """An int8 level array → the framework's level names (empty where NO_LEVEL)."""
-    return pd.Categorical.from_codes(levels - np.int8(1), dtype=_LEVEL_NAMES, validate=False)
+def level_dtype(fw: Framework) -> pd.CategoricalDtype:
+    """The level names of a framework as a categorical dtype, lowest first."""
+    return pd.CategoricalDtype([level.name for level in fw.levels], ordered=True)
+
+
+def level_names(levels: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """An int8 level array → the level names of ``dtype`` (empty where NO_LEVEL)."""
+    return pd.Categorical.from_codes(levels - np.int8(1), dtype=dtype, validate=False)
 
 
 def interleave(fields: pd.DataFrame) -> pd.Series:
@@ -248,7 +255,7 @@ def tidy(raw: pd.DataFrame, fw: Framework, current_version: str | None = None) -
     submissions = tidy_submissions(raw, current_version)
     n = len(submissions)
     criteria_fw = fw.criteria
-    answers = parse_answers(pick_fields(raw, [c.field for c in criteria_fw]))
+    answers = parse_answers(pick_fields(raw, [criterion_field(c) for c in criteria_fw]), fw.level_codes)
     in_form = _in_form(submissions, answers.status)
 
     keys = submission_keys(submissions)
@@ -258,17 +265,19 @@ def tidy(raw: pd.DataFrame, fw: Framework, current_version: str | None = None) -
     criteria["criterion_id"] = tiled([c.id for c in criteria_fw], n)
     flat = answers.levels.ravel()
     criteria["level"] = nullable_levels(flat)
-    criteria["level_name"] = level_names(flat)
+    names = level_dtype(fw)
+    criteria["level_name"] = level_names(flat, names)
 
     sections = fw.sections
-    fields = pick_fields(raw, [f for s in sections for f in (s.level_field, s.why_field, s.notes_field)])
+    fields = pick_fields(raw, [f for s in sections for f in (level_field(s), why_field(s), notes_field(s))])
     return Tidy(
         submissions=submissions,
         criteria=criteria,
         answers=answers,
         in_form=in_form,
-        section_answers=parse_answers(fields[[s.level_field for s in sections]]),
-        why=interleave(fields[[s.why_field for s in sections]]),
-        notes=interleave(fields[[s.notes_field for s in sections]]),
+        section_answers=parse_answers(fields[[level_field(s) for s in sections]], fw.level_codes),
+        why=interleave(fields[[why_field(s) for s in sections]]),
+        notes=interleave(fields[[notes_field(s) for s in sections]]),
         keys=keys,
+        level_names=names,
     )

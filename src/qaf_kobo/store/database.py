@@ -1,22 +1,30 @@
-"""The local SQLite store of submissions: one row per submission keyed by ``meta/rootUuid``, raw JSON kept whole."""
+"""The local SQLite store of submissions: one row per submission keyed by ``meta/rootUuid``, raw JSON kept whole.
+
+Writes (``upsert_page``, ``mark_deleted``, meta) are transactions; reads give the raw JSON back in batches.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from filelock import FileLock, Timeout
 
 from qaf_kobo.errors import QafError
+from qaf_kobo.store.versions import Row, Version, bare_uuid, is_older, order_versions, root_uuid_of
 
 SCHEMA_VERSION = 1
 DEFAULT_STORE = Path("data/qaf.sqlite")
+
+NOT_APPROVED = "validation_status_not_approved"
+APPROVED = "validation_status_approved"
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,81 +51,29 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def bare_uuid(value: str) -> str:
-    """A uuid without its ``uuid:`` prefix (both forms are accepted everywhere)."""
-    return value[5:] if value.startswith("uuid:") else value
+class Stored(NamedTuple):
+    """The stored version of a submission: its instance id, its raw JSON, and when it was marked deleted."""
+
+    uuid: str | None
+    raw: str
+    deleted_at: str | None
 
 
-def root_uuid_of(submission: dict[str, Any]) -> str:
-    """The submission's stable key: ``meta/rootUuid`` (else its instance id, for rows from servers before KPI 2.025)."""
-    for key in ("meta/rootUuid", "meta/instanceID", "_uuid"):
-        value = submission.get(key)
-        if isinstance(value, str) and bare_uuid(value).strip():
-            return bare_uuid(value).strip()
-    raise QafError("a submission has neither meta/rootUuid nor _uuid"
-                   + (f" (_id {submission['_id']})" if "_id" in submission else ""))
+class Indexed(NamedTuple):
+    """What a full sync compares for an active submission: its instance id and validation status."""
+
+    uuid: str | None
+    validation_status: str
 
 
-def instance_uuid(submission: dict[str, Any]) -> str | None:
-    """The version's own id: ``_uuid`` (else ``meta/instanceID``) without the prefix; it changes on every edit."""
-    return bare_uuid(str(submission.get("_uuid") or submission.get("meta/instanceID") or "")) or None
+class RawBatch(NamedTuple):
+    """A batch of stored submissions as columns: the store's own columns, then each row's JSON (UTF-8 bytes)."""
 
-
-def deprecated_uuid(submission: dict[str, Any]) -> str | None:
-    """The id of the version this one replaced (``meta/deprecatedID``, set by an edit), without the prefix."""
-    value = submission.get("meta/deprecatedID")
-    return bare_uuid(value).strip() or None if isinstance(value, str) else None
-
-
-def _is_original(submission: dict[str, Any], uuid: str | None, root: str) -> bool:
-    return deprecated_uuid(submission) is None or uuid == root
-
-
-def _is_older(incoming: dict[str, Any], uuid: str | None, root: str, stored: dict[str, Any],
-              known_older: set[str]) -> bool:
-    """Whether ``incoming`` is known to be an earlier version than ``stored`` (which it is not identical to)."""
-    if uuid is not None and uuid in known_older:
-        return True
-    if deprecated_uuid(incoming) == instance_uuid(stored):
-        return False
-    return _is_original(incoming, uuid, root) and not _is_original(stored, instance_uuid(stored), root)
-
-
-def order_versions(root: str, versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Versions of one submission oldest first, by their ``meta/deprecatedID`` links (the original leads).
-
-    The same ``_uuid`` twice keeps its last copy. Versions the links cannot put in one order (two edits of one
-    version, or two unlinked edits) are a QafError.
-    """
-    if len(versions) == 1:
-        return versions
-    by_uuid: dict[str, dict[str, Any]] = {}
-    for number, sub in enumerate(versions):
-        by_uuid[instance_uuid(sub) or f"#{number}"] = sub
-    if len(by_uuid) == 1:
-        return list(by_uuid.values())
-    problem = f"submission {root} appears in {len(by_uuid)} versions ({', '.join(by_uuid)}) that "
-    follows: dict[str, str] = {}
-    for uuid, sub in by_uuid.items():
-        previous = deprecated_uuid(sub)
-        if previous in by_uuid:
-            if previous in follows:
-                raise QafError(problem + f"include two edits of {previous}; import them separately")
-            follows[previous] = uuid
-    heads = [u for u, sub in by_uuid.items() if deprecated_uuid(sub) not in by_uuid]
-    heads.sort(key=lambda u: not _is_original(by_uuid[u], u, root))  # the original's chain first
-    if len(heads) > 2 or (len(heads) == 2 and not _is_original(by_uuid[heads[0]], heads[0], root)) or \
-            (len(heads) == 2 and _is_original(by_uuid[heads[1]], heads[1], root)):
-        raise QafError(problem + "meta/deprecatedID does not put in one order; import them separately, oldest first")
-    ordered: list[str] = []
-    for head in heads:
-        uuid: str | None = head
-        while uuid is not None and uuid not in ordered:
-            ordered.append(uuid)
-            uuid = follows.get(uuid)
-    if len(ordered) != len(by_uuid):
-        raise QafError(problem + "link to each other in a circle (meta/deprecatedID)")
-    return [by_uuid[u] for u in ordered]
+    root_uuid: tuple[str, ...]
+    form_version: tuple[str | None, ...]
+    validation_status: tuple[str, ...]
+    submission_time: tuple[str | None, ...]
+    raw_json: tuple[bytes, ...]
 
 
 @dataclass
@@ -229,34 +185,35 @@ class Store:
         with self.conn:
             existing = self._current(list(ordered))
             older = self._older_uuids(list(ordered), existing)
-            writes: dict[str, tuple[dict[str, Any], str, str | None]] = {}
+            writes: dict[str, tuple[Row, str, str | None]] = {}
             history_rows, seen = [], []
-            for root, versions in ordered.items():
-                state = existing.get(root)  # (uuid, raw, deleted_at)
+            for root, rows in ordered.items():
+                state = existing.get(root)
                 known_older = older.get(root, set())
-                for sub in versions:
+                for sub in rows:
                     raw = json.dumps(sub, ensure_ascii=False)
-                    uuid = instance_uuid(sub)
+                    version = Version.of(sub)
                     if state is None:
                         counts.new += 1
-                    elif state[2] is not None and not from_server:
+                    elif state.deleted_at is not None and not from_server:
                         counts.deleted += 1
                         continue
-                    elif state[1] == raw and state[2] is None:
+                    elif state.raw == raw and state.deleted_at is None:
                         counts.unchanged += 1
                         seen.append((now, root))
                         continue
-                    elif uuid != state[0] and _is_older(sub, uuid, root, json.loads(state[1]), known_older):
+                    elif version.uuid != state.uuid and is_older(version, Version.of(json.loads(state.raw)), root,
+                                                                 known_older):
                         counts.stale += 1
                         continue
                     else:
                         counts.updated += 1
-                        if state[1] != raw:
-                            history_rows.append((root, state[0], state[1], now))
-                            if state[0]:
-                                known_older.add(state[0])
-                    state = (uuid, raw, None)
-                    writes[root] = (sub, raw, uuid)
+                        if state.raw != raw:
+                            history_rows.append((root, state.uuid, state.raw, now))
+                            if state.uuid:
+                                known_older.add(state.uuid)
+                    state = Stored(version.uuid, raw, None)
+                    writes[root] = (sub, raw, version.uuid)
             inserts = [(root, sub.get("_id"), uuid, sub.get("_submission_time"), sub.get("__version__"),
                         validation_uid(sub), raw, now, now) for root, (sub, raw, uuid) in writes.items()]
             self.conn.executemany("INSERT INTO submission_history (root_uuid, uuid, raw_json, replaced_at) "
@@ -286,10 +243,24 @@ class Store:
         return [json.loads(raw) for (raw,) in self.conn.execute(
             "SELECT raw_json FROM submissions WHERE deleted_at IS NULL ORDER BY kobo_id, root_uuid")]
 
-    def active_index(self) -> dict[str, tuple[str | None, str]]:
-        """rootUuid → (``_uuid``, validation status uid) of every active submission."""
-        return {root: (uuid, status) for root, uuid, status in self.conn.execute(
+    def active_index(self) -> dict[str, Indexed]:
+        """rootUuid → instance id and validation status uid of every active submission."""
+        return {root: Indexed(uuid, status) for root, uuid, status in self.conn.execute(
             "SELECT root_uuid, uuid, validation_status FROM submissions WHERE deleted_at IS NULL")}
+
+    def raw_batches(self, *, only_approved: bool = False, rows: int = 20_000) -> Iterator[RawBatch]:
+        """The active submissions in store order, ``rows`` at a time: all except those marked "not approved",
+        or with ``only_approved`` only the approved ones."""
+        where = "validation_status = ?" if only_approved else "validation_status IS NOT ?"
+        try:
+            cursor = self.conn.execute(
+                "SELECT root_uuid, form_version, validation_status, submission_time, CAST(raw_json AS BLOB) "
+                f"FROM submissions WHERE deleted_at IS NULL AND {where} ORDER BY rowid",
+                (APPROVED if only_approved else NOT_APPROVED,))
+            while batch := cursor.fetchmany(rows):
+                yield RawBatch(*zip(*batch))
+        except sqlite3.DatabaseError as exc:
+            raise QafError(f"cannot read the submissions of {self.path} ({exc})") from None
 
     def history(self, root_uuid: str) -> list[dict[str, Any]]:
         """Earlier versions of one submission, oldest first."""
@@ -306,27 +277,26 @@ class Store:
         return StoreStatus(active, deleted, dict(sorted(versions.items())), meta.get("last_sync"), meta.get("server"),
                            meta.get("asset_uid"), meta.get("deployed_version_id"), meta.get("last_error"), meta)
 
-    def _current(self, roots: list[str]) -> dict[str, tuple[str | None, str, str | None]]:
-        found: dict[str, tuple[str | None, str, str | None]] = {}
+    def _current(self, roots: list[str]) -> dict[str, Stored]:
+        found: dict[str, Stored] = {}
         for chunk in _chunks(roots):
             marks = ",".join("?" * len(chunk))
             for root, uuid, raw, deleted_at in self.conn.execute(
                     f"SELECT root_uuid, uuid, raw_json, deleted_at FROM submissions WHERE root_uuid IN ({marks})", chunk):
-                found[root] = (uuid, raw, deleted_at)
+                found[root] = Stored(uuid, raw, deleted_at)
         return found
 
-    def _older_uuids(self, roots: list[str], current: dict[str, tuple[str | None, str, str | None]]
-                     ) -> dict[str, set[str]]:
+    def _older_uuids(self, roots: list[str], current: dict[str, Stored]) -> dict[str, set[str]]:
         """rootUuid → the ``_uuid`` values known to be older than its stored version: those in the history and
         every ``meta/deprecatedID`` of the stored version and of the history."""
-        found: dict[str, set[str]] = {root: {dep} for root, (_, raw, _) in current.items()
-                                      if (dep := deprecated_uuid(json.loads(raw)))}
+        found: dict[str, set[str]] = {root: {dep} for root, stored in current.items()
+                                      if (dep := Version.of(json.loads(stored.raw)).replaces)}
         for chunk in _chunks(roots):
             marks = ",".join("?" * len(chunk))
             for root, uuid, raw in self.conn.execute(
                     f"SELECT root_uuid, uuid, raw_json FROM submission_history WHERE root_uuid IN ({marks})", chunk):
                 known = found.setdefault(root, set())
-                known.update(u for u in (uuid, deprecated_uuid(json.loads(raw))) if u)
+                known.update(u for u in (uuid, Version.of(json.loads(raw)).replaces) if u)
         return found
 
 
@@ -341,24 +311,31 @@ def validation_uid(submission: dict[str, Any]) -> str:
     return str(status.get("uid") or "") if isinstance(status, dict) else ""
 
 
-def open_store(path: Path | str = DEFAULT_STORE, *, create: bool = True) -> Store:
-    """Open (and with ``create``, create or migrate) the store at ``path``; a file that is not a store, or a path
-    that cannot hold one, is a QafError. Creating the schema is one write transaction, so first runs at the same
-    time do not collide."""
+def open_store(path: Path | str = DEFAULT_STORE, *, create: bool = True, read_only: bool = False) -> Store:
+    """Open the store at ``path``: with ``create``, create it when missing; ``read_only`` opens it for reading only
+    (scoring and reports), never creating or changing anything. A file that is not a store, or a path that cannot
+    hold one, is a QafError. Creating the schema is one write transaction, so first runs at the same time do not
+    collide."""
     path = Path(path)
-    if not path.exists() and not create:
-        raise QafError(f"no store at {path} (run qaf-kobo sync or qaf-kobo import first)")
+    if not path.exists() and (read_only or not create):
+        raise QafError(f"no store at {path}: run `qaf-kobo sync` (or `qaf-kobo import`) first, or pass --store")
     if path.is_dir():
         raise QafError(f"the store {path} is a directory; give --store a file path such as data/qaf.sqlite")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        if read_only:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise QafError(f"cannot create or open the store {path}: {_reason(exc)}") from None
     try:
-        _create_schema(conn, path)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        if read_only:
+            _check_schema(conn, path)
+        else:
+            _create_schema(conn, path)
+            _write_ahead_log(conn)
+            conn.execute("PRAGMA synchronous = NORMAL")
     except QafError:
         conn.close()
         raise
@@ -371,17 +348,31 @@ def open_store(path: Path | str = DEFAULT_STORE, *, create: bool = True) -> Stor
     return Store(path, conn)
 
 
+def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The store's schema version (0 for an empty database); QafError for a database that is not a store."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version > SCHEMA_VERSION:
+        raise QafError(f"{path} was written by a newer qaf-kobo (store schema {version}); upgrade qaf-kobo")
+    if (version == 0 and tables) or (version and not {"meta", "submissions"} <= tables):
+        raise QafError(f"{path} is an SQLite database but not a qaf-kobo store")
+    return version
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """A store opened for reading must already have the current schema."""
+    if _schema_version(conn, path) != SCHEMA_VERSION:
+        raise QafError(f"{path} is not a qaf-kobo store (store schema {_schema_version(conn, path)}, "
+                       f"expected {SCHEMA_VERSION})")
+
+
 def _create_schema(conn: sqlite3.Connection, path: Path) -> None:
-    """Check the schema version and create the tables of a new store, all in one IMMEDIATE transaction."""
+    """Create the tables of a new store in one IMMEDIATE transaction (a current store needs no write lock)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if version > SCHEMA_VERSION:
-            raise QafError(f"{path} was written by a newer qaf-kobo (store schema {version}); upgrade qaf-kobo")
-        if version == 0:
-            if tables:
-                raise QafError(f"{path} is an SQLite database but not a qaf-kobo store")
+        if _schema_version(conn, path) == 0:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -391,6 +382,20 @@ def _create_schema(conn: sqlite3.Connection, path: Path) -> None:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _write_ahead_log(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Put a new store in WAL mode (kept in the file). Switching needs the database to itself, and SQLite does
+    not wait for that, so a first run that meets another one retries for a few seconds."""
+    for attempt in range(attempts):
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _reason(exc: BaseException) -> str:

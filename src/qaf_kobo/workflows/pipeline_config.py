@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from qaf_kobo.catalogue import available_languages
 from qaf_kobo.errors import QafError
+from qaf_kobo.framework.catalogue import available_languages
 from qaf_kobo.scoring.rules import RULES
 from qaf_kobo.store import DEFAULT_STORE
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from qaf_kobo.framework import default_framework
 from qaf_kobo.errors import QafError
+from qaf_kobo.framework import default_framework
 from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
-from qaf_kobo.pipeline_config import PipelineConfig
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score
-from qaf_kobo.sync import SyncResult, sync
+from qaf_kobo.sync.kobo import SyncResult, sync
+from qaf_kobo.workflows.pipeline_config import PipelineConfig
 
 
 @dataclass(frozen=True)

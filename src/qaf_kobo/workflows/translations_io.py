@@ -13,11 +13,11 @@ from pathlib import Path
 import yaml
 from openpyxl import Workbook, load_workbook
 
-from qaf_kobo.catalogue import ENGLISH, LANGUAGE_NAMES, Translation, english, load_translation, source_hash
 from qaf_kobo.errors import QafError
 from qaf_kobo.excel_text import keep_text
 from qaf_kobo.framework import Framework
-from qaf_kobo.resources import writable_translations_dir
+from qaf_kobo.framework.catalogue import ENGLISH, LANGUAGE_NAMES, Translation, english, load_translation, source_hash
+from qaf_kobo.framework.files import writable_translations_dir
 
 HEADER = ["id", "English", "translation", "status"]
 ABOUT_KEYS = ("language", "name", "direction", "status")

@@ -1,6 +1,6 @@
 """Every user-visible string by a stable id, in English and in the shipped translations.
 
-English comes from the framework file (titles, descriptors, actions, references) and from forms/qaf/ui.yaml
+English comes from the framework file (title, level names, titles, descriptors, actions, references) and from forms/qaf/ui.yaml
 (form and report wording). Translations live in forms/qaf/translations/<code>.yaml:
 
     language: fr
@@ -10,8 +10,8 @@ English comes from the framework file (titles, descriptors, actions, references)
     strings: {<id>: <text>, ...}
     source_hashes: {<id>: <8 hex digits of the English text translated>, ...}
 
-Ids: ``level.<name>``, ``domain.<id>.title``, ``section.<id>.title``, ``criterion.<id>.title``,
-``criterion.<id>.level.<1-4>``, ``action.<criterion id>.<transition>.<k>`` (k counts from 1 within that
+Ids: ``framework.title``, ``level.<name>``, ``domain.<id>.title``, ``section.<id>.title``, ``criterion.<id>.title``,
+``criterion.<id>.level.<code>``, ``action.<criterion id>.<transition>.<k>`` (k counts from 1 within that
 criterion and transition), ``reference.<n>`` (a footnote's citation), and the ids of ui.yaml (``form.*``, ``report.*``).
 """
 
@@ -25,8 +25,8 @@ from pathlib import Path
 import yaml
 
 from qaf_kobo.errors import FrameworkError
-from qaf_kobo.framework import TRANSITIONS, Framework
-from qaf_kobo.resources import qaf_dir, translations_dir, user_translations_dir
+from qaf_kobo.framework.files import qaf_dir, translations_dir, user_translations_dir
+from qaf_kobo.framework.model import Framework
 
 ENGLISH = "en"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "es": "Español"}
@@ -39,14 +39,15 @@ def action_id(criterion_id: str, transition: str, k: int) -> str:
 
 def framework_strings(fw: Framework) -> dict[str, str]:
     """The English strings that come from the framework file, by id, in document order."""
-    out = {f"level.{lv.name}": lv.label for lv in fw.levels}
+    out = {"framework.title": fw.title}
+    out |= {f"level.{lv.name}": lv.label for lv in fw.levels}
     out |= {f"domain.{d.id}.title": d.title for d in fw.domains}
     for section in fw.sections:
         out[f"section.{section.id}.title"] = section.title
         for c in section.criteria:
             out[f"criterion.{c.id}.title"] = c.title
             out |= {f"criterion.{c.id}.level.{n}": text for n, text in enumerate(c.levels, 1)}
-            for transition, actions in zip(TRANSITIONS, c.actions):
+            for transition, actions in zip(fw.transitions, c.actions):
                 out |= {action_id(c.id, transition, k): text for k, text in enumerate(actions, 1)}
     out |= {f"reference.{r.id}": r.citation for r in fw.references}
     return out

@@ -15,15 +15,9 @@ from urllib.parse import urlsplit
 
 import pycountry
 
-from qaf_kobo.demo_data import (
-    duplicate_of,
-    edit_of,
-    generate_assessments,
-    older_version_of,
-    read_form_structure,
-)
 from qaf_kobo.errors import QafError
-from qaf_kobo.form_build import build_form
+from qaf_kobo.form.build import build_form
+from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.kobo.client import KoboClient
 from qaf_kobo.kobo.deploy import deploy_form
@@ -31,7 +25,13 @@ from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score
 from qaf_kobo.store import open_store
-from qaf_kobo.sync import sync
+from qaf_kobo.sync.kobo import sync
+from qaf_kobo.workflows.demo_data import (
+    duplicate_of,
+    edit_of,
+    generate_assessments,
+    older_version_of,
+)
 
 DEMO_TOKEN = "demo-token-for-the-local-server"
 OLDER_FORM_SECTIONS_LEFT_OUT = ("8",)

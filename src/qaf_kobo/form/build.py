@@ -1,5 +1,5 @@
-"""Build the QAF form files: write the XLSForm (.xlsx, openpyxl), convert it to an XForm (pyxform), optionally
-check it with ODK Validate (Java), and return the paths and the warnings."""
+"""Build a framework's form files: write the XLSForm (.xlsx, openpyxl), convert it to an XForm (pyxform),
+optionally check it with ODK Validate (Java), and return the paths and the warnings."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from pyxform.errors import PyXFormError
 from pyxform.validators.odk_validate import ODKValidateError
 from pyxform.xls2xform import convert
 
-from qaf_kobo.catalogue import Translation
 from qaf_kobo.errors import QafError
 from qaf_kobo.excel_text import keep_text
+from qaf_kobo.form.xlsform import XlsForm, build_xlsform, form_languages
 from qaf_kobo.framework import Framework, default_framework
-from qaf_kobo.xlsform import FORM_ID, XlsForm, build_xlsform, form_languages
+from qaf_kobo.framework.catalogue import Translation
 
 DEFAULT_OUT = Path("forms/build")
 
@@ -97,7 +97,7 @@ def build_form(
     translations: Mapping[str, Translation] | None = None,
     stamp: str | None = None,
 ) -> BuiltForm:
-    """Build ``<out_dir>/qaf_case_management.xlsx`` and ``.xml``.
+    """Build ``<out_dir>/<form id>.xlsx`` and ``.xml`` (``qaf_case_management`` for the QAF; default framework: the QAF).
 
     ``sections`` limits the form (unknown ids: FrameworkError); ``languages`` defaults to every available one;
     ``translations`` replaces the shipped translation files; ``stamp`` (default: now) ends settings.version.
@@ -110,8 +110,8 @@ def build_form(
     version = f"{fw.version}.{stamp or build_stamp()}"
     form = build_xlsform(fw, version, form_languages(fw, languages, translations), strict=strict)
     out_dir = Path(out_dir)
-    xlsx = write_xlsform(form, out_dir / f"{FORM_ID}.xlsx")
-    xml = out_dir / f"{FORM_ID}.xml"
+    xlsx = write_xlsform(form, out_dir / f"{fw.form_id}.xlsx")
+    xml = out_dir / f"{fw.form_id}.xml"
     if validate is None:
         validate = shutil.which("java") is not None
     pyxform_warnings = convert_xlsform(xlsx, xml, validate=validate)

@@ -8,14 +8,19 @@ Everything is deterministic for a given seed.
 from __future__ import annotations
 
 import random
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
-from qaf_kobo.framework import NOT_ASSESSED, Framework
-
-XF = "{http://www.w3.org/2002/xforms}"
+from qaf_kobo.form.contract import (
+    NOT_ASSESSED,
+    calc_field,
+    criterion_field,
+    level_field,
+    notes_field,
+    why_field,
+)
+from qaf_kobo.form.structure import FormStructure
+from qaf_kobo.framework import Framework
 
 DEMO_COUNTRIES: dict[str, float] = {"JOR": 2.7, "LBN": 2.5, "IRQ": 2.1, "SYR": 1.7, "YEM": 1.5, "EGY": 2.3}
 """Six countries and a typical starting level for each (a plausible spread from Critical to Meets minimum)."""
@@ -29,51 +34,6 @@ FORMULA_AGENCY = "=Sanad Partners (formula test)"
 """An agency name beginning with "=": the workbooks must show it as text, never evaluate it."""
 
 ROUNDS = (("baseline 2025", date(2025, 3, 1)), ("follow-up 2026", date(2026, 3, 1)))
-
-
-@dataclass(frozen=True)
-class FormStructure:
-    """What the generator needs to know of a built form: the path of each field and the choices of selects."""
-
-    form_id: str
-    version: str
-    paths: dict[str, str]  # last path segment -> full path without the root, e.g. c_2a_3 -> s_2a/c_2a_3
-    choices: dict[str, list[str]] = field(default_factory=dict)  # field name -> choice values
-
-    def key(self, name: str) -> str:
-        """The submission key of a field."""
-        return self.paths[name]
-
-
-def read_form_structure(xform: Path) -> FormStructure:
-    """Field paths and select choices from an XForm XML file (pyxform output)."""
-    root = ET.parse(xform).getroot()
-    model = root.find(f".//{XF}model")
-    assert model is not None, f"{xform}: no XForm model"
-    main = model.find(f"{XF}instance")
-    data = next(iter(main))  # type: ignore[arg-type]
-    paths: dict[str, str] = {}
-
-    def walk(node: ET.Element, prefix: str) -> None:
-        for child in node:
-            name = child.tag.split("}")[-1]
-            path = f"{prefix}{name}"
-            if len(child):
-                walk(child, path + "/")
-            paths.setdefault(name, path)
-
-    walk(data, "")
-    instances = {inst.get("id"): inst for inst in model.findall(f"{XF}instance") if inst.get("id")}
-    choices: dict[str, list[str]] = {}
-    for select in root.iter(f"{XF}select1"):
-        name = (select.get("ref") or "").rsplit("/", 1)[-1]
-        values = [v.text or "" for v in select.findall(f"{XF}item/{XF}value")]
-        itemset = select.find(f"{XF}itemset")
-        if itemset is not None:
-            list_id = itemset.get("nodeset", "").split("'")[1]
-            values = [n.text or "" for n in instances[list_id].iter() if n.tag.split("}")[-1] == "name"]
-        choices[name] = values
-    return FormStructure(data.get("id", ""), data.get("version", ""), paths, choices)
 
 
 @dataclass(frozen=True)
@@ -118,9 +78,9 @@ def generate_assessments(fw: Framework, form: FormStructure, seed: int = 2026) -
     # A few cases the reports must show: one far disagreement without a reason, one typed-in bad code.
     far = out[3].answers
     section = fw.sections[0]
-    far[form.key(section.level_field)] = "4" if far.get(form.key(section.calc_field), "1") in ("1", "2") else "1"
-    far.pop(form.key(section.why_field), None)
-    out[5].answers[form.key(fw.criteria[-1].field)] = "7"
+    far[form.key(level_field(section))] = "4" if far.get(form.key(calc_field(section)), "1") in ("1", "2") else "1"
+    far.pop(form.key(why_field(section)), None)
+    out[5].answers[form.key(criterion_field(fw.criteria[-1]))] = "7"
     out[7].answers[form.key("assessment_date")] = "2014-12-31"
     edited, deleted = len(out) // 3, len(out) // 2
     out[edited] = DemoAssessment(out[edited].answers, "to_edit")
@@ -149,31 +109,31 @@ def _answers(
     if rng.random() < 0.6:
         answers[form.key("area")] = rng.choice(["National", "North", "South", "Capital governorate", "Camps"])
     for section in fw.sections:
-        if section.criteria[0].field not in form.paths:
+        if criterion_field(section.criteria[0]) not in form.paths:
             continue
         levels = []
         for criterion in section.criteria:
             if rng.random() < 0.05:
-                answers[form.key(criterion.field)] = NOT_ASSESSED
+                answers[form.key(criterion_field(criterion))] = NOT_ASSESSED
                 continue
             level = _level(rng, centre)
             levels.append(level)
-            answers[form.key(criterion.field)] = str(level)
+            answers[form.key(criterion_field(criterion))] = str(level)
         computed = min(levels) if levels else None
         assessed = computed or _level(rng, centre)
         if computed is not None:
-            answers[form.key(section.calc_field)] = str(computed)
+            answers[form.key(calc_field(section))] = str(computed)
         if computed is not None and rng.random() < 0.12:
             assessed = max(1, min(4, computed + rng.choice([-1, 1])))
-        answers[form.key(section.level_field)] = str(assessed)
+        answers[form.key(level_field(section))] = str(assessed)
         if computed is not None and assessed != computed:
-            answers[form.key(section.why_field)] = rng.choice([
+            answers[form.key(why_field(section))] = rng.choice([
                 "One weak criterion does not reflect the overall practice observed in the field.",
                 "Recent staff turnover: practice is weaker than the documents suggest.",
                 "Inter-agency SOPs were endorsed after the assessment period started.",
             ])
         if rng.random() < 0.3:
-            answers[form.key(section.notes_field)] = rng.choice([
+            answers[form.key(notes_field(section))] = rng.choice([
                 "Discussed with the national Case Management Task Force.",
                 "Evidence: SOPs, training records, supervision calendars.",
                 "-follow up at the next coordination meeting",
@@ -198,11 +158,11 @@ def edit_of(assessment: DemoAssessment, fw: Framework, form: FormStructure) -> d
     """The change a coordinator makes after review: one criterion raised by a level, with a note."""
     section = fw.sections[0]
     answers = dict(assessment.answers)
-    key = form.key(section.criteria[0].field)
+    key = form.key(criterion_field(section.criteria[0]))
     current = answers.get(key, "1")
     answers[key] = str(min(4, int(current) + 1)) if current.isdigit() else "2"
-    assessed = [int(answers[form.key(c.field)]) for c in section.criteria if answers.get(form.key(c.field), "").isdigit()]
-    changes = {key: answers[key], form.key(section.notes_field): "Edited after the validation meeting."}
+    assessed = [int(answers[form.key(criterion_field(c))]) for c in section.criteria if answers.get(form.key(criterion_field(c)), "").isdigit()]
+    changes = {key: answers[key], form.key(notes_field(section)): "Edited after the validation meeting."}
     if assessed:
-        changes[form.key(section.calc_field)] = str(min(assessed))
+        changes[form.key(calc_field(section))] = str(min(assessed))
     return changes

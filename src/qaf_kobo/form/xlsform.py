@@ -15,7 +15,19 @@ from functools import cache
 
 import pycountry
 
-from qaf_kobo.catalogue import (
+from qaf_kobo.errors import QafError
+from qaf_kobo.form.contract import (
+    NOT_ASSESSED,
+    SCOPES,
+    calc_field,
+    criterion_field,
+    descriptor_list,
+    level_field,
+    notes_field,
+    section_group,
+    why_field,
+)
+from qaf_kobo.framework.catalogue import (
     ENGLISH,
     LANGUAGE_NAMES,
     Texts,
@@ -25,15 +37,12 @@ from qaf_kobo.catalogue import (
     installed_translations,
     texts,
 )
-from qaf_kobo.errors import QafError
-from qaf_kobo.framework import NOT_ASSESSED, Framework, Level, Section
+from qaf_kobo.framework.model import Framework, Level, Section
 
-FORM_ID = "qaf_case_management"
 DEFAULT_LANGUAGE = f"{LANGUAGE_NAMES[ENGLISH]} ({ENGLISH})"
 MAX_QUESTIONS_PER_PAGE = 6
 """Mobile rule: no page with more than about six questions (notes and calculations not counted)."""
 
-SCOPES = ("agency", "inter_agency", "inter_agency_gov")
 COUNTRY_APPEARANCE = "autocomplete"
 """A type-to-filter list: offline in ODK Collect, Enketo and Web Forms (``search`` needs Collect and a CSV)."""
 
@@ -154,20 +163,22 @@ def _details(s: _Strings) -> list[dict[str, str]]:
     ]
 
 
-def suggested_level_xpath(section: Section) -> str:
+def suggested_level_xpath(section: Section, n_levels: int) -> str:
     """The lowest assessed level of a section's criteria, ignoring ``na`` and unanswered ones; '' when none.
 
-    Each criterion counts as 5 unless answered 1–4, so ``min()`` never sees an empty string (which clients turn
-    into NaN); a minimum of 5 means nothing was assessed and gives ''.
+    Each criterion counts as n + 1 (above every level) unless answered with a level, so ``min()`` never sees an
+    empty string (which clients turn into NaN); a minimum of n + 1 means nothing was assessed and gives ''.
     """
-    terms = [f"if(${{{c.field}}} = '' or ${{{c.field}}} = '{NOT_ASSESSED}', 5, number(${{{c.field}}}))" for c in section.criteria]
+    above = n_levels + 1
+    terms = [f"if(${{{criterion_field(c)}}} = '' or ${{{criterion_field(c)}}} = '{NOT_ASSESSED}', {above}, "
+             f"number(${{{criterion_field(c)}}}))" for c in section.criteria]
     lowest = terms[0] if len(terms) == 1 else f"min({', '.join(terms)})"
-    return f"if({lowest} = 5, '', {lowest})"
+    return f"if({lowest} = {above}, '', {lowest})"
 
 
 def why_required_xpath(section: Section) -> str:
     """``why_<id>`` is required when the assessor's level differs from a suggested level (none: no reason needed)."""
-    calc, level = f"${{{section.calc_field}}}", f"${{{section.level_field}}}"
+    calc, level = f"${{{calc_field(section)}}}", f"${{{level_field(section)}}}"
     return f"{calc} != '' and {level} != '' and {level} != {calc}"
 
 
@@ -212,35 +223,35 @@ def _section(section: Section, levels: Sequence[Level], s: _Strings) -> list[dic
         criterion_title = s.get(f"criterion.{c.id}.title")
         criteria.append(
             _row(
-                f"select_one {descriptor_list(c.field)}", c.field,
+                f"select_one {descriptor_list(c)}", criterion_field(c),
                 label={name: f"{c.id} {text}" for name, text in criterion_title.items()},
                 guidance_hint=guidance or "", required="yes", required_message=required,
             )
         )
     level = [
-        _row("calculate", section.calc_field, calculation=suggested_level_xpath(section)),
+        _row("calculate", calc_field(section), calculation=suggested_level_xpath(section, len(levels))),
         *_level_notes(
-            levels, section, f"${{{section.calc_field}}}", s, "suggested_note", "form.suggested.label", ("no_suggestion", "form.suggested.none"),
+            levels, section, f"${{{calc_field(section)}}}", s, "suggested_note", "form.suggested.label", ("no_suggestion", "form.suggested.none"),
         ),
         _row(
-            "select_one level", section.level_field, label=s.get("form.level.label"), hint=s.get("form.level.hint"),
+            "select_one level", level_field(section), label=s.get("form.level.label"), hint=s.get("form.level.hint"),
             required="yes", required_message=required,
         ),
         _row(
-            "text", section.why_field, label=s.get("form.why.label"), hint=s.get("form.why.hint"),
+            "text", why_field(section), label=s.get("form.why.label"), hint=s.get("form.why.hint"),
             required=why_required_xpath(section), required_message=s.get("form.why.required_message"),
         ),
-        _row("text", section.notes_field, label=s.get("form.notes.label"), hint=s.get("form.notes.hint"), appearance="multiline"),
+        _row("text", notes_field(section), label=s.get("form.notes.label"), hint=s.get("form.notes.hint"), appearance="multiline"),
     ]
     if not section_pages(section):
-        return [_row("begin_group", section.group, label=heading, appearance="field-list"), *criteria, *level, _row("end_group")]
+        return [_row("begin_group", section_group(section), label=heading, appearance="field-list"), *criteria, *level, _row("end_group")]
     # Too long for one page: the section stays one group (same name) holding two field-list pages.
     return [
-        _row("begin_group", section.group, label=heading),
-        _row("begin_group", f"{section.group}_criteria", appearance="field-list"),
+        _row("begin_group", section_group(section), label=heading),
+        _row("begin_group", f"{section_group(section)}_criteria", appearance="field-list"),
         *criteria,
         _row("end_group"),
-        _row("begin_group", f"{section.group}_level", label=s.get("form.section.level_page", id=section.id), appearance="field-list"),
+        _row("begin_group", f"{section_group(section)}_level", label=s.get("form.section.level_page", id=section.id), appearance="field-list"),
         *level,
         _row("end_group"),
         _row("end_group"),
@@ -248,27 +259,23 @@ def _section(section: Section, levels: Sequence[Level], s: _Strings) -> list[dic
 
 
 def _summary(fw: Framework, s: _Strings) -> list[dict[str, str]]:
-    critical = " + ".join(f"if(${{{sec.level_field}}} = '1', 1, 0)" for sec in fw.sections)
+    lowest = fw.levels[0]
+    critical = " + ".join(f"if(${{{level_field(sec)}}} = '{lowest.code}', 1, 0)" for sec in fw.sections)
     rows = [
         _row("begin_group", "summary", label=s.get("form.summary.label"), appearance="field-list"),
         _row("note", "summary_intro", label=s.get("form.summary.instruction")),
         _row("calculate", "critical_sections", calculation=critical),
-        _row("note", "summary_critical", label=s.get("form.summary.critical", level=s.get("level.critical"), count="${critical_sections}")),
+        _row("note", "summary_critical", label=s.get("form.summary.critical", level=s.get(f"level.{lowest.name}"), count="${critical_sections}")),
     ]
     for sec in fw.sections:
         rows += _level_notes(
-            fw.levels, sec, f"${{{sec.calc_field}}}", s, "summary_suggested", "form.summary.suggested",
+            fw.levels, sec, f"${{{calc_field(sec)}}}", s, "summary_suggested", "form.summary.suggested",
             ("summary_no_suggestion", "form.summary.no_suggestion"),
         )
         rows += _level_notes(
-            fw.levels, sec, f"${{{sec.level_field}}}", s, "summary_assessed", "form.summary.assessed", ("summary_no_level", "form.summary.no_level"),
+            fw.levels, sec, f"${{{level_field(sec)}}}", s, "summary_assessed", "form.summary.assessed", ("summary_no_level", "form.summary.no_level"),
         )
     return [*rows, _row("end_group")]
-
-
-def descriptor_list(criterion_field: str) -> str:
-    """The choice list of a criterion's four descriptors (each criterion has its own), e.g. ``descriptors_2a_3``."""
-    return "descriptors_" + criterion_field.removeprefix("c_")
 
 
 @cache
@@ -287,8 +294,8 @@ def _choices(fw: Framework, s: _Strings) -> list[dict[str, str]]:
     rows = [choice("level", str(lv.code), s.get(f"level.{lv.name}")) for lv in fw.levels]
     rows += [choice("scope", scope, s.get(f"form.scope.{scope}")) for scope in SCOPES]
     for c in fw.criteria:
-        rows += [choice(descriptor_list(c.field), str(n), s.get(f"criterion.{c.id}.level.{n}")) for n in range(1, 5)]
-        rows.append(choice(descriptor_list(c.field), NOT_ASSESSED, s.get("form.not_assessed")))
+        rows += [choice(descriptor_list(c), str(lv.code), s.get(f"criterion.{c.id}.level.{lv.code}")) for lv in fw.levels]
+        rows.append(choice(descriptor_list(c), NOT_ASSESSED, s.get("form.not_assessed")))
     countries = sorted(pycountry.countries, key=_country_label)
     for country in countries:
         english_name = _country_label(country)
@@ -339,8 +346,8 @@ def build_xlsform(
     survey += _summary(fw, s)
     choices = _choices(fw, s)
     settings = {
-        "form_title": s.get("form.title")[DEFAULT_LANGUAGE],
-        "form_id": FORM_ID,
+        "form_title": s.get("framework.title")[DEFAULT_LANGUAGE],
+        "form_id": fw.form_id,
         "version": version,
         "default_language": DEFAULT_LANGUAGE,
         "style": "pages",

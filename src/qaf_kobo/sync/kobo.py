@@ -10,8 +10,17 @@ from pathlib import Path
 from qaf_kobo.errors import QafError
 from qaf_kobo.kobo.client import KoboClient
 from qaf_kobo.kobo.submissions import ID_FIELDS, fetch_by_ids, iter_pages_after
-from qaf_kobo.store import (DEFAULT_STORE, Store, UpsertCounts, bare_uuid, open_store, root_uuid_of, utc_now,
-                            validation_uid)
+from qaf_kobo.store import (
+    DEFAULT_STORE,
+    Indexed,
+    Store,
+    UpsertCounts,
+    bare_uuid,
+    open_store,
+    root_uuid_of,
+    utc_now,
+    validation_uid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +108,10 @@ def _pull_new(client: KoboClient, store: Store, asset_uid: str, progress: Progre
 def _full_scan(client: KoboClient, store: Store, asset_uid: str, counts: UpsertCounts, workers: int) -> int:
     """Compare all ids on the server with the store: refetch rows that are missing, edited (new ``_uuid``) or
     have a new validation status (it comes with every id page); mark rows that vanished as deleted."""
-    on_server: dict[str, tuple[int, tuple[str, str]]] = {}
+    on_server: dict[str, tuple[int, Indexed]] = {}
     for page in iter_pages_after(client, asset_uid, 0, fields=list(ID_FIELDS), workers=workers):
         for row in page.results:
-            on_server[root_uuid_of(row)] = (row["_id"], (bare_uuid(str(row.get("_uuid", ""))), validation_uid(row)))
+            on_server[root_uuid_of(row)] = (row["_id"], Indexed(bare_uuid(str(row.get("_uuid", ""))), validation_uid(row)))
     local = store.active_index()
     refetch = [kobo_id for root, (kobo_id, state) in on_server.items() if local.get(root) != state]
     rows = fetch_by_ids(client, asset_uid, refetch)

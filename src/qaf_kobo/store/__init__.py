@@ -1,0 +1,18 @@
+"""The local SQLite store of submissions: writes and reads (``database``), edit chains (``versions``), status."""
+
+from qaf_kobo.store.database import (
+    DEFAULT_STORE,
+    SCHEMA_VERSION,
+    Indexed,
+    RawBatch,
+    Store,
+    StoreStatus,
+    UpsertCounts,
+    open_store,
+    utc_now,
+    validation_uid,
+)
+from qaf_kobo.store.versions import bare_uuid, order_versions, root_uuid_of
+
+__all__ = ["DEFAULT_STORE", "SCHEMA_VERSION", "Indexed", "RawBatch", "Store", "StoreStatus", "UpsertCounts",
+           "bare_uuid", "open_store", "order_versions", "root_uuid_of", "utc_now", "validation_uid"]
