@@ -12,14 +12,27 @@ from qaf_kobo.form.build import build_form
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import (
     LANGUAGE_NAMES,
+    UI_PREFIXES,
+    Translation,
     available_languages,
     english,
-    shipped_translations,
+    load_translation,
     source_hash,
     texts,
 )
+from qaf_kobo.framework.files import forms_dir
 
 SHIPPED = ["fr", "ar", "es"]
+
+
+def shipped(code: str, part: str = "both") -> Translation:
+    """A shipped translation: the wording's file (``ui``), the QAF's (``qaf``), or both parts together."""
+    files = {name: load_translation(forms_dir() / name / "translations" / f"{code}.yaml") for name in ("ui", "qaf")}
+    if part != "both":
+        return files[part]
+    ui, qaf = files["ui"], files["qaf"]
+    return Translation(ui.code, ui.name, ui.direction, ui.status, ui.strings | qaf.strings,
+                       ui.source_hashes | qaf.source_hashes)
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}|\$\{[a-z_0-9]+\}")
 
@@ -30,15 +43,18 @@ def test_the_four_languages_are_available() -> None:
 
 @pytest.mark.parametrize("code", SHIPPED)
 def test_every_id_is_translated_and_no_id_is_unknown(fw: Framework, code: str) -> None:
-    translation = shipped_translations()[code]
+    translation = shipped(code)
     assert set(translation.strings) == set(english(fw))
+    assert all(key.startswith(UI_PREFIXES) for key in shipped(code, "ui").strings)
+    assert not any(key.startswith(UI_PREFIXES) for key in shipped(code, "qaf").strings)
     assert texts(fw, code).missing == []
     assert all(text.strip() for text in translation.strings.values())
 
 
 @pytest.mark.parametrize("code", SHIPPED)
-def test_status_and_direction(code: str) -> None:
-    translation = shipped_translations()[code]
+@pytest.mark.parametrize("part", ["ui", "qaf"])
+def test_status_and_direction(code: str, part: str) -> None:
+    translation = shipped(code, part)
     assert translation.status == "draft, to be reviewed by a native-speaking child-protection specialist"
     assert translation.name == LANGUAGE_NAMES[code]
     assert translation.direction == ("rtl" if code == "ar" else "ltr")
@@ -47,14 +63,14 @@ def test_status_and_direction(code: str) -> None:
 @pytest.mark.parametrize("code", SHIPPED)
 def test_translated_from_the_current_english(fw: Framework, code: str) -> None:
     """Every translation carries the fingerprint of the English it was made from, and it still matches."""
-    translation = shipped_translations()[code]
+    translation = shipped(code)
     stale = [k for k, text in english(fw).items() if translation.source_hashes.get(k) != source_hash(text)]
     assert stale == []
 
 
 @pytest.mark.parametrize("code", SHIPPED)
 def test_placeholders_and_numbers_are_kept(fw: Framework, code: str) -> None:
-    translation = shipped_translations()[code]
+    translation = shipped(code)
     for key, text in english(fw).items():
         assert sorted(PLACEHOLDER.findall(translation.strings[key])) == sorted(PLACEHOLDER.findall(text)), key
         if key.startswith(("criterion.", "action.")):
@@ -64,7 +80,7 @@ def test_placeholders_and_numbers_are_kept(fw: Framework, code: str) -> None:
 
 
 def test_arabic_strings_are_in_arabic_script(fw: Framework) -> None:
-    arabic = shipped_translations()["ar"].strings
+    arabic = shipped("ar").strings
     latin_only = [k for k, text in arabic.items() if not ARABIC.search(text)]
     # Only bare citations may stay in Latin script (document titles, URLs, acronyms).
     assert all(k.startswith("reference.") for k in latin_only), latin_only
@@ -82,4 +98,4 @@ def test_built_xform_has_all_four_languages(tmp_path: Path, fw: Framework) -> No
     langs = {t.get("lang") for t in root.iter("{http://www.w3.org/2002/xforms}translation")}
     assert langs == {"English (en)", "Français (fr)", "العربية (ar)", "Español (es)"}
     xml = built.xml.read_text(encoding="utf-8")
-    assert shipped_translations()["ar"].strings["criterion.2a.1.level.1"].replace("’", "'") in xml.replace("’", "'")
+    assert shipped("ar").strings["criterion.2a.1.level.1"].replace("’", "'") in xml.replace("’", "'")

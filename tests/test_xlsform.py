@@ -101,7 +101,9 @@ def test_levels_are_shown_by_translated_notes_not_by_stored_labels(fw):
     form = _form(fw2, ["en", "pt"], _pt(fw2, pt))
     rows = {r["name"]: r for r in form.survey if r["name"]}
     assert not any("choice-name" in r.get("calculation", "") for r in form.survey)
-    assert [r["name"] for r in form.survey if r["type"] == "calculate"] == ["calc_2a", "calc_7", "critical_sections"]
+    assert [r["name"] for r in form.survey if r["type"] == "calculate"] == [
+        "framework", "framework_version", "calc_2a", "calc_7", "critical_sections"]
+    assert (rows["framework"]["calculation"], rows["framework_version"]["calculation"]) == ("'qaf'", f"'{fw2.version}'")
     for section in fw2.sections:
         for lv in fw2.levels:
             note = rows[f"suggested_note_{section.id}_{lv.code}"]

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli import main
+from qaf_kobo.cli.options import framework_option
+from qaf_kobo.framework import Framework
 
 
 @main.command("demo")
@@ -15,11 +17,12 @@ from qaf_kobo.cli import main
 @click.option("--store", type=click.Path(path_type=Path), default=Path("data/demo.sqlite"), show_default=True,
               help="The demo's store (recreated on every run).")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic assessments.")
-def demo_command(out_dir: Path, store: Path, seed: int) -> None:
+@framework_option
+def demo_command(out_dir: Path, store: Path, seed: int, fw: Framework) -> None:
     """Run the whole job offline: local Kobo server, form, synthetic assessments, sync, scores, workbooks."""
     from qaf_kobo.workflows.demo import run_demo
 
-    result = run_demo(out_dir, store, seed, progress=click.echo)
+    result = run_demo(out_dir, store, seed, progress=click.echo, fw=fw)
     click.echo("")
     click.echo(result.summary())
 

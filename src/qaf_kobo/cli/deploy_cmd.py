@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli.form_cmd import form
+from qaf_kobo.cli.options import framework_option
+from qaf_kobo.framework import Framework
 from qaf_kobo.kobo.deploy import deploy
 from qaf_kobo.kobo.token import load_token
 
@@ -18,6 +20,7 @@ from qaf_kobo.kobo.token import load_token
               help="Where the built XLSForm is written.")
 @click.option("--token-file", type=click.Path(path_type=Path),
               help="File holding the API token (mode 0600). Default: $KOBO_TOKEN, then ~/.config/qaf-kobo/token.")
-def deploy_command(server: str, asset_uid: str | None, out_dir: Path, token_file: Path | None) -> None:
+@framework_option
+def deploy_command(server: str, asset_uid: str | None, out_dir: Path, token_file: Path | None, fw: Framework) -> None:
     """Build the form, import it to the server and deploy it; print the asset uid and the web-form links."""
-    click.echo(deploy(server, load_token(token_file), asset_uid, out_dir=out_dir).describe())
+    click.echo(deploy(server, load_token(token_file), asset_uid, out_dir=out_dir, framework=fw).describe())

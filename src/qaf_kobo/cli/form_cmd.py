@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli import main
+from qaf_kobo.cli.options import framework_option
 from qaf_kobo.form.build import DEFAULT_OUT, build_form
+from qaf_kobo.framework import Framework
 
 
 def _ids(value: str | None) -> list[str] | None:
@@ -16,20 +18,23 @@ def _ids(value: str | None) -> list[str] | None:
 
 @main.group()
 def form() -> None:
-    """The QAF form for KoboToolbox / ODK Collect / Enketo."""
+    """The form of a framework for KoboToolbox / ODK Collect / Enketo."""
 
 
 @form.command("build")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
-              help="Folder for qaf_case_management.xlsx and .xml.")
+              help="Folder for <form id>.xlsx and .xml (qaf_case_management for the QAF).")
 @click.option("--sections", help="Only these sections, e.g. 1,2a,7 (default: all).")
 @click.option("--lang", "languages", help="Languages, e.g. en,fr,ar,es (default: every available language).")
 @click.option("--validate/--no-validate", default=None,
               help="Check the XForm with ODK Validate (needs Java; default: when java is on PATH).")
 @click.option("--strict", is_flag=True, help="A missing translation is an error instead of a warning.")
-def build(out_dir: Path, sections: str | None, languages: str | None, validate: bool | None, strict: bool) -> None:
+@framework_option
+def build(out_dir: Path, sections: str | None, languages: str | None, validate: bool | None, strict: bool,
+          fw: Framework) -> None:
     """Build the XLSForm (upload it to KoboToolbox) and its XForm."""
-    built = build_form(out_dir, sections=_ids(sections), languages=_ids(languages), validate=validate, strict=strict)
+    built = build_form(out_dir, sections=_ids(sections), languages=_ids(languages), validate=validate, strict=strict,
+                       framework=fw)
     for warning in built.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"XLSForm: {built.xlsx}\nXForm:   {built.xml}\nversion {built.version}; languages: {', '.join(built.languages)}"

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli import main
-from qaf_kobo.framework import default_framework
+from qaf_kobo.cli.options import framework_option
+from qaf_kobo.framework import Framework
 from qaf_kobo.workflows.translations_io import export_translation, import_translation, stamp_source_hashes
 
 
@@ -17,24 +18,29 @@ def _listed(ids: list[str], limit: int = 10) -> str:
 
 @main.group()
 def translations() -> None:
-    """Translate the form and report wording (files in forms/qaf/translations/)."""
+    """Translate the form and report wording and a framework's strings (forms/ui/translations/ and
+    forms/<framework>/translations/)."""
 
 
 @translations.command("export")
 @click.option("--lang", "code", required=True, help="Language code, e.g. pt (its current translation is included).")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def export(code: str, file: Path) -> None:
+@framework_option
+def export(code: str, file: Path, fw: Framework) -> None:
     """Write FILE.xlsx: id, English, current translation, status — for a translator."""
-    click.echo(f"wrote {export_translation(default_framework(), code, file)}")
+    click.echo(f"wrote {export_translation(fw, code, file)}")
 
 
 @translations.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Translation file to write (default: the shipped one).")
-def import_(file: Path, out: Path | None) -> None:
-    """Read a translated FILE.xlsx back into the language's translation file."""
-    report = import_translation(default_framework(), file, out)
-    click.echo(f"wrote {report.path}: {report.translated} string(s) translated")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write DIR/ui/<code>.yaml and DIR/<framework>/<code>.yaml (set QAF_TRANSLATIONS_DIR=DIR to use them); "
+                   "default: next to the shipped files in a checkout, else ~/.config/qaf-kobo/translations.")
+@framework_option
+def import_(file: Path, out_dir: Path | None, fw: Framework) -> None:
+    """Read a translated FILE.xlsx back into the language's translation files."""
+    report = import_translation(fw, file, out_dir)
+    click.echo(f"wrote {' and '.join(map(str, report.paths))}: {report.translated} string(s) translated")
     if report.untranslated:
         click.echo(f"untranslated ({len(report.untranslated)}): {_listed(report.untranslated)}")
     if report.changed:
@@ -44,7 +50,8 @@ def import_(file: Path, out: Path | None) -> None:
 @translations.command("stamp")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--all", "restamp", is_flag=True, help="Re-stamp every translated string (after reviewing them).")
-def stamp(file: Path, restamp: bool) -> None:
+@framework_option
+def stamp(file: Path, restamp: bool, fw: Framework) -> None:
     """Record in FILE which English text each translation was made from (source_hashes)."""
-    count = stamp_source_hashes(default_framework(), file, only_missing=not restamp)
+    count = stamp_source_hashes(fw, file, only_missing=not restamp)
     click.echo(f"{file}: {count} source hash(es) stamped")

@@ -18,6 +18,11 @@ SCOPES: tuple[str, ...] = ("agency", "inter_agency", "inter_agency_gov")
 """The answer codes of ``assessment_scope``."""
 NOT_ASSESSED = "na"
 """The answer of a criterion the assessor did not rate (the rated answers are the level codes 1 … n)."""
+FRAMEWORK_FIELD = "framework"
+"""A calculated field holding the id of the framework the form was built from (``qaf``): every submission
+carries it, so a store knows which framework its submissions answer."""
+FRAMEWORK_VERSION_FIELD = "framework_version"
+"""A calculated field holding the version of that framework file."""
 SUMMARY_GROUP = "summary"
 """The last page: both levels of every section, before submitting."""
 

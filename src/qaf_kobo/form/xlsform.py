@@ -17,6 +17,8 @@ import pycountry
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.form.contract import (
+    FRAMEWORK_FIELD,
+    FRAMEWORK_VERSION_FIELD,
     NOT_ASSESSED,
     SCOPES,
     calc_field,
@@ -340,7 +342,12 @@ def build_xlsform(
     """
     languages = languages or form_languages(fw, [ENGLISH])
     s = _Strings(languages)
-    survey = [_row("start", "start"), _row("end", "end"), *_details(s)]
+    survey = [
+        _row("start", "start"), _row("end", "end"),
+        _row("calculate", FRAMEWORK_FIELD, calculation=f"'{fw.id}'"),
+        _row("calculate", FRAMEWORK_VERSION_FIELD, calculation=f"'{fw.version}'"),
+        *_details(s),
+    ]
     for section in fw.sections:
         survey += _section(section, fw.levels, s)
     survey += _summary(fw, s)

@@ -1,7 +1,9 @@
 """Every user-visible string by a stable id, in English and in the shipped translations.
 
-English comes from the framework file (title, level names, titles, descriptors, actions, references) and from forms/qaf/ui.yaml
-(form and report wording). Translations live in forms/qaf/translations/<code>.yaml:
+English comes from the framework file (title, level names, titles, descriptors, actions, references) and from
+forms/ui/ui.yaml (the form and report wording every framework shares). Translations come in two files per
+language, one per part: forms/ui/translations/<code>.yaml and forms/<framework>/translations/<code>.yaml (plus
+the user's own, see ``files.user_translations_dir``), each:
 
     language: fr
     name: Français
@@ -13,6 +15,8 @@ English comes from the framework file (title, level names, titles, descriptors, 
 Ids: ``framework.title``, ``level.<name>``, ``domain.<id>.title``, ``section.<id>.title``, ``criterion.<id>.title``,
 ``criterion.<id>.level.<code>``, ``action.<criterion id>.<transition>.<k>`` (k counts from 1 within that
 criterion and transition), ``reference.<n>`` (a footnote's citation), and the ids of ui.yaml (``form.*``, ``report.*``).
+A language is available when the wording is translated; a framework without strings in that language falls back
+to English, and ``Texts.missing`` lists what fell back.
 """
 
 from __future__ import annotations
@@ -25,8 +29,11 @@ from pathlib import Path
 import yaml
 
 from qaf_kobo.errors import FrameworkError
-from qaf_kobo.framework.files import qaf_dir, translations_dir, user_translations_dir
+from qaf_kobo.framework.files import framework_dir, translation_folders, ui_dir
 from qaf_kobo.framework.model import Framework
+
+UI_PREFIXES = ("form.", "report.")
+"""The ids of the shared wording (ui.yaml); every other id is a framework's."""
 
 ENGLISH = "en"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية", "es": "Español"}
@@ -53,9 +60,10 @@ def framework_strings(fw: Framework) -> dict[str, str]:
     return out
 
 
-def ui_strings(path: Path | None = None) -> dict[str, str]:
-    """The English wording of the form and the reports (forms/qaf/ui.yaml), by id."""
-    source = path or qaf_dir() / "ui.yaml"
+@cache
+def ui_strings() -> dict[str, str]:
+    """The English wording of the form and the reports (forms/ui/ui.yaml), by id."""
+    source = ui_dir() / "ui.yaml"
     if not source.is_file():
         return {}
     data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
@@ -129,15 +137,25 @@ def _read_folder(folder: Path) -> dict[str, Translation]:
 
 
 @cache
-def shipped_translations() -> dict[str, Translation]:
-    """The translations that ship with qaf-kobo, by language code."""
-    return _read_folder(translations_dir())
+def _translations(part: str, shipped: Path) -> dict[str, Translation]:
+    first, second = translation_folders(part, shipped)
+    return _read_folder(first) | _read_folder(second)
 
 
-@cache
 def installed_translations() -> dict[str, Translation]:
-    """The shipped translations and the user's own (``resources.user_translations_dir``), which win per language."""
-    return shipped_translations() | _read_folder(user_translations_dir())
+    """The languages the wording is translated into (shipped, and the user's own, which win), by code."""
+    return _translations("ui", ui_dir())
+
+
+def framework_translations(fw: Framework) -> dict[str, Translation]:
+    """The translations of a framework's own strings (next to its file, and the user's own), by code."""
+    return _translations(fw.id, framework_dir(fw.source))
+
+
+def clear_translation_cache() -> None:
+    """Forget the translation files read (after writing one)."""
+    _translations.cache_clear()
+    ui_strings.cache_clear()
 
 
 def available_languages() -> list[str]:
@@ -166,10 +184,12 @@ class Texts:
 
 
 def texts(fw: Framework, code: str = ENGLISH) -> Texts:
-    """The strings of one language; an unknown language code raises FrameworkError."""
+    """The strings of one language (the wording and the framework's own, each falling back to English); an unknown
+    language code raises FrameworkError."""
     if code == ENGLISH:
         return Texts(ENGLISH, english(fw), {})
     translation = installed_translations().get(code)
     if translation is None:
         raise FrameworkError(f"no translation for language {code!r} (available: {', '.join(available_languages())})")
-    return Texts(code, english(fw), translation.strings, translation.direction)
+    own = framework_translations(fw).get(code)
+    return Texts(code, english(fw), translation.strings | (own.strings if own else {}), translation.direction)

@@ -1,7 +1,8 @@
 """Where the shipped data lives: ``forms/`` in a checkout, ``qaf_kobo/forms/`` inside an installed wheel.
 
-Each framework has its own folder, ``forms/<name>/`` with ``framework.yaml`` and ``translations/``; the wording
-of the form and the reports is ``forms/qaf/ui.yaml``.
+Each framework has its own folder, ``forms/<name>/``, with ``framework.yaml`` and ``translations/<code>.yaml``
+(its own strings); the wording of the form and the reports, shared by every framework, is ``forms/ui/ui.yaml``
+with ``forms/ui/translations/<code>.yaml``. Translations an office makes itself go to a user folder instead.
 """
 
 from __future__ import annotations
@@ -25,11 +26,6 @@ def forms_dir() -> Path:
                          f"{_PACKAGE_DIR.parents[1] / 'forms'}): reinstall qaf-kobo")
 
 
-def in_wheel() -> bool:
-    """True when running from an installed wheel (its data must not be written to)."""
-    return forms_dir() == _PACKAGE_DIR / "forms"
-
-
 def framework_names() -> list[str]:
     """The names of the shipped frameworks (``qaf`` first)."""
     names = sorted(p.parent.name for p in forms_dir().glob(f"*/{FRAMEWORK_FILE}"))
@@ -50,24 +46,32 @@ def framework_path(name_or_path: str | Path = DEFAULT_FRAMEWORK) -> Path:
                          "of a framework.yaml)")
 
 
-def qaf_dir() -> Path:
-    """The QAF's folder, which also holds the wording of the form and the reports (``ui.yaml``)."""
-    return forms_dir() / DEFAULT_FRAMEWORK
+def ui_dir() -> Path:
+    """The folder of the form and report wording (``ui.yaml``) and its translations."""
+    return forms_dir() / "ui"
 
 
-def translations_dir() -> Path:
-    """The folder of the shipped translation files (fr.yaml, ar.yaml, ...)."""
-    return qaf_dir() / "translations"
+def framework_dir(framework_source: Path) -> Path:
+    """The folder of a framework file, which holds its ``translations/``."""
+    return Path(framework_source).parent
 
 
 def user_translations_dir() -> Path:
-    """Translations an office made itself: $QAF_TRANSLATIONS_DIR, else ~/.config/qaf-kobo/translations."""
+    """Translations an office made itself: $QAF_TRANSLATIONS_DIR, else ~/.config/qaf-kobo/translations; inside,
+    ``ui/<code>.yaml`` and ``<framework id>/<code>.yaml``."""
     return Path(os.environ.get("QAF_TRANSLATIONS_DIR") or Path.home() / ".config" / "qaf-kobo" / "translations")
 
 
-def writable_translations_dir() -> Path:
-    """Where an imported translation goes: forms/qaf/translations in a checkout (to be committed), else the user's
-    folder (never into an installed package, which an upgrade would overwrite); $QAF_TRANSLATIONS_DIR wins."""
-    if os.environ.get("QAF_TRANSLATIONS_DIR") or in_wheel():
-        return user_translations_dir()
-    return translations_dir()
+def translation_folders(part: str, shipped: Path) -> tuple[Path, Path]:
+    """Where the translations of one part (``ui`` or a framework id) are read from: the shipped folder, then the
+    user's (which wins per language)."""
+    return shipped / "translations", user_translations_dir() / part
+
+
+def writable_translations_dir(part: str, shipped: Path) -> Path:
+    """Where an imported translation of one part goes: next to the framework or ui.yaml it translates (in a checkout,
+    to be committed), but never into an installed package, which an upgrade would overwrite: then the user's
+    folder; $QAF_TRANSLATIONS_DIR always wins."""
+    if os.environ.get("QAF_TRANSLATIONS_DIR") or shipped.resolve().is_relative_to(_PACKAGE_DIR):
+        return user_translations_dir() / part
+    return shipped / "translations"

@@ -76,7 +76,7 @@ class _ActionIn(_Strict):
 class _FrameworkIn(_Strict):
     id: str = Field(pattern=_NAME)
     title: str = Field(min_length=1)
-    version: str = Field(min_length=1)
+    version: str = Field(pattern=r"^[0-9A-Za-z._-]+$")
     edition: str = ""
     form_id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     levels: list[_LevelIn] = Field(min_length=MIN_LEVELS, max_length=MAX_LEVELS)

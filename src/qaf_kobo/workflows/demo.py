@@ -34,8 +34,6 @@ from qaf_kobo.workflows.demo_data import (
 )
 
 DEMO_TOKEN = "demo-token-for-the-local-server"
-OLDER_FORM_SECTIONS_LEFT_OUT = ("8",)
-"""The older form version lacks section 8: its submission is scored on the criteria it has, and flagged."""
 
 STEPS = 6
 
@@ -50,6 +48,7 @@ class DemoResult:
     countries: list[str]
     unknown_countries: list[str]
     n_assessments: int
+    lowest_level: str
     n_critical_sections: int
     n_findings: int
     server_url: str
@@ -62,7 +61,7 @@ class DemoResult:
                    "see Data quality)" if codes else "")
         return "\n".join([
             f"Countries: {', '.join(self.countries)}{unknown}",
-            f"Assessments scored: {self.n_assessments}; sections at Critical to address: {self.n_critical_sections}; "
+            f"Assessments scored: {self.n_assessments}; sections at {self.lowest_level}: {self.n_critical_sections}; "
             f"data-quality findings: {self.n_findings}",
             "Workbooks:",
             *(f"  {path}" for path in self.workbooks),
@@ -81,14 +80,15 @@ class SeededDemo:
 def seed_server(server: DevServer, fw: Framework, seed: int = 2026) -> SeededDemo:
     """Deploy an older and the current form to ``server`` (through the Kobo client) and add synthetic assessments.
 
-    Used by the demo and by ``qaf-kobo devserver --seed-demo``.
+    The older form lacks the framework's last section: its submission is scored on the criteria it has, and
+    flagged. Used by the demo and by ``qaf-kobo devserver --seed-demo``.
     """
     token = next(iter(server.tokens))
     with tempfile.TemporaryDirectory() as tmp, KoboClient(server.url, token) as client:
         folder = Path(tmp)
-        older_fw = fw.with_sections([s.id for s in fw.sections if s.id not in OLDER_FORM_SECTIONS_LEFT_OUT])
+        older_fw = fw.with_sections([s.id for s in fw.sections[:-1]])
         older = build_form(folder / "older", framework=older_fw, stamp="202503010000")
-        deployment = deploy_form(client, older.xlsx, name="QAF case management assessment")
+        deployment = deploy_form(client, older.xlsx, name=fw.title)
         asset = deployment.asset_uid
         current = build_form(folder / "current", framework=fw)
         older_structure, structure = read_form_structure(older.xml), read_form_structure(current.xml)
@@ -126,9 +126,10 @@ def _check_replaceable(store: Path) -> None:
 
 
 def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo.sqlite"), seed: int = 2026,
-             progress: Callable[[str], None] = lambda line: None) -> DemoResult:
-    """Run the whole job on a local KoboToolbox-compatible server and write the workbooks to ``out_dir``."""
-    fw = default_framework()
+             progress: Callable[[str], None] = lambda line: None, fw: Framework | None = None) -> DemoResult:
+    """Run the whole job for a framework (default: the QAF) on a local KoboToolbox-compatible server and write
+    the workbooks to ``out_dir``."""
+    fw = fw or default_framework()
     step = iter(range(1, STEPS + 1))
     say = lambda text: progress(f"[{next(step)}/{STEPS}] {text}")  # noqa: E731
     _check_replaceable(store)
@@ -137,7 +138,8 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
         stale.unlink(missing_ok=True)
     with DevServer(token=DEMO_TOKEN) as server:
         say(f"Local KoboToolbox-compatible server on {server.url} (demo token, loopback only)")
-        say("Building the QAF form and deploying it through the Kobo client (an older version first, then the current one)")
+        say(f"Building the form of {fw.title} and deploying it through the Kobo client (an older version first, "
+            "then the current one)")
         seeded = seed_server(server, fw, seed)
         asset_uid = seeded.asset_uid
         say(f"Seeded {len(server.submissions(asset_uid))} synthetic assessments from six countries into asset {asset_uid}")
@@ -146,13 +148,14 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
         again = sync(server.url, asset_uid, DEMO_TOKEN, store, full=True)
         say(f"Synced into {store}: {first.new} new; then one edit and one deletion on the server, "
             f"found by a full sync ({again.updated} updated, {again.deleted} deleted)")
-    scores = score(store, out_dir=out_dir)
-    n_critical = scores.sections_at(1)
-    say(f"Scored {len(scores.assessments)} assessments: {n_critical} sections at Critical to address, "
+    scores = score(store, out_dir=out_dir, fw=fw)
+    lowest = fw.levels[0]
+    n_critical = scores.sections_at(lowest.code)
+    say(f"Scored {len(scores.assessments)} assessments: {n_critical} sections at {lowest.label}, "
         f"{len(scores.quality)} data-quality findings")
     workbooks = write_reports(scores, fw, out_dir)
     say(f"Wrote {len(workbooks)} workbooks to {out_dir}")
     codes = sorted(scores.assessments["country"].dropna().unique())
     countries = [c for c in codes if pycountry.countries.get(alpha_3=c)]
     return DemoResult(store, out_dir, workbooks, countries, [c for c in codes if c not in countries],
-                      len(scores.assessments), n_critical, len(scores.quality), server.url, asset_uid)
+                      len(scores.assessments), lowest.label, n_critical, len(scores.quality), server.url, asset_uid)

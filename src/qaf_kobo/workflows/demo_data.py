@@ -23,7 +23,8 @@ from qaf_kobo.form.structure import FormStructure
 from qaf_kobo.framework import Framework
 
 DEMO_COUNTRIES: dict[str, float] = {"JOR": 2.7, "LBN": 2.5, "IRQ": 2.1, "SYR": 1.7, "YEM": 1.5, "EGY": 2.3}
-"""Six countries and a typical starting level for each (a plausible spread from Critical to Meets minimum)."""
+"""Six countries and a typical starting level for each, on a scale of four levels (a plausible spread from the
+lowest level to the minimum); frameworks with another number of levels stretch it."""
 
 _AGENCIES = [
     "Al-Amal Child Protection Association", "Hope for Children", "Terre des Enfants Levant", "Safe Steps",
@@ -44,8 +45,10 @@ class DemoAssessment:
     role: str = "regular"  # regular | duplicate | older_version | to_edit | to_delete
 
 
-def _level(rng: random.Random, centre: float) -> int:
-    return max(1, min(4, round(rng.gauss(centre, 0.7))))
+def _level(rng: random.Random, centre: float, top: int) -> int:
+    """A level near ``centre`` (on the four-level scale of DEMO_COUNTRIES), stretched to levels 1 … ``top``."""
+    stretched = 1 + (centre - 1) * (top - 1) / 3
+    return max(1, min(top, round(rng.gauss(stretched, 0.7 * (top - 1) / 3))))
 
 
 def generate_assessments(fw: Framework, form: FormStructure, seed: int = 2026) -> list[DemoAssessment]:
@@ -78,9 +81,11 @@ def generate_assessments(fw: Framework, form: FormStructure, seed: int = 2026) -
     # A few cases the reports must show: one far disagreement without a reason, one typed-in bad code.
     far = out[3].answers
     section = fw.sections[0]
-    far[form.key(level_field(section))] = "4" if far.get(form.key(calc_field(section)), "1") in ("1", "2") else "1"
+    top = len(fw.levels)
+    low = far.get(form.key(calc_field(section)), "1") in {str(code) for code in fw.level_codes[: top // 2]}
+    far[form.key(level_field(section))] = str(top) if low else "1"
     far.pop(form.key(why_field(section)), None)
-    out[5].answers[form.key(criterion_field(fw.criteria[-1]))] = "7"
+    out[5].answers[form.key(criterion_field(fw.criteria[-1]))] = str(len(fw.levels) + 3)
     out[7].answers[form.key("assessment_date")] = "2014-12-31"
     edited, deleted = len(out) // 3, len(out) // 2
     out[edited] = DemoAssessment(out[edited].answers, "to_edit")
@@ -116,15 +121,15 @@ def _answers(
             if rng.random() < 0.05:
                 answers[form.key(criterion_field(criterion))] = NOT_ASSESSED
                 continue
-            level = _level(rng, centre)
+            level = _level(rng, centre, len(fw.levels))
             levels.append(level)
             answers[form.key(criterion_field(criterion))] = str(level)
         computed = min(levels) if levels else None
-        assessed = computed or _level(rng, centre)
+        assessed = computed or _level(rng, centre, len(fw.levels))
         if computed is not None:
             answers[form.key(calc_field(section))] = str(computed)
         if computed is not None and rng.random() < 0.12:
-            assessed = max(1, min(4, computed + rng.choice([-1, 1])))
+            assessed = max(1, min(len(fw.levels), computed + rng.choice([-1, 1])))
         answers[form.key(level_field(section))] = str(assessed)
         if computed is not None and assessed != computed:
             answers[form.key(why_field(section))] = rng.choice([
@@ -160,7 +165,7 @@ def edit_of(assessment: DemoAssessment, fw: Framework, form: FormStructure) -> d
     answers = dict(assessment.answers)
     key = form.key(criterion_field(section.criteria[0]))
     current = answers.get(key, "1")
-    answers[key] = str(min(4, int(current) + 1)) if current.isdigit() else "2"
+    answers[key] = str(min(len(fw.levels), int(current) + 1)) if current.isdigit() else "2"
     assessed = [int(answers[form.key(criterion_field(c))]) for c in section.criteria if answers.get(form.key(criterion_field(c)), "").isdigit()]
     changes = {key: answers[key], form.key(notes_field(section)): "Edited after the validation meeting."}
     if assessed:

@@ -1,5 +1,8 @@
 """The translation round trip for offices that translate themselves: export a language's strings to a workbook
-(id, English, translation), import it back into a translation file, and (re)stamp ``source_hashes``.
+(id, English, translation), import it back into its translation files, and (re)stamp ``source_hashes``.
+
+A workbook holds both parts of a language for one framework — the shared wording (``form.*``, ``report.*``) and
+the framework's own strings; import writes each part to its own file (see ``catalogue``).
 
 ``source_hashes[id]`` is the fingerprint of the English text a translation was made from; when the English text
 changes later, the translation is reported as "English changed since translation".
@@ -16,8 +19,19 @@ from openpyxl import Workbook, load_workbook
 from qaf_kobo.errors import QafError
 from qaf_kobo.excel_text import keep_text
 from qaf_kobo.framework import Framework
-from qaf_kobo.framework.catalogue import ENGLISH, LANGUAGE_NAMES, Translation, english, load_translation, source_hash
-from qaf_kobo.framework.files import writable_translations_dir
+from qaf_kobo.framework.catalogue import (
+    ENGLISH,
+    LANGUAGE_NAMES,
+    UI_PREFIXES,
+    Translation,
+    clear_translation_cache,
+    english,
+    framework_translations,
+    installed_translations,
+    load_translation,
+    source_hash,
+)
+from qaf_kobo.framework.files import framework_dir, ui_dir, writable_translations_dir
 
 HEADER = ["id", "English", "translation", "status"]
 ABOUT_KEYS = ("language", "name", "direction", "status")
@@ -29,18 +43,36 @@ _RTL = {"ar", "fa", "he", "ps", "ur", "ku", "ckb", "dv", "yi"}
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import found: where it wrote, the untranslated ids and those whose English changed."""
+    """What an import found: the files it wrote (the wording's, then the framework's), the untranslated ids and
+    those whose English changed."""
 
-    path: Path
+    paths: list[Path]
     code: str
     translated: int
     untranslated: list[str]
     changed: list[str]
 
 
-def translation_path(code: str) -> Path:
-    """The shipped translation file of a language, e.g. forms/qaf/translations/fr.yaml."""
-    return writable_translations_dir() / f"{code}.yaml"
+def translation_paths(fw: Framework, code: str, out_dir: Path | None = None) -> tuple[Path, Path]:
+    """The two files a language's translation goes to: the wording's and the framework's. ``out_dir`` puts them
+    in the user-folder layout under it (``ui/<code>.yaml``, ``<framework id>/<code>.yaml``)."""
+    if out_dir is not None:
+        return Path(out_dir) / "ui" / f"{code}.yaml", Path(out_dir) / fw.id / f"{code}.yaml"
+    return (writable_translations_dir("ui", ui_dir()) / f"{code}.yaml",
+            writable_translations_dir(fw.id, framework_dir(fw.source)) / f"{code}.yaml")
+
+
+def current_translation(fw: Framework, code: str) -> Translation | None:
+    """The installed translation of a language, both parts together (None when there is none)."""
+    ui, own = installed_translations().get(code), framework_translations(fw).get(code)
+    if ui is None and own is None:
+        return None
+    first = ui or own
+    assert first is not None
+    parts = [t for t in (ui, own) if t is not None]
+    return Translation(first.code, first.name, first.direction, first.status,
+                       {k: v for t in parts for k, v in t.strings.items()},
+                       {k: v for t in parts for k, v in t.source_hashes.items()})
 
 
 def stale_ids(fw: Framework, translation: Translation) -> list[str]:
@@ -56,17 +88,12 @@ def _text(value: str) -> str | None:
     return value or None
 
 
-def export_translation(fw: Framework, code: str, path: Path, existing: Path | None = None) -> Path:
-    """Write ``path`` (xlsx): sheet "strings" (id, English, current translation, status) and sheet "about".
-
-    ``existing`` is the translation file to start from (default: the shipped one, if any).
-    """
+def export_translation(fw: Framework, code: str, path: Path) -> Path:
+    """Write ``path`` (xlsx): sheet "strings" (id, English, current translation, status) and sheet "about", for
+    the wording and the framework's strings, starting from the installed translation (if any)."""
     if code == ENGLISH:
         raise QafError("English is the source language: export another language, e.g. --lang pt")
-    source = existing or translation_path(code)
-    current = load_translation(source) if source.is_file() else None
-    if current is not None and current.code != code:
-        raise QafError(f"{source}: is the translation for {current.code!r}, not {code!r}")
+    current = current_translation(fw, code)
     strings = current.strings if current else {}
     stale = set(stale_ids(fw, current)) if current else set()
     wb = Workbook()
@@ -114,8 +141,9 @@ def _read_workbook(path: Path) -> tuple[dict[str, str], list[tuple[int, str, str
     return about, [(n, cell(r, 0).strip(), cell(r, 1), cell(r, 2).strip()) for n, r in enumerate(rows[1:], 2) if any(r)]
 
 
-def import_translation(fw: Framework, path: Path, out: Path | None = None) -> ImportReport:
-    """Read a workbook made by ``export_translation`` and write the translation file (default: the shipped one).
+def import_translation(fw: Framework, path: Path, out_dir: Path | None = None) -> ImportReport:
+    """Read a workbook made by ``export_translation`` and write its two translation files (see
+    ``translation_paths``; default: next to ui.yaml and the framework file in a checkout, else the user's folder).
 
     Unknown or duplicate ids raise QafError naming them (nothing is written). A translation kept unchanged keeps
     its ``source_hashes`` entry; a new or edited one is stamped with the English shown next to it in the sheet.
@@ -132,8 +160,7 @@ def import_translation(fw: Framework, path: Path, out: Path | None = None) -> Im
     duplicates = [key for _, key, _, _ in rows if key in seen or seen.add(key)]  # type: ignore[func-returns-value]
     if duplicates:
         raise QafError(f"{path}: duplicate string id(s): {', '.join(duplicates)}")
-    target = out or translation_path(code)
-    previous = load_translation(target) if target.is_file() else None
+    previous = current_translation(fw, code)
     strings: dict[str, str] = {}
     hashes: dict[str, str] = {}
     sheet = {key: (shown_english, text) for _, key, shown_english, text in rows}
@@ -156,10 +183,16 @@ def import_translation(fw: Framework, path: Path, out: Path | None = None) -> Im
     )
     if translation.direction not in ("ltr", "rtl"):
         raise QafError(f"{path}: about.direction must be ltr or rtl, not {translation.direction!r}")
-    write_translation(translation, target)
+    targets = translation_paths(fw, code, out_dir)
+    for target, ui in zip(targets, (True, False)):
+        keep = {key for key in strings if key.startswith(UI_PREFIXES) == ui}
+        write_translation(Translation(code, translation.name, translation.direction, translation.status,
+                                      {k: v for k, v in strings.items() if k in keep},
+                                      {k: v for k, v in hashes.items() if k in keep}), target)
+    clear_translation_cache()
     untranslated = [key for key in current_english if key not in strings]
     changed = [key for key in strings if hashes[key] != source_hash(current_english[key])]
-    return ImportReport(target, code, len(strings), untranslated, changed)
+    return ImportReport(list(targets), code, len(strings), untranslated, changed)
 
 
 def write_translation(translation: Translation, path: Path) -> Path:
