@@ -220,3 +220,48 @@ def test_level_names_follow_the_active_language(built, fw, tmp_path):
         assert _as_shown(r[summary_assessed]) == fill("form.summary.assessed", level), (name, sid)
         if _code(name) != ENGLISH and strings.translated.get("level.critical"):
             assert level_name["1"] != texts(fw, ENGLISH).get("level.critical")
+
+
+def test_evidence_page_computes_ratios_against_targets_and_checks_ranges(built, fw, tmp_path):
+    """The evidence figures are optional (unknown, not zero); the ratios and their targets show offline; a figure
+    out of range or above the figure it is part of is refused, with a message in the active language."""
+    s = Steps()
+    unknown = (s.add("value", "ev_cases_per_caseworker"), s.add("relevant", "ev_cases_per_caseworker_note"))
+    s.add("set", "ev_caseworkers", "10")
+    still_unknown = s.add("value", "ev_cases_per_caseworker")  # active cases not given: unknown, not 0
+    s.add("set", "ev_active_cases", "300")
+    above = (s.add("value", "ev_cases_per_caseworker"), s.add("label", "ev_cases_per_caseworker_note"),
+             s.add("relevant", "ev_cases_per_caseworker_beyond"), s.add("label", "ev_cases_per_caseworker_beyond"))
+    s.add("set", "ev_active_cases", "250")
+    at_target = (s.add("value", "ev_cases_per_caseworker"), s.add("relevant", "ev_cases_per_caseworker_beyond"))
+    s.add("set", "ev_supervisors", "0")
+    no_supervisor = s.add("value", "ev_caseworkers_per_supervisor")  # a denominator of 0: unknown
+    s.add("set", "ev_supervisors", "3")
+    per_supervisor = (s.add("value", "ev_caseworkers_per_supervisor"), s.add("relevant", "ev_caseworkers_per_supervisor_beyond"))
+    s.add("set", "ev_female_caseworkers", "12")
+    more_women_than_caseworkers = s.add("constraint", "ev_female_caseworkers")
+    s.add("set", "ev_female_caseworkers", "0")
+    no_woman = (s.add("constraint", "ev_female_caseworkers"), s.add("relevant", "ev_female_caseworkers_beyond"))
+    s.add("set", "ev_plans_2w_pct", "120")
+    over_100 = s.add("constraint", "ev_plans_2w_pct")
+    s.add("set", "ev_plans_2w_pct", "95.5")
+    within = (s.add("constraint", "ev_plans_2w_pct"), s.add("relevant", "ev_plans_2w_pct_beyond"))
+    s.add("set", "ev_training_months", "-1")
+    negative = s.add("constraint", "ev_training_months")
+    s.add("language", value="Français (fr)")
+    french = (s.add("label", "ev_cases_per_caseworker_note"), s.add("constraint", "ev_training_months"))
+    out = _run(built.xml, s, tmp_path)
+    r = out["results"]
+    assert r[unknown[0]] == "" and r[unknown[1]] is False and r[still_unknown] == ""
+    assert r[above[0]] == "30" and r[above[2]] is True
+    assert _as_shown(r[above[1]]) == "Cases per caseworker: 30 (target: at most 25)"
+    assert _as_shown(r[above[3]]).startswith("Cases per caseworker is above the target of 25")
+    assert (r[at_target[0]], r[at_target[1]]) == ("25", False)
+    assert r[no_supervisor] == "" and (r[per_supervisor[0]], r[per_supervisor[1]]) == ("3.3", False)
+    assert r[more_women_than_caseworkers] == {"valid": False, "message": "Enter a number from 0 to 100000. It cannot be more than: Caseworkers managing cases."}
+    assert r[no_woman[0]]["valid"] is True and r[no_woman[1]] is True  # below the Good practice target of 1
+    assert r[over_100]["valid"] is False and r[within[0]]["valid"] is True and r[within[1]] is False
+    assert r[negative]["valid"] is False
+    label, message = r[french[0]], r[french[1]]
+    assert _as_shown(label) == _as_shown("Cas par travailleur social : 25 (cible : au plus 25)")
+    assert _as_shown(message["message"]) == _as_shown("Saisissez un nombre de 0 à 240.")

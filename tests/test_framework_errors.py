@@ -144,3 +144,27 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     assert "cannot read the framework file" in error_of(tmp_path / "nowhere.yaml")
+
+
+def test_ratio_of_a_figure_the_form_does_not_ask(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, lambda d: d["evidence"]["pages"][0]["ratios"][0].update(denominator="ev_nobody"))
+    assert "evidence.pages[0].ratios[0].denominator: 'ev_nobody' is not a figure of the form" in error_of(path)
+
+
+def test_indicator_with_two_targets(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, lambda d: d["evidence"]["indicators"][0].update(min=1))
+    assert "evidence.indicators[0]: give the target as exactly one of min or max" in error_of(path)
+
+
+def test_cross_check_of_an_unknown_level_criterion_and_indicator(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, lambda d: d["evidence"]["cross_checks"][0].update(
+        criterion="5b.9", levels=["excellent"], indicator="happiness"))
+    message = error_of(path)
+    assert "evidence.cross_checks[0].criterion: unknown criterion '5b.9'" in message
+    assert "evidence.cross_checks[0].levels[0]: 'excellent' is not one of the levels" in message
+    assert "evidence.cross_checks[0].indicator: unknown indicator 'happiness'" in message
+
+
+def test_figure_capped_by_a_figure_asked_later(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, lambda d: d["evidence"]["pages"][0]["fields"][1].update(at_most="ev_active_cases"))
+    assert "evidence.pages[0].fields[1].at_most: 'ev_active_cases' is not a figure asked before this one" in error_of(path)

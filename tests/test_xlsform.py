@@ -102,7 +102,7 @@ def test_levels_are_shown_by_translated_notes_not_by_stored_labels(fw):
     rows = {r["name"]: r for r in form.survey if r["name"]}
     assert not any("choice-name" in r.get("calculation", "") for r in form.survey)
     assert [r["name"] for r in form.survey if r["type"] == "calculate"] == [
-        "framework", "framework_version", "calc_2a", "calc_7", "critical_sections"]
+        "framework", "framework_version", *(r.name for r in fw2.evidence.ratios), "calc_2a", "calc_7", "critical_sections"]
     assert (rows["framework"]["calculation"], rows["framework_version"]["calculation"]) == ("'qaf'", f"'{fw2.version}'")
     for section in fw2.sections:
         for lv in fw2.levels:

@@ -4,7 +4,7 @@
 //
 // usage: node drive_form.mjs FORM.xml STEPS.json
 // steps: [{"op": "select"|"set", "name": "c_2a_1", "value": "3"}, {"op": "value"|"label"|"options"|"required"|
-//         "relevant"|"hint", "name": "..."}, {"op": "appearance", "name": "s_2", "value": "field-list"}, {"op": "language", "value": "Français (fr)"}, {"op": "languages"},
+//         "relevant"|"hint"|"constraint", "name": "..."}, {"op": "appearance", "name": "s_2", "value": "field-list"}, {"op": "language", "value": "Français (fr)"}, {"op": "languages"},
 //         {"op": "payload"}]   — "name" is a field's last path segment.
 import { readFileSync } from 'node:fs';
 import { JSDOM } from 'jsdom';
@@ -58,6 +58,11 @@ for (const step of steps) {
             case 'hint': result = n.currentState.hint?.asString ?? null; break;
             case 'options': result = n.currentState.valueOptions.map((o) => [o.value, o.label?.asString ?? '']); break;
             case 'required': result = { required: n.currentState.required, valid: n.validationState.required.valid }; break;
+            case 'constraint': {
+                const c = n.validationState.constraint;
+                result = { valid: c.valid, message: c.message?.asString ?? null };
+                break;
+            }
             case 'relevant': result = n.currentState.relevant; break;
             case 'appearance': result = n.appearances?.[step.value] === true; break;
             case 'languages': result = root.languages.map((l) => l.language); break;

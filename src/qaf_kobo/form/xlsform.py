@@ -8,7 +8,6 @@ error with ``strict``). The design choices (pages, calculations, appearances) ar
 from __future__ import annotations
 
 import gettext
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,6 +28,8 @@ from qaf_kobo.form.contract import (
     section_group,
     why_field,
 )
+from qaf_kobo.form.evidence import evidence_pages
+from qaf_kobo.form.rows import Language, Strings, cells, row
 from qaf_kobo.framework.catalogue import (
     ENGLISH,
     LANGUAGE_NAMES,
@@ -50,17 +51,6 @@ COUNTRY_APPEARANCE = "autocomplete"
 
 TRANSLATED_COLUMNS = ("label", "hint", "guidance_hint", "required_message", "constraint_message")
 PLAIN_COLUMNS = ("required", "relevant", "constraint", "calculation", "default", "appearance")
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-@dataclass(frozen=True)
-class Language:
-    """A form language: its XLSForm name (``Français (fr)``) and its strings."""
-
-    code: str
-    name: str
-    texts: Texts
-    status: str = ""
 
 
 @dataclass
@@ -91,77 +81,29 @@ def _columns(first: list[str], languages: list[str], translated: Sequence[str], 
     return out + [column for column in plain if column in used]
 
 
-# --------------------------------------------------------------------------- strings in every language
-class _Strings:
-    """Looks up ids in each language, records fallbacks to English, fills {placeholders}."""
-
-    def __init__(self, languages: list[Language]):
-        self.languages = languages
-        self.missing: dict[str, list[str]] = {lang.code: [] for lang in languages}
-        self.broken: dict[str, list[str]] = {lang.code: [] for lang in languages}
-
-    def get(self, string_id: str, **values: str | dict[str, str]) -> dict[str, str]:
-        """``{"label::Français (fr)": text, ...}``-ready texts by language name; values may differ per language."""
-        out: dict[str, str] = {}
-        for lang in self.languages:
-            english_text = lang.texts.english[string_id]
-            text = lang.texts.translated.get(string_id) or ""
-            if lang.code != ENGLISH and not text:
-                _note(self.missing[lang.code], string_id)
-                text = english_text
-            elif lang.code != ENGLISH and set(_PLACEHOLDER.findall(text)) != set(_PLACEHOLDER.findall(english_text)):
-                _note(self.broken[lang.code], string_id)
-                text = english_text
-            text = text or english_text
-            for key, value in values.items():
-                text = text.replace("{" + key + "}", value[lang.name] if isinstance(value, dict) else value)
-            out[lang.name] = text
-        return out
-
-
-def _note(ids: list[str], string_id: str) -> None:
-    if string_id not in ids:
-        ids.append(string_id)
-
-
-def _cells(column: str, by_language: dict[str, str]) -> dict[str, str]:
-    return {f"{column}::{name}": text for name, text in by_language.items()}
-
-
-def _row(type_: str, name: str = "", **columns: str | dict[str, str]) -> dict[str, str]:
-    """A survey row; translated columns are given as {language name: text}."""
-    row = {"type": type_, "name": name}
-    for column, value in columns.items():
-        if isinstance(value, dict):
-            row |= _cells(column, value)
-        elif value:
-            row[column] = value
-    return row
-
-
 # --------------------------------------------------------------------------- the form's parts
-def _details(s: _Strings) -> list[dict[str, str]]:
+def _details(s: Strings) -> list[dict[str, str]]:
     required = s.get("form.required_message")
-    ask = lambda type_, name, **more: _row(  # noqa: E731
+    ask = lambda type_, name, **more: row(  # noqa: E731
         type_, name, label=s.get(f"form.{name}.label"), **({"required": "yes", "required_message": required} | more)
     )
     return [
-        _row("begin_group", "details", label=s.get("form.details.label"), appearance="field-list"),
-        _row("note", "details_intro", label=s.get("form.details.instruction")),
+        row("begin_group", "details", label=s.get("form.details.label"), appearance="field-list"),
+        row("note", "details_intro", label=s.get("form.details.instruction")),
         ask("text", "purpose", hint=s.get("form.purpose.hint")),
         ask(
             "date", "assessment_date", default="today()", constraint=". <= today()",
             constraint_message=s.get("form.assessment_date.constraint_message"),
         ),
-        _row("text", "round", label=s.get("form.round.label"), hint=s.get("form.round.hint")),
-        _row("end_group"),
+        row("text", "round", label=s.get("form.round.label"), hint=s.get("form.round.hint")),
+        row("end_group"),
         # seven questions are too many for one phone screen: where and by whom on a second page
-        _row("begin_group", "details_scope", label=s.get("form.details.label"), appearance="field-list"),
+        row("begin_group", "details_scope", label=s.get("form.details.label"), appearance="field-list"),
         ask("select_one country", "country", hint=s.get("form.country.hint"), appearance=COUNTRY_APPEARANCE),
-        _row("text", "area", label=s.get("form.area.label"), hint=s.get("form.area.hint")),
+        row("text", "area", label=s.get("form.area.label"), hint=s.get("form.area.hint")),
         ask("text", "agency", hint=s.get("form.agency.hint")),
         ask("select_one scope", "assessment_scope"),
-        _row("end_group"),
+        row("end_group"),
     ]
 
 
@@ -190,7 +132,7 @@ def section_pages(section: Section) -> bool:
 
 
 def _level_notes(
-    levels: Sequence[Level], section: Section, code: str, s: _Strings, prefix: str, string_id: str, none: tuple[str, str]
+    levels: Sequence[Level], section: Section, code: str, s: Strings, prefix: str, string_id: str, none: tuple[str, str]
 ) -> list[dict[str, str]]:
     """A level shown by name in the active language: one note per level, relevant when ``code`` (``${calc_2a}``,
     ``${level_2a}``) holds that level, plus a note for no level.
@@ -201,21 +143,21 @@ def _level_notes(
     comparison is numeric (``2`` equals ``'2'`` and ``'2.0'``), and '' matches no level.
     """
     notes = [
-        _row(
+        row(
             "note", f"{prefix}_{section.id}_{lv.code}", relevant=f"{code} = {lv.code}",
             label=s.get(string_id, id=section.id, level=s.get(f"level.{lv.name}")),
         )
         for lv in levels
     ]
     name, none_id = none
-    return [*notes, _row("note", f"{name}_{section.id}", relevant=f"{code} = ''", label=s.get(none_id, id=section.id))]
+    return [*notes, row("note", f"{name}_{section.id}", relevant=f"{code} = ''", label=s.get(none_id, id=section.id))]
 
 
-def _section(section: Section, levels: Sequence[Level], s: _Strings) -> list[dict[str, str]]:
+def _section(section: Section, levels: Sequence[Level], s: Strings) -> list[dict[str, str]]:
     required = s.get("form.required_message")
     title = s.get(f"section.{section.id}.title")
     heading = s.get("form.section.label", id=section.id, title=title)
-    criteria = [_row("note", f"intro_{section.id}", label=s.get("form.section.instruction"))]
+    criteria = [row("note", f"intro_{section.id}", label=s.get("form.section.instruction"))]
     for c in section.criteria:
         guidance = None
         if c.references:
@@ -224,50 +166,50 @@ def _section(section: Section, levels: Sequence[Level], s: _Strings) -> list[dic
             guidance = s.get("form.criterion.guidance", references=joined)
         criterion_title = s.get(f"criterion.{c.id}.title")
         criteria.append(
-            _row(
+            row(
                 f"select_one {descriptor_list(c)}", criterion_field(c),
                 label={name: f"{c.id} {text}" for name, text in criterion_title.items()},
                 guidance_hint=guidance or "", required="yes", required_message=required,
             )
         )
     level = [
-        _row("calculate", calc_field(section), calculation=suggested_level_xpath(section, len(levels))),
+        row("calculate", calc_field(section), calculation=suggested_level_xpath(section, len(levels))),
         *_level_notes(
             levels, section, f"${{{calc_field(section)}}}", s, "suggested_note", "form.suggested.label", ("no_suggestion", "form.suggested.none"),
         ),
-        _row(
+        row(
             "select_one level", level_field(section), label=s.get("form.level.label"), hint=s.get("form.level.hint"),
             required="yes", required_message=required,
         ),
-        _row(
+        row(
             "text", why_field(section), label=s.get("form.why.label"), hint=s.get("form.why.hint"),
             required=why_required_xpath(section), required_message=s.get("form.why.required_message"),
         ),
-        _row("text", notes_field(section), label=s.get("form.notes.label"), hint=s.get("form.notes.hint"), appearance="multiline"),
+        row("text", notes_field(section), label=s.get("form.notes.label"), hint=s.get("form.notes.hint"), appearance="multiline"),
     ]
     if not section_pages(section):
-        return [_row("begin_group", section_group(section), label=heading, appearance="field-list"), *criteria, *level, _row("end_group")]
+        return [row("begin_group", section_group(section), label=heading, appearance="field-list"), *criteria, *level, row("end_group")]
     # Too long for one page: the section stays one group (same name) holding two field-list pages.
     return [
-        _row("begin_group", section_group(section), label=heading),
-        _row("begin_group", f"{section_group(section)}_criteria", appearance="field-list"),
+        row("begin_group", section_group(section), label=heading),
+        row("begin_group", f"{section_group(section)}_criteria", appearance="field-list"),
         *criteria,
-        _row("end_group"),
-        _row("begin_group", f"{section_group(section)}_level", label=s.get("form.section.level_page", id=section.id), appearance="field-list"),
+        row("end_group"),
+        row("begin_group", f"{section_group(section)}_level", label=s.get("form.section.level_page", id=section.id), appearance="field-list"),
         *level,
-        _row("end_group"),
-        _row("end_group"),
+        row("end_group"),
+        row("end_group"),
     ]
 
 
-def _summary(fw: Framework, s: _Strings) -> list[dict[str, str]]:
+def _summary(fw: Framework, s: Strings) -> list[dict[str, str]]:
     lowest = fw.levels[0]
     critical = " + ".join(f"if(${{{level_field(sec)}}} = '{lowest.code}', 1, 0)" for sec in fw.sections)
     rows = [
-        _row("begin_group", "summary", label=s.get("form.summary.label"), appearance="field-list"),
-        _row("note", "summary_intro", label=s.get("form.summary.instruction")),
-        _row("calculate", "critical_sections", calculation=critical),
-        _row("note", "summary_critical", label=s.get("form.summary.critical", level=s.get(f"level.{lowest.name}"), count="${critical_sections}")),
+        row("begin_group", "summary", label=s.get("form.summary.label"), appearance="field-list"),
+        row("note", "summary_intro", label=s.get("form.summary.instruction")),
+        row("calculate", "critical_sections", calculation=critical),
+        row("note", "summary_critical", label=s.get("form.summary.critical", level=s.get(f"level.{lowest.name}"), count="${critical_sections}")),
     ]
     for sec in fw.sections:
         rows += _level_notes(
@@ -277,7 +219,7 @@ def _summary(fw: Framework, s: _Strings) -> list[dict[str, str]]:
         rows += _level_notes(
             fw.levels, sec, f"${{{level_field(sec)}}}", s, "summary_assessed", "form.summary.assessed", ("summary_no_level", "form.summary.no_level"),
         )
-    return [*rows, _row("end_group")]
+    return [*rows, row("end_group")]
 
 
 @cache
@@ -291,8 +233,8 @@ def _country_label(country: object) -> str:
     return getattr(country, "common_name", None) or country.name  # type: ignore[attr-defined]
 
 
-def _choices(fw: Framework, s: _Strings) -> list[dict[str, str]]:
-    choice = lambda list_name, name, label: {"list_name": list_name, "name": name} | _cells("label", label)  # noqa: E731
+def _choices(fw: Framework, s: Strings) -> list[dict[str, str]]:
+    choice = lambda list_name, name, label: {"list_name": list_name, "name": name} | cells("label", label)  # noqa: E731
     rows = [choice("level", str(lv.code), s.get(f"level.{lv.name}")) for lv in fw.levels]
     rows += [choice("scope", scope, s.get(f"form.scope.{scope}")) for scope in SCOPES]
     for c in fw.criteria:
@@ -341,12 +283,13 @@ def build_xlsform(
     ``warnings`` (``strict``: a QafError naming them instead).
     """
     languages = languages or form_languages(fw, [ENGLISH])
-    s = _Strings(languages)
+    s = Strings(languages)
     survey = [
-        _row("start", "start"), _row("end", "end"),
-        _row("calculate", FRAMEWORK_FIELD, calculation=f"'{fw.id}'"),
-        _row("calculate", FRAMEWORK_VERSION_FIELD, calculation=f"'{fw.version}'"),
+        row("start", "start"), row("end", "end"),
+        row("calculate", FRAMEWORK_FIELD, calculation=f"'{fw.id}'"),
+        row("calculate", FRAMEWORK_VERSION_FIELD, calculation=f"'{fw.version}'"),
         *_details(s),
+        *evidence_pages(fw, s),
     ]
     for section in fw.sections:
         survey += _section(section, fw.levels, s)

@@ -12,7 +12,8 @@ the user's own, see ``files.user_translations_dir``), each:
     strings: {<id>: <text>, ...}
     source_hashes: {<id>: <8 hex digits of the English text translated>, ...}
 
-Ids: ``framework.title``, ``level.<name>``, ``domain.<id>.title``, ``section.<id>.title``, ``criterion.<id>.title``,
+Ids: ``framework.title``, ``level.<name>``, ``evidence.page.<name>.title``, ``evidence.<field or ratio>.label``,
+``evidence.<field>.hint``, ``indicator.<id>.label``, ``domain.<id>.title``, ``section.<id>.title``, ``criterion.<id>.title``,
 ``criterion.<id>.level.<code>``, ``action.<criterion id>.<transition>.<k>`` (k counts from 1 within that
 criterion and transition), ``reference.<n>`` (a footnote's citation), and the ids of ui.yaml (``form.*``, ``report.*``).
 A language is available when the wording is translated; a framework without strings in that language falls back
@@ -57,6 +58,14 @@ def framework_strings(fw: Framework) -> dict[str, str]:
             for transition, actions in zip(fw.transitions, c.actions):
                 out |= {action_id(c.id, transition, k): text for k, text in enumerate(actions, 1)}
     out |= {f"reference.{r.id}": r.citation for r in fw.references}
+    for page in fw.evidence.pages:
+        out[f"evidence.page.{page.name}.title"] = page.title
+        for item in page.fields:
+            out[f"evidence.{item.name}.label"] = item.label
+            if item.hint:
+                out[f"evidence.{item.name}.hint"] = item.hint
+        out |= {f"evidence.{ratio.name}.label": ratio.label for ratio in page.ratios}
+    out |= {f"indicator.{indicator.id}.label": indicator.label for indicator in fw.evidence.indicators}
     return out
 
 

@@ -6,13 +6,27 @@ The file's schema (pydantic) checks each entry; ``_check`` then checks what span
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qaf_kobo.errors import FrameworkError
-from qaf_kobo.framework.model import Criterion, Domain, Framework, Level, Reference, Section, transition
+from qaf_kobo.framework.model import (
+    Criterion,
+    CrossCheck,
+    Domain,
+    Evidence,
+    EvidenceField,
+    EvidencePage,
+    Framework,
+    Indicator,
+    Level,
+    Ratio,
+    Reference,
+    Section,
+    transition,
+)
 
 MIN_LEVELS, MAX_LEVELS = 2, 6
 MAX_NESTING = 32
@@ -73,6 +87,51 @@ class _ActionIn(_Strict):
     text: str = Field(min_length=1)
 
 
+class _EvidenceFieldIn(_Strict):
+    name: str = Field(pattern=r"^ev_[a-z0-9_]+$")
+    type: Literal["integer", "decimal"]
+    label: str = Field(min_length=1)
+    hint: str = ""
+    min: float
+    max: float
+    at_most: str | None = None
+
+
+class _RatioIn(_Strict):
+    name: str = Field(pattern=r"^ev_[a-z0-9_]+$")
+    label: str = Field(min_length=1)
+    numerator: str
+    denominator: str
+
+
+class _EvidencePageIn(_Strict):
+    name: str = Field(pattern=_NAME)
+    title: str = Field(min_length=1)
+    fields: list[_EvidenceFieldIn] = Field(min_length=1)
+    ratios: list[_RatioIn] = []
+
+
+class _IndicatorIn(_Strict):
+    id: str = Field(pattern=_NAME)
+    label: str = Field(min_length=1)
+    source: str = ""
+    value: str
+    min: float | None = None
+    max: float | None = None
+
+
+class _CrossCheckIn(_Strict):
+    criterion: str
+    levels: list[str] = Field(min_length=1)
+    indicator: str
+
+
+class _EvidenceIn(_Strict):
+    pages: list[_EvidencePageIn] = Field(min_length=1)
+    indicators: list[_IndicatorIn] = []
+    cross_checks: list[_CrossCheckIn] = []
+
+
 class _FrameworkIn(_Strict):
     id: str = Field(pattern=_NAME)
     title: str = Field(min_length=1)
@@ -85,6 +144,7 @@ class _FrameworkIn(_Strict):
     sections: list[_SectionIn] = Field(min_length=1)
     references: list[_ReferenceIn] = []
     actions: list[_ActionIn] = []
+    evidence: _EvidenceIn | None = None
 
 
 # --------------------------------------------------------------------------- checks across entries
@@ -144,6 +204,54 @@ def _check(raw: _FrameworkIn) -> list[tuple[str, str]]:
             problems.append((f"actions[{i}].transition", f"no step {action.transition!r} between the "
                                                          f"{len(raw.levels)} levels (steps: {', '.join(steps)})"))
     duplicates("action", [(f"actions[{i}].text", (a.criterion, a.transition, a.text)) for i, a in enumerate(raw.actions)])
+    if raw.evidence is not None:
+        problems += _check_evidence(raw.evidence, criterion_ids, level_names)
+    return problems
+
+
+def _check_evidence(evidence: _EvidenceIn, criterion_ids: set[str], level_names: list[str]) -> list[tuple[str, str]]:
+    """Evidence names unique, ratios and indicators made of known figures, targets and cross-checks complete."""
+    problems: list[tuple[str, str]] = []
+    fields: set[str] = set()
+    values: set[str] = set()
+    for i, page in enumerate(evidence.pages):
+        for j, item in enumerate(page.fields):
+            path = f"evidence.pages[{i}].fields[{j}]"
+            if item.name in values:
+                problems.append((f"{path}.name", f"duplicate evidence name {item.name!r}"))
+            if item.min > item.max:
+                problems.append((path, f"min {item.min:g} is above max {item.max:g}"))
+            if item.at_most is not None and item.at_most not in fields:
+                problems.append((f"{path}.at_most", f"{item.at_most!r} is not a figure asked before this one"))
+            fields.add(item.name)
+            values.add(item.name)
+        for j, ratio in enumerate(page.ratios):
+            path = f"evidence.pages[{i}].ratios[{j}]"
+            if ratio.name in values:
+                problems.append((f"{path}.name", f"duplicate evidence name {ratio.name!r}"))
+            for side in ("numerator", "denominator"):
+                if getattr(ratio, side) not in fields:
+                    problems.append((f"{path}.{side}", f"{getattr(ratio, side)!r} is not a figure of the form"))
+            values.add(ratio.name)
+    indicator_ids: set[str] = set()
+    for i, indicator in enumerate(evidence.indicators):
+        path = f"evidence.indicators[{i}]"
+        if indicator.id in indicator_ids:
+            problems.append((f"{path}.id", f"duplicate indicator id {indicator.id!r}"))
+        indicator_ids.add(indicator.id)
+        if indicator.value not in values:
+            problems.append((f"{path}.value", f"{indicator.value!r} is not a figure or ratio of the form"))
+        if (indicator.min is None) == (indicator.max is None):
+            problems.append((path, "give the target as exactly one of min or max"))
+    for i, check in enumerate(evidence.cross_checks):
+        path = f"evidence.cross_checks[{i}]"
+        if check.criterion not in criterion_ids:
+            problems.append((f"{path}.criterion", f"unknown criterion {check.criterion!r}"))
+        for k, level in enumerate(check.levels):
+            if level not in level_names:
+                problems.append((f"{path}.levels[{k}]", f"{level!r} is not one of the levels ({', '.join(level_names)})"))
+        if check.indicator not in indicator_ids:
+            problems.append((f"{path}.indicator", f"unknown indicator {check.indicator!r}"))
     return problems
 
 
@@ -179,7 +287,22 @@ def _build(raw: _FrameworkIn, source: Path) -> Framework:
     domains = tuple(Domain(d.id, d.title, tuple(s.id for s in sections if s.domain_id == d.id)) for d in raw.domains)
     minimum = next(level.code for level in levels if level.name == raw.minimum_level)
     return Framework(raw.id, raw.title, raw.version, raw.edition, raw.form_id, levels, minimum, domains, sections,
-                     tuple(references.values()), source)
+                     tuple(references.values()), source, _evidence(raw.evidence, levels))
+
+
+def _evidence(raw: _EvidenceIn | None, levels: tuple[Level, ...]) -> Evidence:
+    if raw is None:
+        return Evidence()
+    code = {level.name: level.code for level in levels}
+    pages = tuple(
+        EvidencePage(page.name, page.title,
+                     tuple(EvidenceField(f.name, f.type, f.label, f.hint, f.min, f.max, f.at_most) for f in page.fields),
+                     tuple(Ratio(r.name, r.label, r.numerator, r.denominator) for r in page.ratios))
+        for page in raw.pages
+    )
+    indicators = tuple(Indicator(i.id, i.label, i.source, i.value, i.min, i.max) for i in raw.indicators)
+    checks = tuple(CrossCheck(c.criterion, tuple(code[name] for name in c.levels), c.indicator) for c in raw.cross_checks)
+    return Evidence(pages, indicators, checks)
 
 
 # --------------------------------------------------------------------------- reading the file

@@ -85,6 +85,93 @@ class Domain:
 
 
 @dataclass(frozen=True)
+class EvidenceField:
+    """A figure the form asks for (optional): an ``integer`` or ``decimal`` between ``minimum`` and ``maximum``,
+    and never above the field ``at_most`` names (e.g. female caseworkers ≤ caseworkers)."""
+
+    name: str
+    type: str
+    label: str
+    hint: str
+    minimum: float
+    maximum: float
+    at_most: str | None = None
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A figure the form computes from two others: ``numerator`` / ``denominator`` (unknown when either is)."""
+
+    name: str
+    label: str
+    numerator: str
+    denominator: str
+
+
+@dataclass(frozen=True)
+class EvidencePage:
+    """A page of figures and the ratios it shows."""
+
+    name: str
+    title: str
+    fields: tuple[EvidenceField, ...]
+    ratios: tuple[Ratio, ...]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A figure (a field or a ratio, ``value``) with its target: at most ``maximum`` or at least ``minimum``."""
+
+    id: str
+    label: str
+    source: str
+    value: str
+    minimum: float | None
+    maximum: float | None
+
+    def met(self, value: float) -> bool:
+        """Whether a known value meets the target."""
+        return (self.minimum is None or value >= self.minimum) and (self.maximum is None or value <= self.maximum)
+
+    @property
+    def target(self) -> float:
+        """The target's number (the maximum, else the minimum)."""
+        return self.maximum if self.maximum is not None else self.minimum  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """A rating the evidence must support: ``criterion`` at one of ``levels`` (codes) needs ``indicator`` met."""
+
+    criterion_id: str
+    levels: tuple[int, ...]
+    indicator: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The figures a framework asks for, the indicators made of them, and the checks of ratings against them."""
+
+    pages: tuple[EvidencePage, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    cross_checks: tuple[CrossCheck, ...] = ()
+
+    @property
+    def fields(self) -> tuple[EvidenceField, ...]:
+        """Every figure asked for, in form order."""
+        return tuple(f for page in self.pages for f in page.fields)
+
+    @property
+    def ratios(self) -> tuple[Ratio, ...]:
+        """Every ratio computed, in form order."""
+        return tuple(r for page in self.pages for r in page.ratios)
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        """The indicator with this id (KeyError when unknown)."""
+        return next(i for i in self.indicators if i.id == indicator_id)
+
+
+@dataclass(frozen=True)
 class Framework:
     """A whole framework: its name (``id``), title, version, form id, levels, domains, sections, references."""
 
@@ -100,6 +187,7 @@ class Framework:
     sections: tuple[Section, ...]
     references: tuple[Reference, ...]
     source: Path = field(compare=False)
+    evidence: Evidence = Evidence()
 
     @cached_property
     def criteria(self) -> tuple[Criterion, ...]:
@@ -159,7 +247,7 @@ class Framework:
             if any(sid in wanted for sid in d.section_ids)
         )
         return Framework(self.id, self.title, self.version, self.edition, self.form_id, self.levels, self.minimum,
-                         domains, sections, self.references, self.source)
+                         domains, sections, self.references, self.source, self.evidence)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``qaf-kobo framework show --json``."""
