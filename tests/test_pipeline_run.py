@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from kobo_server import TOKEN
 from qaf_kobo.catalogue import texts
 from qaf_kobo.cli import main
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.report.wording import SHEETS
 from qaf_kobo.demo import seed_server
-from qaf_kobo.kobo.devserver import DevServer
 
 
 def config(tmp_path: Path, server: str, asset: str, extra: str = "") -> Path:

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from kobo_server import TOKEN, assert_store_equals_server, kobo, qaf_answers, qaf_form, seed, store_rows  # noqa: F401
 from qaf_kobo.cli import main
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.errors import QafError
-from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.store import open_store
 from qaf_kobo.sync import sync
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kobo_server import TOKEN, assert_store_equals_server, kobo, seed  # noqa: F401
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.errors import QafError
-from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.store import open_store
 from qaf_kobo.sync import sync
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kobo_server import TOKEN, kobo, seed  # noqa: F401
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.errors import QafError
-from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.kobo.token import ensure_token_file, load_token
 from qaf_kobo.sync import sync
 
