@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
+from qaf_kobo.devserver import DevServer  # noqa: E402
 from qaf_kobo.form.build import build_form  # noqa: E402
 from qaf_kobo.framework import default_framework  # noqa: E402
 from qaf_kobo.kobo.client import KoboClient  # noqa: E402
 from qaf_kobo.kobo.deploy import deploy_form  # noqa: E402
-from qaf_kobo.kobo.devserver import DevServer  # noqa: E402
 
 from assessment_walk import fill_assessment, level_pattern  # noqa: E402
 from enketo_client import WEB_DIR, EnketoForm, chromium_browser, ensure_bundle  # noqa: E402
@@ -52,7 +52,9 @@ class _Site:
             return f"{self.server.url}/api/v2/assets/{deploy_form(client, xlsx).asset_uid}/xform/"
 
     def form(self, browser, xform_url: str) -> EnketoForm:
-        return EnketoForm(browser, headers_for={xform_url: {"Authorization": f"Token {TOKEN}"}})
+        """The token goes with the form and the submission (the devserver refuses anonymous submissions)."""
+        auth = {"Authorization": f"Token {TOKEN}"}
+        return EnketoForm(browser, headers_for={xform_url: auth, self.submit_url: auth})
 
 
 def _visits(browser, site: _Site, xform_url: str, transformed_url: str | None = None) -> dict[str, list]:

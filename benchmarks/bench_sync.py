@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from qaf_kobo.kobo.devserver import DevServer
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.store import open_store
 from qaf_kobo.sync.kobo import sync
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from qaf_kobo.kobo.devserver import DevServer
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.store import open_store
 
 from qaf_rows import qaf_answers, qaf_form  # noqa: F401  (re-exported for the tests)

@@ -9,9 +9,9 @@ import requests
 from click.testing import CliRunner
 
 from qaf_kobo.cli import main
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.kobo.client import ASSET_NOT_FOUND, KoboClient, KoboError
 from qaf_kobo.kobo.deploy import deploy_form
-from qaf_kobo.kobo.devserver import DevServer
 
 from kobo_server import TOKEN, kobo  # noqa: F401
 from test_kobo_devserver import small_xlsform

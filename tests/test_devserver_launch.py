@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 
-from qaf_kobo.devserver_launch import start_devserver
+from qaf_kobo.cli import main
+from qaf_kobo.devserver import start_devserver
+from qaf_kobo.errors import QafError
 
 
 @pytest.fixture
@@ -52,3 +56,48 @@ def test_a_given_token_file_wins_and_no_token_file_is_written(tmp_path: Path) ->
         assert me.json() == {"username": "qaf"}
     finally:
         launched.server.stop()
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"port": 99999}, "the port must be a number from 0 to 65535 (0 = any free port), not 99999"),
+    ({"port": -5}, "the port must be a number from 0 to 65535 (0 = any free port), not -5"),
+    ({"page_cap": 0}, "the page cap must be at least 1, not 0"),
+    ({"latency": -1.0}, "the latency must be 0 seconds or more, not -1.0"),
+])
+def test_bad_options_are_a_clear_error(tmp_path: Path, options: dict, message: str) -> None:
+    with pytest.raises(QafError) as err:
+        start_devserver(token_out=tmp_path / "t", quiet=True, **{"port": 0, **options})
+    assert str(err.value) == message and not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize("port", ["99999", "-5"])
+def test_cli_devserver_with_a_bad_port_prints_one_error_line(tmp_path: Path, port: str) -> None:
+    result = CliRunner().invoke(main, ["devserver", "--port", port, "--token-out", str(tmp_path / "t")])
+    assert result.exit_code == 2
+    assert result.output == f"error: the port must be a number from 0 to 65535 (0 = any free port), not {port}\n"
+
+
+@pytest.mark.usefixtures("no_configured_token")
+def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(QafError, match=f"cannot listen on 127.0.0.1:{port}: Address already in use"):
+            start_devserver(port=port, token_out=tmp_path / "t", quiet=True)
+
+
+@pytest.mark.usefixtures("no_configured_token")
+def test_anonymous_submissions_are_off_unless_asked_and_the_banner_says_so(tmp_path: Path) -> None:
+    for anonymous in (False, True):
+        launched = start_devserver(port=0, token_out=tmp_path / "t", quiet=True, anonymous_submissions=anonymous)
+        try:
+            assert launched.server.anonymous_submissions is anonymous
+            anonymous_line = "OpenRosa submissions without a token are accepted (--anonymous-submissions)"
+            assert (anonymous_line in launched.banner()) is anonymous
+            answer = requests.post(f"{launched.server.url}/submission", timeout=10,
+                                   files={"xml_submission_file": ("s.xml", '<data id="x"/>')})
+            # anonymous: refused for want of a token; else it gets as far as looking for the form
+            assert answer.status_code == (404 if anonymous else 401)
+        finally:
+            launched.server.stop()

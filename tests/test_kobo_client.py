@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from qaf_kobo.cli import main
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.errors import QafError
 from qaf_kobo.kobo.client import ASSET_NOT_FOUND, KoboClient, KoboError, normalize_server
-from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.kobo.submissions import fetch_by_ids, iter_pages_after
 
 from kobo_server import TOKEN, kobo, seed  # noqa: F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ import openpyxl
 import pytest
 import requests
 
-from qaf_kobo.kobo.devserver import DevServer
+from qaf_kobo.devserver import DevServer
 
 from kobo_server import TOKEN, kobo, qaf_form, seed  # noqa: F401
 
@@ -44,6 +45,12 @@ def small_xlsform(path: Path, version: str = "2026010101", title: str = "Mini QA
 
 def data(server: DevServer, uid: str, **params: str) -> requests.Response:
     return requests.get(f"{server.url}/api/v2/assets/{uid}/data/", headers=H, params=params, timeout=10)
+
+
+def submit(server: DevServer, xml: str | bytes, headers: dict[str, str] | None = H) -> requests.Response:
+    """POST an OpenRosa submission (with the token unless ``headers`` says otherwise)."""
+    return requests.post(f"{server.url}/submission", headers=headers,
+                         files={"xml_submission_file": ("s.xml", xml, "text/xml")}, timeout=30)
 
 
 def test_default_page_100_cap_and_links(kobo: DevServer) -> None:
@@ -145,10 +152,9 @@ def test_import_deploy_and_openrosa_submissions(kobo: DevServer, tmp_path: Path)
     xml = ('<data id="mini_qaf" version="2026010101"><s_1><c_1_1>2</c_1_1><notes_1/></s_1>'
            '<people><who>Ann</who></people><people><who>Bo</who></people><age>42</age>'
            '<meta><instanceID>uuid:aaa-1</instanceID></meta></data>')
-    sent = requests.post(f"{kobo.url}/submission", files={"xml_submission_file": ("s.xml", xml, "text/xml")}, timeout=10)
+    sent = submit(kobo, xml)
     assert sent.status_code == 201 and "submit_success" in sent.text
-    dup = requests.post(f"{kobo.url}/submission", files={"xml_submission_file": ("s.xml", xml, "text/xml")}, timeout=10)
-    assert dup.status_code == 202
+    assert submit(kobo, xml).status_code == 202  # a duplicate
     row = data(kobo, uid).json()["results"][0]
     assert row["s_1/c_1_1"] == "2" and "s_1/notes_1" not in row and row["age"] == "42"
     assert row["people"] == [{"people/who": "Ann"}, {"people/who": "Bo"}]
@@ -157,13 +163,13 @@ def test_import_deploy_and_openrosa_submissions(kobo: DevServer, tmp_path: Path)
 
     edit = xml.replace("<age>42</age>", "<age>43</age>").replace(
         "<instanceID>uuid:aaa-1</instanceID>", "<instanceID>uuid:aaa-2</instanceID><deprecatedID>uuid:aaa-1</deprecatedID>")
-    assert requests.post(f"{kobo.url}/submission", files={"xml_submission_file": ("s.xml", edit)}, timeout=10).ok
+    assert submit(kobo, edit).ok
     rows = data(kobo, uid).json()["results"]
     assert len(rows) == 1 and rows[0]["age"] == "43" and rows[0]["_uuid"] == "aaa-2"
     assert (rows[0]["_id"], rows[0]["meta/rootUuid"], rows[0]["_submission_time"]) == (
         row["_id"], "uuid:aaa-1", row["_submission_time"])
     for bad in ("<data id='mini_qaf'><age>1</data>", "not xml at all"):
-        refused = requests.post(f"{kobo.url}/submission", files={"xml_submission_file": ("s.xml", bad)}, timeout=10)
+        refused = submit(kobo, bad)
         assert refused.status_code == 400 and "Improperly formatted XML." in refused.text
     assert len(data(kobo, uid).json()["results"]) == 1
 
@@ -232,3 +238,127 @@ def test_cli_devserver_serves_with_a_0600_token_file(tmp_path: Path) -> None:
         proc.wait(timeout=10)
         proc.stdout.close()
         proc.stderr.close()
+
+
+MINI = ('<data id="mini_qaf" version="2026010101"><age>{age}</age>{extra}'
+        '<meta><instanceID>uuid:{instance}</instanceID></meta></data>')
+
+
+@pytest.fixture
+def mini(kobo: DevServer, tmp_path: Path) -> str:
+    """A deployed asset with the small XLSForm (form id ``mini_qaf``), accepting OpenRosa submissions."""
+    return kobo.create_asset("Mini QAF", xlsx=small_xlsform(tmp_path / "mini.xlsx"))
+
+
+def test_submissions_need_the_token_unless_anonymous_ones_are_allowed(kobo: DevServer, mini: str,
+                                                                       tmp_path: Path) -> None:
+    anonymous = submit(kobo, MINI.format(age=1, extra="", instance="anon-1"), headers=None)
+    assert anonymous.status_code == 401 and "Authentication required." in anonymous.text
+    assert anonymous.headers["X-OpenRosa-Version"] == "1.0"
+    wrong = submit(kobo, MINI.format(age=1, extra="", instance="anon-1"), headers={"Authorization": "Token nope"})
+    assert wrong.status_code == 401 and "Invalid token." in wrong.text and "nope" not in wrong.text
+    assert kobo.submissions(mini) == []
+    assert submit(kobo, MINI.format(age=1, extra="", instance="tok-1")).status_code == 201
+    assert kobo.submissions(mini)[0]["_submitted_by"] == "qaf"
+
+    with DevServer(token=TOKEN, anonymous_submissions=True) as open_server:
+        uid = open_server.create_asset(xlsx=small_xlsform(tmp_path / "open.xlsx"))
+        assert submit(open_server, MINI.format(age=2, extra="", instance="anon-2"), headers=None).status_code == 201
+        wrong = submit(open_server, MINI.format(age=2, extra="", instance="anon-3"),
+                       headers={"Authorization": "Token x"})
+        assert wrong.status_code == 401  # a wrong token is still refused
+        assert [row["_submitted_by"] for row in open_server.submissions(uid)] == [None]
+
+
+def test_server_owned_fields_in_a_submission_are_ignored(kobo: DevServer, mini: str) -> None:
+    first = kobo.add_submission({"age": 30}, mini)
+    owned = (f'<_id>{first["_id"]}</_id><_submission_time>2001-01-01T00:00:00</_submission_time>'
+             '<__version__>vForged</__version__><_validation_status>approved</_validation_status>'
+             '<_submitted_by>someone</_submitted_by>')
+    xml = MINI.format(age=31, extra=owned, instance="new-1").replace(
+        "</instanceID>", f'</instanceID><rootUuid>{first["meta/rootUuid"]}</rootUuid>')
+    assert submit(kobo, xml).status_code == 201
+    assert submit(kobo, MINI.format(age=32, extra="<_id>abc</_id>", instance="new-2")).status_code == 201
+    rows = kobo.submissions(mini)
+    assert rows[0] == first  # untouched
+    added = rows[1]
+    assert added["_id"] == first["_id"] + 1 and added["age"] == "31"
+    assert added["meta/rootUuid"] == "uuid:new-1" and added["_submitted_by"] == "qaf"
+    assert added["_submission_time"] != "2001-01-01T00:00:00" and added["_validation_status"] == {}
+    assert added["__version__"] == requests.get(f"{kobo.url}/api/v2/assets/{mini}/", headers=H,
+                                                timeout=10).json()["version_id"]
+    assert [row["age"] for row in rows] == ["30", "31", "32"] and rows[2]["_id"] == first["_id"] + 2
+
+
+def test_an_edit_keeps_its_identity_whatever_root_it_claims(kobo: DevServer, mini: str) -> None:
+    other = kobo.add_submission({"age": 1}, mini)
+    assert submit(kobo, MINI.format(age=40, extra="", instance="e-1")).status_code == 201
+    claims = f'<deprecatedID>uuid:e-1</deprecatedID><rootUuid>{other["meta/rootUuid"]}</rootUuid>'
+    edit = MINI.format(age=41, extra="", instance="e-2").replace("</instanceID>", "</instanceID>" + claims)
+    assert submit(kobo, edit).status_code == 201
+    rows = kobo.submissions(mini)
+    assert [(row["age"], row["meta/rootUuid"]) for row in rows] == [("1", other["meta/rootUuid"]), ("41", "uuid:e-1")]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("<a>" * 100_000 + "</a>" * 100_000, "more than 100 levels deep"),
+    ('<?xml version="1.0"?><!DOCTYPE data [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+     + MINI.format(age="&b;", extra="", instance="dtd-1"), "may not contain a DTD or entities"),
+    ('<!DOCTYPE data SYSTEM "file:///etc/passwd">' + MINI.format(age=1, extra="", instance="dtd-2"),
+     "may not contain a DTD or entities"),
+])
+def test_deep_or_dtd_xml_is_a_400_openrosa_error(kobo: DevServer, mini: str, body: str, message: str) -> None:
+    refused = submit(kobo, body)
+    assert refused.status_code == 400 and refused.text.startswith("<OpenRosaResponse") and message in refused.text
+    assert kobo.submissions(mini) == []
+
+
+def test_nesting_up_to_the_limit_is_accepted(kobo: DevServer, mini: str) -> None:
+    deep = "<g>" * 97 + "<q>x</q>" + "</g>" * 97  # data, the groups and q: 99 levels (meta/instanceID: 3)
+    assert submit(kobo, MINI.format(age=1, extra=deep, instance="deep-1")).status_code == 201
+    assert kobo.submissions(mini)[0]["/".join(["g"] * 97 + ["q"])] == "x"
+    deeper = "<g>" * 100 + "</g>" * 100
+    assert submit(kobo, MINI.format(age=1, extra=deeper, instance="deep-2")).status_code == 400
+
+
+def test_bodies_over_the_advertised_10_mb_get_413_unread(kobo: DevServer, mini: str) -> None:
+    head = requests.head(f"{kobo.url}/submission", timeout=10)
+    assert head.headers["X-OpenRosa-Accept-Content-Length"] == "10000000"
+    conn = http.client.HTTPConnection("127.0.0.1", kobo.port, timeout=10)
+    conn.putrequest("POST", "/submission")
+    conn.putheader("Authorization", f"Token {TOKEN}")
+    conn.putheader("Content-Type", "multipart/form-data; boundary=x")
+    conn.putheader("Content-Length", "300000000")  # announced, never sent
+    conn.endheaders()
+    began = time.monotonic()
+    answer = conn.getresponse()
+    assert answer.status == 413 and time.monotonic() - began < 5
+    conn.close()
+    big = MINI.format(age=1, extra=f"<notes>{'n' * 10_000_000}</notes>", instance="big-1")
+    assert submit(kobo, big).status_code == 413  # sent in full: the client still sees the 413
+    assert kobo.submissions(mini) == []
+    assert submit(kobo, MINI.format(age=1, extra="", instance="small-1")).status_code == 201
+
+
+def test_routing_order_and_bad_parameters(kobo: DevServer) -> None:
+    uid = seed(kobo, 1)
+    url = f"{kobo.url}/api/v2/assets/{uid}/"
+    assert requests.delete(url, timeout=10).status_code == 404  # an asset the caller may not see: 404 first
+    refused = requests.delete(url, headers=H, timeout=10)
+    assert (refused.status_code, refused.json()) == (405, {"detail": 'Method "DELETE" not allowed.'})
+    assert requests.get(url.rstrip("/"), headers=H, timeout=10).status_code == 404  # paths are exact
+    assert requests.get(f"{kobo.url}/nowhere/", headers={"Authorization": "Token nope"}, timeout=10).status_code == 401
+    assert requests.get(f"{url}data.json", headers=H, timeout=10).json()["count"] == 1
+    for bad in ({"query": "[" * 5000}, {"query": json.dumps(nested_and(400))}, {"sort": "{" * 5000}):
+        answer = data(kobo, uid, **bad)
+        assert answer.status_code == 400, (answer.status_code, answer.text[:200])
+    for body in ([1, 2], "text"):
+        answer = requests.patch(f"{url}deployment/", headers=H, json=body, timeout=10)
+        assert answer.status_code == 400, answer.text
+
+
+def nested_and(depth: int) -> dict:
+    query: dict = {"_id": 1}
+    for _ in range(depth):
+        query = {"$and": [query]}
+    return query

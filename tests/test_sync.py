@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from qaf_kobo.cli import main
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.errors import QafError
-from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.store import open_store
 from qaf_kobo.sync.kobo import sync
 

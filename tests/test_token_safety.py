@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.errors import QafError
-from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.kobo.token import ensure_token_file, load_token
 from qaf_kobo.sync.kobo import sync
 

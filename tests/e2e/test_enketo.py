@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.form.build import build_form
 from qaf_kobo.form.contract import NOT_ASSESSED, level_field
 from qaf_kobo.framework import Framework
 from qaf_kobo.kobo.client import KoboClient
 from qaf_kobo.kobo.deploy import deploy_form
-from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score
 from qaf_kobo.sync.kobo import sync
@@ -114,7 +114,10 @@ def test_enketo_fills_the_qaf_form_and_the_report_shows_the_clicked_levels(fw, q
         with KoboClient(server.url, TOKEN) as client:
             deployment = deploy_form(client, qaf_form.xlsx)
         xform_url = f"{server.url}/api/v2/assets/{deployment.asset_uid}/xform/"
-        form = EnketoForm(browser, headers_for={xform_url: {"Authorization": f"Token {TOKEN}"}})
+        # The token goes with the form and the submission, as Enketo Express sends the user's credentials to
+        # KoboToolbox for both (the page's own code never sees it); the devserver refuses anonymous submissions.
+        auth = {"Authorization": f"Token {TOKEN}"}
+        form = EnketoForm(browser, headers_for={xform_url: auth, f"{server.url}/submission": auth})
         form.open(f"{server.url}/enketo/index.html", xform_url, f"{server.url}/submission")
         assert form.timings["source"] == "xslt"  # a first visit: the XForm went through the in-page transform
         offered = form.languages()

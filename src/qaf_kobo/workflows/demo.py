@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 
 import pycountry
 
+from qaf_kobo.devserver import DevServer
 from qaf_kobo.errors import QafError
 from qaf_kobo.form.build import build_form
 from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.kobo.client import KoboClient
 from qaf_kobo.kobo.deploy import deploy_form
-from qaf_kobo.kobo.devserver import DevServer
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score
 from qaf_kobo.store import open_store

@@ -1,4 +1,4 @@
-"""Mongo-style ``query``/``sort``/``fields`` of KPI's ``/data/`` endpoint, evaluated on submission dicts (devserver)."""
+"""Mongo-style ``query``/``sort``/``fields`` of KPI's ``/data/`` endpoint, evaluated on submission dicts."""
 
 from __future__ import annotations
 
