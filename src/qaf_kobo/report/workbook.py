@@ -14,7 +14,6 @@ import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 
 import pandas as pd
 import xlsxwriter
@@ -23,7 +22,7 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import ENGLISH
 from qaf_kobo.report.cells import Cells
-from qaf_kobo.report.sheets import SHEETS
+from qaf_kobo.report.sheets import SHEETS, Sheet
 from qaf_kobo.report.wording import Wording, wording
 from qaf_kobo.scoring import Scores
 
@@ -45,7 +44,7 @@ def limit_to_countries(scores: Scores, countries: list[str]) -> Scores:
 
 
 def write_workbook(
-    scores: Scores, fw: Framework, words: Wording, path: str | Path, sheets: Sequence[ModuleType] = SHEETS,
+    scores: Scores, fw: Framework, words: Wording, path: str | Path, sheets: Sequence[Sheet] = SHEETS,
 ) -> Path:
     """Write one workbook with these sheets (default: all seven) for these scores; returns ``path``."""
     path = Path(path)
