@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from qaf_kobo.form.contract import (
+    FRAMEWORK_FIELD,
+    FRAMEWORK_VERSION_FIELD,
     NOT_ASSESSED,
     calc_field,
     criterion_field,
@@ -114,6 +116,9 @@ def _answers(
         form.key("assessment_scope"): scope,
         form.key("round"): round_name,
     }
+    for field, value in ((FRAMEWORK_FIELD, fw.id), (FRAMEWORK_VERSION_FIELD, fw.version)):  # what a client computes
+        if field in form.paths:
+            answers[form.key(field)] = value
     if rng.random() < 0.6:
         answers[form.key("area")] = rng.choice(["National", "North", "South", "Capital governorate", "Camps"])
     for section in fw.sections:
