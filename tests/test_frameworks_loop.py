@@ -19,6 +19,7 @@ from qaf_kobo.form.build import build_form
 from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.framework import Framework, find_framework, load_framework
 from qaf_kobo.report import write_reports
+from qaf_kobo.report.run import fallback_warning
 from qaf_kobo.scoring import score
 from qaf_kobo.sync.kobo import sync
 from qaf_kobo.workflows.demo_data import generate_assessments
@@ -77,6 +78,7 @@ def test_the_workbooks_use_the_framework_level_names(loop) -> None:
     fw, workbooks = loop["fw"], loop["workbooks"]
     assert len(workbooks) >= 2 and all(path.is_file() for path in workbooks)
     regional = workbooks[0]
+    assert regional.name.startswith(f"{fw.id}_summary_") and all(p.name.startswith(f"{fw.id}_") for p in workbooks)
     book = openpyxl.load_workbook(regional, read_only=True)
     try:
         cells = {str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None}
@@ -86,6 +88,14 @@ def test_the_workbooks_use_the_framework_level_names(loop) -> None:
     assert any(cell.endswith(fw.levels[0].label) and cell != fw.levels[0].label for cell in cells)  # "Sections at: …"
     sheets = pd.read_excel(regional, sheet_name=None)
     assert all(len(frame.columns) for frame in sheets.values())
+
+
+def test_a_report_in_a_language_the_framework_lacks_warns_and_falls_back_to_english(loop) -> None:
+    warning = fallback_warning(loop["fw"], "fr")
+    if loop["fw"].id == "qaf":
+        assert warning is None  # the QAF ships French
+    else:
+        assert warning and "shown in English" in warning and "level." in warning
 
 
 def test_scoring_a_store_with_another_framework_is_a_clear_error(loop) -> None:

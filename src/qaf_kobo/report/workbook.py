@@ -1,5 +1,6 @@
 """A report workbook is a list of sheets written with XlsxWriter; the reports are the regional
-``qaf_summary_<date>.xlsx`` and one ``qaf_<code>_<date>.xlsx`` per country.
+``<framework>_summary_<date>.xlsx`` and one ``<framework>_<code>_<date>.xlsx`` per country (``qaf_summary_…``
+for the QAF).
 
 XlsxWriter writes in constant memory (one row at a time), never turns a string into a formula, number or link,
 and writes to a temporary name that is renamed at the end: a failed write leaves no half file.
@@ -71,17 +72,18 @@ def _file_code(country: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", country)
 
 
-def workbook_names(countries: Sequence[str], stamp: str) -> dict[str, str]:
-    """The file name of the regional workbook (key "") and of each country's; names differ even where two codes
-    write alike (``=1+1`` and ``﹦1+1``) or differ only in case: the later one gets ``-2``, ``-3`` …"""
-    names = {"": f"qaf_summary_{stamp}.xlsx"}
+def workbook_names(countries: Sequence[str], stamp: str, prefix: str = "qaf") -> dict[str, str]:
+    """The file name of the regional workbook (key "") and of each country's, starting with ``prefix`` (the
+    framework's id); names differ even where two codes write alike (``=1+1`` and ``﹦1+1``) or differ only in
+    case: the later one gets ``-2``, ``-3`` …"""
+    names = {"": f"{prefix}_summary_{stamp}.xlsx"}
     taken = {names[""].casefold()}
     for country in countries:
         code = _file_code(country)
-        name, n = f"qaf_{code}_{stamp}.xlsx", 1
+        name, n = f"{prefix}_{code}_{stamp}.xlsx", 1
         while name.casefold() in taken:
             n += 1
-            name = f"qaf_{code}-{n}_{stamp}.xlsx"
+            name = f"{prefix}_{code}-{n}_{stamp}.xlsx"
         names[country] = name
         taken.add(name.casefold())
     return names
@@ -107,7 +109,7 @@ def write_reports(
             raise QafError(f"no assessments for country {', '.join(missing)} (found: {', '.join(present) or 'none'})")
         scores = limit_to_countries(scores, wanted)
         present = sorted(wanted)
-    names = workbook_names(present, (date or dt.date.today()).isoformat())
+    names = workbook_names(present, (date or dt.date.today()).isoformat(), fw.id)
     paths = [write_workbook(scores, fw, words, out / names[""])]
     for country in present:
         paths.append(write_workbook(limit_to_countries(scores, [country]), fw, words, out / names[country]))
