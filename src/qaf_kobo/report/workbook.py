@@ -1,6 +1,6 @@
 """A report workbook is a list of sheets written with XlsxWriter; the reports are the regional
 ``<framework>_summary_<date>.xlsx`` and one ``<framework>_<code>_<date>.xlsx`` per country (``qaf_summary_…``
-for the QAF).
+for the QAF). Both hold a Country action plan and the marker that lets ``qaf-kobo actions import`` read it back.
 
 XlsxWriter writes in constant memory (one row at a time), never turns a string into a formula, number or link,
 and writes to a temporary name that is renamed at the end: a failed write leaves no half file.
@@ -8,7 +8,6 @@ and writes to a temporary name that is renamed at the end: a failed write leaves
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import re
@@ -23,11 +22,14 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import ENGLISH
 from qaf_kobo.report.cells import Cells
-from qaf_kobo.report.sheets import SHEETS, Sheet
+from qaf_kobo.report.plan_marker import PlanFacts, write_marker
+from qaf_kobo.report.report_data import ReportData, limit_to_countries, report_data
+from qaf_kobo.report.sheets import COUNTRY_SHEETS, REGIONAL_SHEETS, Sheet, country_plan
 from qaf_kobo.report.wording import Wording, wording
 from qaf_kobo.scoring import Scores
 
-_FRAMES = ("assessments", "criteria", "sections", "domains", "quality")
+__all__ = ["limit_to_countries", "workbook_names", "write_reports", "write_workbook"]
+
 _OPTIONS = {
     "constant_memory": True,
     "strings_to_formulas": False,
@@ -36,19 +38,17 @@ _OPTIONS = {
 }
 
 
-def limit_to_countries(scores: Scores, countries: list[str]) -> Scores:
-    """The same Scores with only these countries' assessments (and their rows in every table)."""
-    keep = set(scores.assessments.loc[scores.assessments["country"].isin(countries), "root_uuid"])
-    changes = {name: getattr(scores, name)[getattr(scores, name)["root_uuid"].isin(keep)] for name in _FRAMES}
-    changes["countries"] = scores.countries[scores.countries["country"].isin(countries)]
-    return dataclasses.replace(scores, **changes)
+def _facts(data: ReportData, fw: Framework, words: Wording) -> PlanFacts:
+    return PlanFacts(data.generated_at, words.lang, fw.id, fw.version, words.sheet(country_plan.KEY),
+                     country_plan.column_keys(data.country is None))
 
 
-def write_workbook(
-    scores: Scores, fw: Framework, words: Wording, path: str | Path, sheets: Sequence[Sheet] = SHEETS,
-) -> Path:
-    """Write one workbook with these sheets (default: all seven) for these scores; returns ``path``."""
+def write_workbook(data: ReportData, fw: Framework, words: Wording, path: str | Path,
+                   sheets: Sequence[Sheet] | None = None) -> Path:
+    """Write one workbook of these sheets (default: the regional or the country sheets, as ``data`` is) and, when
+    it holds the Country action plan, the plan marker; returns ``path``."""
     path = Path(path)
+    sheets = sheets if sheets is not None else (REGIONAL_SHEETS if data.country is None else COUNTRY_SHEETS)
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         with tempfile.TemporaryDirectory(prefix="qaf-xlsx-") as rows_folder:
@@ -59,7 +59,9 @@ def write_workbook(
                     ws = book.add_worksheet(words.sheet(sheet.KEY))
                     if words.right_to_left:
                         ws.right_to_left()
-                    sheet.write(ws, cells, scores, fw, words)
+                    sheet.write(ws, cells, data, fw, words)
+                if country_plan in sheets:
+                    write_marker(book, cells, _facts(data, fw, words))
             finally:
                 book.close()
         os.replace(partial, path)
@@ -91,10 +93,12 @@ def workbook_names(countries: Sequence[str], stamp: str, prefix: str = "qaf") ->
 
 def write_reports(
     scores: Scores, fw: Framework, out_dir: str | Path, countries: list[str] | None = None, lang: str = ENGLISH,
-    date: dt.date | None = None,
+    date: dt.date | None = None, *, tracking: pd.DataFrame | None = None, horizons: dict[int, int] | None = None,
+    generated_at: dt.datetime | None = None,
 ) -> list[Path]:
     """Write the regional workbook and one workbook per country (only ``countries`` when given); return the paths
-    written, each a different file.
+    written, each a different file. ``tracking``: what the store tracks of the plans (``store.actions``);
+    ``horizons``: months per level code (``report.horizons``); ``date``: the report date (file names, overdue).
 
     An unknown language, or a requested country without assessments, raises QafError.
     """
@@ -109,8 +113,9 @@ def write_reports(
             raise QafError(f"no assessments for country {', '.join(missing)} (found: {', '.join(present) or 'none'})")
         scores = limit_to_countries(scores, wanted)
         present = sorted(wanted)
-    names = workbook_names(present, (date or dt.date.today()).isoformat(), fw.id)
-    paths = [write_workbook(scores, fw, words, out / names[""])]
+    data = report_data(scores, fw, tracking, horizons, generated_at, date or dt.date.today())
+    names = workbook_names(present, data.report_date.isoformat(), fw.id)
+    paths = [write_workbook(data, fw, words, out / names[""])]
     for country in present:
-        paths.append(write_workbook(limit_to_countries(scores, [country]), fw, words, out / names[country]))
+        paths.append(write_workbook(data.for_country(country), fw, words, out / names[country]))
     return paths

@@ -1,7 +1,8 @@
-"""The sheets of a report workbook, one module each, in the order of the workbook.
+"""The sheets of the report workbooks, one module each, in the order of the workbook.
 
 Each module is a ``Sheet``: ``KEY`` (its name in the wording: ``report.sheet.<KEY>``) and ``write(ws, cells,
-scores, fw, words)``; a table sheet's module also has a pure function from the scores to its table.
+data, fw, words)`` (``data``: the workbook's ``report.report_data.ReportData``); a table sheet's module also has a
+pure function to its table.
 """
 
 from __future__ import annotations
@@ -12,7 +13,18 @@ from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
-from qaf_kobo.report.sheets import about, action_plan, assessments, data_quality, heat_map, overview, sections
+from qaf_kobo.report.sheets import (
+    about,
+    action_plan,
+    assessments,
+    country_plan,
+    data_quality,
+    domains,
+    heat_map,
+    overview,
+    profile,
+    sections,
+)
 from qaf_kobo.report.wording import Wording
 
 
@@ -21,10 +33,16 @@ class Sheet(Protocol):
 
     KEY: str
 
-    def write(self, ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
+    def write(self, ws: Worksheet, cells: Cells, data, fw: Framework, words: Wording) -> None:
         """Write the sheet into ``ws``."""
 
 
-SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, assessments, action_plan, data_quality, about)
-"""Every sheet of a workbook, in order."""
-SHEET_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in SHEETS)
+REGIONAL_SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, domains, assessments, country_plan, data_quality,
+                                      about)
+"""The regional workbook's sheets, in order: consolidated views only (the plans per country, not per assessment)."""
+COUNTRY_SHEETS: tuple[Sheet, ...] = (profile, heat_map, sections, domains, assessments, country_plan, action_plan,
+                                     data_quality, about)
+"""A country workbook's sheets, in order: its profile first; its plan, and the actions per assessment."""
+SHEETS = REGIONAL_SHEETS
+REGIONAL_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in REGIONAL_SHEETS)
+COUNTRY_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in COUNTRY_SHEETS)

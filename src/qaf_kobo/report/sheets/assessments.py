@@ -1,28 +1,47 @@
-"""The Assessments sheet: one row per submission — its details, then the assessed and the computed level of every
-section (each on its level's colour)."""
+"""The Assessments sheet: one row per submission — its details, then per section, on its level's colour: in a country
+workbook the assessed and the computed level, in the regional workbook the level the summaries use (assessed, else
+computed), which keeps the regional sheet lean at 100,000 submissions. Levels are written as codes shown by name
+(``level_code``: they sort in level order)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.form.contract import SCOPES
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.country_levels import positions
+from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording, translate
 
 KEY = "assessments"
 _VALIDATION_PREFIX = "validation_status_"
-_LEVELS = {"assessed_level": "report.col.section_assessed", "computed_level": "report.col.section_computed"}
+COUNTRY_LEVELS = {"assessed_level": "report.col.section_assessed", "computed_level": "report.col.section_computed"}
+REGIONAL_LEVELS = {"level": "report.col.section_level"}
+"""The section level columns of a country workbook and of the regional one: field of scores.sections → heading."""
 
 
 def _validation(values: pd.Series) -> pd.Series:
     return values.astype(object).map(lambda v: str(v).removeprefix(_VALIDATION_PREFIX) if isinstance(v, str) else v)
 
 
-def assessments_table(scores, fw: Framework, words: Wording) -> Table:
-    """One row per submission, in scoring's order."""
+def _section_matrix(scores, uuids: pd.Index, fw: Framework, field: str) -> np.ndarray:
+    """The ``field`` of scores.sections as a submissions (``uuids``) × sections float matrix (NaN: no level)."""
+    sections = scores.sections
+    rows = positions(sections["root_uuid"], uuids)
+    cols = positions(sections["section_id"], pd.Index([s.id for s in fw.sections], dtype=object))
+    ok = (rows >= 0) & (cols >= 0)
+    values = pd.to_numeric(sections[field], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    matrix = np.full((len(uuids), len(fw.sections)), np.nan)
+    matrix[rows[ok], cols[ok]] = values[ok]
+    return matrix
+
+
+def assessments_table(scores, fw: Framework, words: Wording, levels: dict[str, str] = COUNTRY_LEVELS) -> Table:
+    """One row per submission, in scoring's order; per section the ``levels`` columns (field → heading id)."""
     a = scores.assessments.reset_index(drop=True)
     frame = pd.DataFrame({
         "root_uuid": a["root_uuid"],
@@ -56,18 +75,17 @@ def assessments_table(scores, fw: Framework, words: Wording) -> Table:
         Column(words("report.col.submission_time"), "datetime", 17),
         Column(words("report.col.index"), "number", 10),
     ]
-    sections = scores.sections.astype({"root_uuid": object, "section_id": object})
-    wide = {field: sections.pivot_table(index="root_uuid", columns="section_id", values=field, aggfunc="first")
-            for field in _LEVELS}
-    ids = frame["root_uuid"].astype(object)
-    for section in fw.sections:
-        for field, heading in _LEVELS.items():
-            levels = wide[field].get(section.id)
-            frame[f"{field}:{section.id}"] = pd.NA if levels is None else ids.map(pd.to_numeric(levels, errors="coerce"))
-            columns.append(Column(words(heading, section=section.id), "level", 14))
+    uuids = pd.Index(pd.unique(a["root_uuid"].astype(object)), dtype=object)
+    rows = uuids.get_indexer(pd.Index(a["root_uuid"].astype(object)))
+    matrices = {field: _section_matrix(scores, uuids, fw, field)[rows] for field in levels}
+    for i, section in enumerate(fw.sections):
+        for field, heading in levels.items():
+            frame[f"{field}:{section.id}"] = matrices[field][:, i]
+            columns.append(Column(words(heading, section=section.id), "level_code", 14))
     return Table(tuple(columns), frame)
 
 
-def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
-    """The table."""
-    write_table(ws, cells, assessments_table(scores, fw, words))
+def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
+    """The table (the regional workbook's with one level per section)."""
+    levels = REGIONAL_LEVELS if data.country is None else COUNTRY_LEVELS
+    write_table(ws, cells, assessments_table(data.scores, fw, words, levels))
