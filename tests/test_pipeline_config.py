@@ -23,6 +23,7 @@ def test_example_is_valid() -> None:
     assert config.kobo.server == "https://kf.kobotoolbox.org"
     assert config.kobo.token_env == "KOBO_TOKEN"
     assert config.scoring.rule == "min" and config.report.lang == "en"
+    assert config.report.horizons == {"critical": 3, "requires_improvement": 6, "meets_minimum": 12}
     assert "token =" not in (ROOT / "pipelines" / "example.toml").read_text()
 
 
@@ -36,6 +37,9 @@ def test_example_is_valid() -> None:
         ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report]\nlang = "fra"\n', "report.lang: expected one of en, fr, ar, es, found 'fra'"),
         ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report]\ncountries = ["jordan"]\n', "report.countries: expected ISO 3166-1 alpha-3 codes such as JOR, found 'jordan'"),
         ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report]\ncountries = "JOR"\n', "report.countries: Input should be a valid list"),
+        ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report.horizons]\ncritical = "soon"\n', "report.horizons.critical: Input should be a valid integer"),
+        ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report.horizons]\nurgent = 2\n', "report.horizons: unknown level 'urgent' for a horizon"),
+        ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report.horizons]\ngood_practice = 2\n', "report.horizons: no horizon for Good practice"),
         ("[kobo\n", "TOML syntax error"),
     ],
 )

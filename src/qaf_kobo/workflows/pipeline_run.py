@@ -11,7 +11,8 @@ from pathlib import Path
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import find_framework
 from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
-from qaf_kobo.report.run import score_for_report
+from qaf_kobo.report.horizons import horizons
+from qaf_kobo.report.run import score_for_report, tracked_actions
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.sync.kobo import SyncResult, sync
 from qaf_kobo.workflows.pipeline_config import PipelineConfig
@@ -52,6 +53,7 @@ def run_pipeline(config: PipelineConfig, token: str, today: date | None = None,
     scores = score_for_report(config.store.path, countries, config.scoring.rule, config.scoring.only_approved, fw,
                               out_dir)
     progress(f"score  {len(scores.assessments)} assessments scored ({config.scoring.rule} rule) → {out_dir}")
-    workbooks = write_reports(scores, fw, out_dir, countries=countries, lang=config.report.lang)
+    workbooks = write_reports(scores, fw, out_dir, countries=countries, lang=config.report.lang,
+                              tracking=tracked_actions(config.store.path), horizons=horizons(fw, config.report.horizons))
     progress(f"report {len(workbooks)} workbooks → {out_dir}")
     return RunResult(synced, len(scores.assessments), out_dir, workbooks)
