@@ -40,8 +40,8 @@ def summary(folder: Path) -> Path:
 
 def test_progress_and_summary_are_printed(demo: tuple[Path, str]) -> None:
     folder, output = demo
-    for step in range(1, 7):
-        assert f"[{step}/6]" in output
+    for step in range(1, 8):
+        assert f"[{step}/7]" in output
     assert "Countries: EGY, IRQ, JOR, LBN, SYR, YEM" in output
     assert "sections at Critical to address:" in output
     assert str(summary(folder)) in output
@@ -79,7 +79,28 @@ def test_formula_agency_stays_text(demo: tuple[Path, str]) -> None:
         assert cells and all(c.data_type != "f" for c in cells)
         with zipfile.ZipFile(path) as archive:
             assert not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
-    assert any(r["Agency"] == FORMULA_AGENCY for r in rows(summary(folder), "Action plan"))
+    country_plan = rows(summary(folder), "Country action plan")
+    assert any(FORMULA_AGENCY in (r["Agencies"] or "").split("; ") for r in country_plan)
+
+
+def test_a_followed_up_plan_shows_in_this_years_workbooks(demo: tuple[Path, str]) -> None:
+    """The demo's coordinator filled in EGY's plan of its first round: this year's plan carries it forward, shows
+    what the reassessment closed, and the profile counts the progress."""
+    folder, output = demo
+    assert "[6/7] A coordinator filled in EGY's action plan of its first round and read it back:" in output
+    path = next((folder / "reports").glob("qaf_EGY_*.xlsx"))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[:2] == ["Country profile", "Heat map"] and "Action plan by assessment" in book.sheetnames
+    plan = rows(path, "Country action plan")
+    tracked = [r for r in plan if r["Last updated"] is not None]
+    closed = [r for r in plan if r["Note"]]
+    assert tracked and closed and all(r["Priority"] is None for r in closed)
+    assert {r["Implementation stage"] for r in tracked} >= {"Completed", "Underway", "Not started"}
+    profile = {r[0]: r[1] for r in book["Country profile"].iter_rows(values_only=True) if r[0]}
+    needed = [r for r in plan if not r["Note"]]
+    assert profile["Underway"] == sum(r["Implementation stage"] == "Underway" for r in needed)
+    assert profile["No longer needed"] == len(closed)
+    assert book["Country profile"]["A1"].value == "Country profile: Egypt (EGY)"
 
 
 def test_edit_and_deletion_reached_the_store(demo: tuple[Path, str]) -> None:

@@ -20,12 +20,20 @@ from qaf_kobo.scoring import Scores
 _FRAMES = ("assessments", "criteria", "sections", "domains", "quality")
 
 
+def limit_to_assessments(scores: Scores, root_uuids: set[str], countries: list[str] | None = None) -> Scores:
+    """The same Scores with only these assessments (and their rows in every table); the countries table keeps
+    ``countries`` (default: every country of these assessments)."""
+    changes = {name: getattr(scores, name)[getattr(scores, name)["root_uuid"].isin(root_uuids)] for name in _FRAMES}
+    if countries is None:
+        countries = list(changes["assessments"]["country"].dropna().unique())
+    changes["countries"] = scores.countries[scores.countries["country"].isin(countries)]
+    return dataclasses.replace(scores, **changes)
+
+
 def limit_to_countries(scores: Scores, countries: list[str]) -> Scores:
     """The same Scores with only these countries' assessments (and their rows in every table)."""
     keep = set(scores.assessments.loc[scores.assessments["country"].isin(countries), "root_uuid"])
-    changes = {name: getattr(scores, name)[getattr(scores, name)["root_uuid"].isin(keep)] for name in _FRAMES}
-    changes["countries"] = scores.countries[scores.countries["country"].isin(countries)]
-    return dataclasses.replace(scores, **changes)
+    return limit_to_assessments(scores, keep, countries)
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,14 @@ KEY = "domains"
 
 def domains_table(data: ReportData, fw: Framework, words: Wording) -> Table:
     """Country code, country, round, assessments, latest assessment date, then per domain its level and index."""
-    rounds = data.rounds
+    rounds = data.rounds.reset_index(drop=True)
     names = data.scores.assessments.drop_duplicates("country").set_index("country")["country_name"]
-    domains = data.levels.domains.set_index(["country", "round", "domain_id"])
-    keys = list(zip(rounds["country"], rounds["round"]))
     frame = pd.DataFrame({
-        "country": rounds["country"].to_numpy(),
-        "country_name": rounds["country"].map(names).fillna(rounds["country"]).to_numpy(),
-        "round": rounds["round"].to_numpy(),
-        "n_assessments": rounds["n_assessments"].to_numpy(),
-        "latest_date": rounds["latest_date"].to_numpy(),
+        "country": rounds["country"],
+        "country_name": rounds["country"].map(names).fillna(rounds["country"]),
+        "round": rounds["round"],
+        "n_assessments": rounds["n_assessments"],
+        "latest_date": rounds["latest_date"],
     })
     columns = [
         Column(words("report.col.country_code"), "text", 10),
@@ -35,12 +33,15 @@ def domains_table(data: ReportData, fw: Framework, words: Wording) -> Table:
         Column(words("report.col.assessments"), "int", 12),
         Column(words("report.col.latest_date"), "date", 13),
     ]
+    wide = data.levels.domains.set_index(["country", "round", "domain_id"])[["level", "index"]].unstack("domain_id")
+    rows = pd.MultiIndex.from_frame(rounds[["country", "round"]])
     for domain in fw.domains:
         label = words.domain(domain)
-        for field, kind, string_id in (("level", "level", "report.col.domain_level"), ("index", "number", "report.col.domain_index")):
-            values = domains[field].reindex([(c, r, domain.id) for c, r in keys]) if len(domains) else pd.Series(dtype=float)
-            frame[f"{field}:{domain.id}"] = values.to_numpy() if len(keys) else []
-            columns.append(Column(words(string_id, domain=label), kind, 16 if kind == "level" else 11))
+        for field, kind, heading in (("level", "level", "report.col.domain_level"),
+                                     ("index", "number", "report.col.domain_index")):
+            values = wide[(field, domain.id)].reindex(rows) if (field, domain.id) in wide else pd.Series(index=rows)
+            frame[f"{field}:{domain.id}"] = values.to_numpy()
+            columns.append(Column(words(heading, domain=label), kind, 16 if kind == "level" else 11))
     return Table(tuple(columns), frame)
 
 
