@@ -751,3 +751,17 @@ def test_libreoffice_converts_the_workbook_to_pdf_and_reads_the_rows(written, tm
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
     overview_csv = (tmp_path / (source.stem + ".csv")).read_text(encoding="utf-8", errors="replace")
     assert "SYR" in overview_csv and "Syrian Arab Republic" in overview_csv and "JOR" in overview_csv
+
+
+def test_country_workbooks_written_by_worker_processes_are_the_same(fw, tmp_path):
+    """The path a big report takes (country workbooks in worker processes) writes the same cells."""
+    scores = make_scores(fw)
+    moment = dt.datetime(2025, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
+    alone = write_reports(scores, fw, tmp_path / "one", date=DAY, generated_at=moment, workers=1)
+    shared = write_reports(scores, fw, tmp_path / "two", date=DAY, generated_at=moment, workers=2)
+    assert [p.name for p in alone] == [p.name for p in shared]
+    for first, second in zip(alone, shared):
+        one, two = openpyxl.load_workbook(first), openpyxl.load_workbook(second)
+        assert one.sheetnames == two.sheetnames
+        for ws in one.worksheets:
+            assert list(ws.iter_rows(values_only=True)) == list(two[ws.title].iter_rows(values_only=True)), ws.title

@@ -3,16 +3,20 @@
 for the QAF). Both hold a Country action plan and the marker that lets ``qaf-kobo actions import`` read it back.
 
 XlsxWriter writes in constant memory (one row at a time), never turns a string into a formula, number or link,
-and writes to a temporary name that is renamed at the end: a failed write leaves no half file.
+and writes to a temporary name that is renamed at the end: a failed write leaves no half file. A big report
+writes the country workbooks in worker processes while the main process writes the regional one (XlsxWriter is
+pure Python: one workbook keeps one core busy).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import re
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +34,10 @@ from qaf_kobo.scoring import Scores
 
 __all__ = ["limit_to_countries", "workbook_names", "write_reports", "write_workbook"]
 
+PARALLEL_FROM = 200_000
+"""Criteria rows (submissions × criteria) from which the country workbooks are written in worker processes: below,
+starting the workers costs more than it saves."""
+MAX_WORKERS = 4
 _OPTIONS = {
     "constant_memory": True,
     "strings_to_formulas": False,
@@ -94,11 +102,13 @@ def workbook_names(countries: Sequence[str], stamp: str, prefix: str = "qaf") ->
 def write_reports(
     scores: Scores, fw: Framework, out_dir: str | Path, countries: list[str] | None = None, lang: str = ENGLISH,
     date: dt.date | None = None, *, tracking: pd.DataFrame | None = None, horizons: dict[int, int] | None = None,
-    generated_at: dt.datetime | None = None,
+    generated_at: dt.datetime | None = None, workers: int | None = None,
 ) -> list[Path]:
     """Write the regional workbook and one workbook per country (only ``countries`` when given); return the paths
     written, each a different file. ``tracking``: what the store tracks of the plans (``store.actions``);
-    ``horizons``: months per level code (``report.horizons``); ``date``: the report date (file names, overdue).
+    ``horizons``: months per level code (``report.horizons``); ``date``: the report date (file names, overdue);
+    ``workers``: processes for the country workbooks (default: up to MAX_WORKERS, one per core, from
+    PARALLEL_FROM criteria rows on; 1: none).
 
     An unknown language, or a requested country without assessments, raises QafError.
     """
@@ -115,7 +125,26 @@ def write_reports(
         present = sorted(wanted)
     data = report_data(scores, fw, tracking, horizons, generated_at, date or dt.date.today())
     names = workbook_names(present, data.report_date.isoformat(), fw.id)
-    paths = [write_workbook(data, fw, words, out / names[""])]
-    for country in present:
-        paths.append(write_workbook(data.for_country(country), fw, words, out / names[country]))
-    return paths
+    if workers is None:
+        workers = min(MAX_WORKERS, os.cpu_count() or 1) if len(scores.criteria) >= PARALLEL_FROM else 1
+    workers = min(workers, len(present))
+    if workers < 2:
+        paths = [write_workbook(data, fw, words, out / names[""])]
+        for country in present:
+            paths.append(write_workbook(data.for_country(country), fw, words, out / names[country]))
+        return paths
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        jobs = [pool.submit(_write_country, data.for_country(country), fw, lang, out / names[country])
+                for country in present]
+        try:
+            regional = write_workbook(data, fw, words, out / names[""])
+            return [regional, *(job.result() for job in jobs)]
+        except BaseException:
+            for job in jobs:
+                job.cancel()
+            raise
+
+
+def _write_country(data: ReportData, fw: Framework, lang: str, path: Path) -> Path:
+    """A country workbook, in a worker process."""
+    return write_workbook(data, fw, wording(fw, lang), path)
