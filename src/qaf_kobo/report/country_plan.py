@@ -173,9 +173,8 @@ def country_plans(scores, fw: Framework, rounds: pd.DataFrame, tracking: pd.Data
     plan["responsible"] = values["responsible"].to_numpy()
     plan["action_taken"] = values["action_taken"].to_numpy()
     plan["stage"] = np.where(known, values["stage"].to_numpy(), STAGES[0])
-    plan["expected_completion"] = pd.Series(
-        np.where(known, values["expected_completion"].to_numpy(dtype="datetime64[us]"),
-                 plan["default_date"].to_numpy(dtype="datetime64[us]")))
+    plan["expected_completion"] = np.where(known, values["expected_completion"].to_numpy(dtype="datetime64[us]"),
+                                           plan["default_date"].to_numpy(dtype="datetime64[us]"))
     plan["last_updated"] = values["last_updated"].to_numpy(dtype="datetime64[us]")
     due = plan["expected_completion"]
     plan["overdue"] = (plan["needed"].astype(bool) & due.notna() & (due < pd.Timestamp(today))

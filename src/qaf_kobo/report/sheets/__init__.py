@@ -43,6 +43,5 @@ REGIONAL_SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, domains, ass
 COUNTRY_SHEETS: tuple[Sheet, ...] = (profile, heat_map, sections, domains, assessments, country_plan, action_plan,
                                      data_quality, about)
 """A country workbook's sheets, in order: its profile first; its plan, and the actions per assessment."""
-SHEETS = REGIONAL_SHEETS
 REGIONAL_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in REGIONAL_SHEETS)
 COUNTRY_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in COUNTRY_SHEETS)

@@ -18,7 +18,7 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.sheets.action_plan import stage_dropdown
-from qaf_kobo.report.table_sheet import Column, Table, write_table
+from qaf_kobo.report.table_sheet import Column, Table, fitted_heights, write_table
 from qaf_kobo.report.wording import Wording
 
 KEY = "country_plan"
@@ -89,7 +89,9 @@ def country_plan_table(data: ReportData, fw: Framework, words: Wording) -> Table
     }
     keys = column_keys(data.country is None)
     frame = pd.DataFrame({key: values[key].reset_index(drop=True) for key in keys})
-    columns = tuple(Column(heading(key, words), COLUMNS[key][1], COLUMNS[key][2]) for key in keys)
+    level_width = max(len(words.level(code)) for code in fw.level_codes) + 2  # a level name is read whole
+    columns = tuple(Column(heading(key, words), COLUMNS[key][1],
+                           level_width if COLUMNS[key][1] == "level" else COLUMNS[key][2]) for key in keys)
     return Table(columns, frame)
 
 
@@ -110,7 +112,7 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
     """The table, the stage dropdown and its looks, the overdue highlight (all but the level columns); frozen on the
     Action id column."""
     table = country_plan_table(data, fw, words)
-    write_table(ws, cells, table)
+    write_table(ws, cells, table, fitted_heights(table))
     keys = column_keys(data.country is None)
     col = {key: i for i, key in enumerate(keys)}
     last = max(len(table), 1)
