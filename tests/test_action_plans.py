@@ -318,3 +318,12 @@ def test_a_file_that_is_not_a_plan_is_one_clear_error(fw, store, plan_file, tmp_
 def test_an_import_needs_an_existing_store(fw, plan_file, tmp_path):
     result = CliRunner().invoke(main, ["actions", "import", str(plan_file), "--store", str(tmp_path / "none.sqlite")])
     assert result.exit_code == 2 and "error: no store at" in result.output
+
+
+@pytest.mark.parametrize("typed", [dt.datetime(2025, 7, 1), dt.date(2025, 7, 1), 45839, "2025-07-01", " 2025-07-01 00:00 "])
+def test_dates_come_back_as_excel_dates_serial_numbers_or_text(fw, store, tmp_path, typed):
+    path = report(fw, store, tmp_path / "r1", T1)["JOR"]
+    import_action_plans([edit(path, tmp_path / "typed.xlsx", {"JOR-1.1-1to2-1": {"Expected completion date": typed}})],
+                        store, fw)
+    with open_store(store, read_only=True) as s:
+        assert read_tracking(s).set_index("action_id").loc["JOR-1.1-1to2-1", "expected_completion"] == "2025-07-01"

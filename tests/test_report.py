@@ -765,3 +765,21 @@ def test_country_workbooks_written_by_worker_processes_are_the_same(fw, tmp_path
         assert one.sheetnames == two.sheetnames
         for ws in one.worksheets:
             assert list(ws.iter_rows(values_only=True)) == list(two[ws.title].iter_rows(values_only=True)), ws.title
+
+
+def test_plan_workbooks_say_what_they_are_in_a_very_hidden_sheet(written, regional, syria):
+    """What ``actions import`` reads: format and version, generation time, language, framework, the plan sheet and
+    its column keys (the regional plan starts with Country)."""
+    facts = {name: dict(list(book[MARKER].iter_rows(values_only=True))[1:]) for name, book in
+             (("regional", regional), ("country", syria))}
+    for name, values in facts.items():
+        assert values["format"] == "qaf-kobo action plan" and values["format_version"] == "1", name
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", values["generated_at"]), name
+        assert (values["language"], values["framework"], values["framework_version"]) == ("en", "qaf", "1.0.0")
+        assert values["plan_sheet"] == "Country action plan"
+    keys = ("action_id,priority,domain,section,criterion,action,current_level,target_level,n_agencies,agencies,"
+            "responsible,expected_completion,implementation_stage,action_taken,last_updated,note")
+    assert facts["country"]["plan_columns"] == keys and facts["regional"]["plan_columns"] == "country," + keys
+    assert facts["country"]["generated_at"] == facts["regional"]["generated_at"]  # one time for the whole report
+    about = {r[0]: r[1] for r in rows(regional["About"]) if r[0]}
+    assert about["Generated at"] == dt.datetime.fromisoformat(facts["regional"]["generated_at"][:-1]).replace(second=0)
