@@ -13,7 +13,7 @@ from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.profile_figures import PROGRESS, country_figures, summary_sentences
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.sheets.sections import level_counts
-from qaf_kobo.report.table_sheet import Column, Table, write_table
+from qaf_kobo.report.table_sheet import Column, Table, fitted_heights, write_table
 from qaf_kobo.report.wording import STAGES, Wording
 
 KEY = "overview"
@@ -72,8 +72,8 @@ def overview_table(data: ReportData, fw: Framework, words: Wording) -> Table:
         Column(words("report.col.index"), "number", 11),
         Column(words("report.col.latest_round"), "wrap", 14),
         Column(words("report.col.previous_round"), "wrap", 14),
-        Column(words("report.col.meets_minimum_latest"), "int", 14),
-        Column(words("report.col.meets_minimum_previous"), "int", 14),
+        Column(words("report.col.meets_minimum_latest"), "int", 17),
+        Column(words("report.col.meets_minimum_previous"), "int", 17),
         Column(words("report.col.sections_improved"), "int", 12),
         Column(words("report.col.sections_fell"), "int", 12),
         Column(words("report.col.actions"), "int", 10),
@@ -88,7 +88,7 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
     """The table and a bar chart of the share of section ratings meeting the minimum, by country (below the table:
     the rows are tall with the summaries)."""
     table = overview_table(data, fw, words)
-    write_table(ws, cells, table)
+    write_table(ws, cells, table, fitted_heights(table))
     rows, name = len(table), ws.get_name()
     if not rows:
         return
