@@ -167,25 +167,29 @@ def test_an_older_copy_never_overwrites_a_newer_value(fw, store, tmp_path):
     import_action_plans([edit(second, tmp_path / "mine2.xlsx", {"JOR-1.1-1to2-1": {"Responsible": "Amal Haddad"}})],
                         store, fw)
     theirs = edit(copy, tmp_path / "theirs.xlsx", {
-        "JOR-1.1-1to2-1": {"Responsible": "Someone else"},  # older than the store's value: skipped
-        "JOR-1.2-2to3-1": {"Implementation stage": "Underway"},  # the store's value is as old: taken
+        "JOR-1.1-1to2-1": {"Responsible": "Someone else"},  # changed since in a newer file: skipped
+        "JOR-1.2-2to3-1": {"Implementation stage": "Underway"},  # unchanged since, but repeated by a newer file: skipped
         "JOR-1.4-2to3-1": {"Responsible": "Later", "Last updated": dt.datetime(2025, 6, 3)},  # newer by its cell
     })
     result = CliRunner().invoke(main, ["actions", "import", str(theirs), "--store", str(store)])
     assert result.exit_code == 0, result.output
-    row = 1 + list(plan_rows(copy)).index("JOR-1.1-1to2-1") + 1
-    assert (f"skipped {theirs.resolve()}, sheet 'Country action plan', row {row} (JOR-1.1-1to2-1): the store holds a "
-            f"newer value (updated 2025-06-02T08:00:00Z, from {(tmp_path / 'mine2.xlsx').resolve()}) than this row "
-            "(2025-06-01T08:00:00Z)") in result.output
-    assert "0 new, 2 updated" in result.output and "1 skipped" in result.output
+    ids = list(plan_rows(copy))
+    mine2 = (tmp_path / "mine2.xlsx").resolve()
+    for ident in ("JOR-1.1-1to2-1", "JOR-1.2-2to3-1"):
+        assert (f"skipped {theirs.resolve()}, sheet 'Country action plan', row {ids.index(ident) + 2} ({ident}): the "
+                f"store holds a newer value (as of 2025-06-02T08:00:00Z, from {mine2}) than this row "
+                "(2025-06-01T08:00:00Z)") in result.output
+    assert "0 new, 1 updated" in result.output and "2 skipped" in result.output
     with open_store(store, read_only=True) as s:
         tracked = read_tracking(s).set_index("action_id")
         history = tracking_history(s, "JOR-1.1-1to2-1")
     assert tracked.loc["JOR-1.1-1to2-1", "responsible"] == "Amal Haddad"
-    assert tracked.loc["JOR-1.2-2to3-1", "stage"] == "underway"
+    assert tracked.loc["JOR-1.2-2to3-1", "stage"] == "not_started"
     assert tracked.loc["JOR-1.4-2to3-1", ["responsible", "updated_at"]].tolist() == ["Later", "2025-06-03T00:00:00Z"]
     assert list(history["responsible"]) == ["Amal", "Amal Haddad"]
     assert list(history["source_file"]) == [str((tmp_path / n).resolve()) for n in ("mine.xlsx", "mine2.xlsx")]
+    again = CliRunner().invoke(main, ["actions", "import", str(theirs), "--store", str(store)])
+    assert f"0 new, 0 updated, {len(ids) - 2} unchanged, 2 skipped" in again.output  # a second time changes nothing
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])

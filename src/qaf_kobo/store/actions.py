@@ -3,8 +3,9 @@ expected completion date, implementation stage and action taken, with when (the 
 and every earlier value.
 
 The tables are created when first written (``CREATE TABLE IF NOT EXISTS``); a store without them tracks nothing,
-and a store opened read-only reads them (or nothing) without changing anything. A row older than the stored one
-never replaces it: ``record_tracking`` skips it and says why.
+and a store opened read-only reads them (or nothing) without changing anything. A row older than what the store
+holds for its action — the newest row that gave or repeated the stored values (``seen_at``) — never replaces it:
+``record_tracking`` skips it and says why.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ CREATE TABLE IF NOT EXISTS action_tracking (
   source_file TEXT NOT NULL,
   source_sheet TEXT NOT NULL,
   source_row INTEGER NOT NULL,
-  imported_at TEXT NOT NULL
+  imported_at TEXT NOT NULL,
+  seen_at TEXT NOT NULL,
+  seen_file TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS action_tracking_history (
   action_id TEXT NOT NULL,
@@ -46,8 +49,10 @@ CREATE TABLE IF NOT EXISTS action_tracking_history (
 );
 CREATE INDEX IF NOT EXISTS action_tracking_history_action ON action_tracking_history (action_id);
 """
-"""``action_tracking``: the current values per action id; ``action_tracking_history``: every value ever recorded
-(the current one included), in the order recorded. Dates are ISO ``YYYY-MM-DD``, times ISO UTC with seconds."""
+"""``action_tracking``: the current values per action id — ``updated_at`` and ``source_*``: the row that set them;
+``seen_at`` and ``seen_file``: the newest row that set or repeated them; ``action_tracking_history``: every value
+ever recorded (the current one included), in the order recorded. Dates are ISO ``YYYY-MM-DD``, times ISO UTC with
+seconds."""
 
 TRACKING_COLUMNS = ("action_id", "responsible", "expected_completion", "stage", "action_taken", "updated_at",
                     "source_file", "source_sheet", "source_row", "imported_at")
@@ -92,7 +97,7 @@ class Skipped:
     @property
     def reason(self) -> str:
         """Why, in one line."""
-        return (f"the store holds a newer value (updated {self.stored_at}, from {self.stored_from}) than this row "
+        return (f"the store holds a newer value (as of {self.stored_at}, from {self.stored_from}) than this row "
                 f"({utc_text(self.row.updated_at)})")
 
 
@@ -112,7 +117,8 @@ def _has_tables(conn: sqlite3.Connection) -> bool:
 
 def record_tracking(store: Store, rows: Sequence[TrackedRow], imported_at: dt.datetime | None = None) -> TrackingResult:
     """Record plan rows in one transaction, oldest row first: a row whose values differ from the stored ones replaces
-    them unless it is older than them (then it is skipped); every recorded value also goes to the history."""
+    them unless it is older than the newest row that gave or repeated them (then it is skipped); every recorded
+    value also goes to the history."""
     now = utc_text(imported_at or dt.datetime.now(dt.timezone.utc))
     result = TrackingResult()
     conn = store.conn
@@ -121,29 +127,34 @@ def record_tracking(store: Store, rows: Sequence[TrackedRow], imported_at: dt.da
         for statement in TRACKING_SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
-        current = {r[0]: r for r in conn.execute(
-            "SELECT action_id, responsible, expected_completion, stage, action_taken, updated_at, source_file "
+        current = {r[0]: r[1:] for r in conn.execute(
+            "SELECT action_id, responsible, expected_completion, stage, action_taken, seen_at, seen_file "
             "FROM action_tracking")}
         for row in sorted(rows, key=lambda r: utc_text(r.updated_at)):
             stamp = utc_text(row.updated_at)
             stored = current.get(row.action_id)
-            if stored is not None and tuple(stored[1:5]) == row.values():
+            if stored is not None and tuple(stored[:4]) == row.values():
                 result.unchanged += 1
+                if stamp > stored[4]:  # a newer file repeats the values: older ones must not replace them now
+                    conn.execute("UPDATE action_tracking SET seen_at = ?, seen_file = ? WHERE action_id = ?",
+                                 (stamp, row.source_file, row.action_id))
+                    current[row.action_id] = (*stored[:4], stamp, row.source_file)
                 continue
-            if stored is not None and stamp < stored[5]:
-                result.skipped.append(Skipped(row, stored[5], stored[6]))
+            if stored is not None and stamp < stored[4]:
+                result.skipped.append(Skipped(row, stored[4], stored[5]))
                 continue
             record = (row.action_id, *row.values(), stamp, row.source_file, row.source_sheet, row.source_row, now)
-            conn.execute(f"INSERT INTO action_tracking ({', '.join(TRACKING_COLUMNS)}) VALUES ({', '.join('?' * 10)}) "
-                         "ON CONFLICT (action_id) DO UPDATE SET "
-                         + ", ".join(f"{c} = excluded.{c}" for c in TRACKING_COLUMNS[1:]), record)
+            conn.execute(f"INSERT INTO action_tracking ({', '.join(TRACKING_COLUMNS)}, seen_at, seen_file) "
+                         f"VALUES ({', '.join('?' * 12)}) ON CONFLICT (action_id) DO UPDATE SET "
+                         + ", ".join(f"{c} = excluded.{c}" for c in (*TRACKING_COLUMNS[1:], "seen_at", "seen_file")),
+                         (*record, stamp, row.source_file))
             conn.execute(f"INSERT INTO action_tracking_history ({', '.join(TRACKING_COLUMNS)}) "
                          f"VALUES ({', '.join('?' * 10)})", record)
             if stored is None:
                 result.new += 1
             else:
                 result.updated += 1
-            current[row.action_id] = (row.action_id, *row.values(), stamp, row.source_file)
+            current[row.action_id] = (*row.values(), stamp, row.source_file)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
