@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from qaf_kobo.cli import main
+from qaf_kobo.cli import main, note
+from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT
 from qaf_kobo.kobo.token import load_token
 from qaf_kobo.store import DEFAULT_STORE
 from qaf_kobo.store.status import format_status, store_status
@@ -27,8 +28,12 @@ TOKEN_FILE_OPTION = click.option("--token-file", type=click.Path(path_type=Path)
 @click.option("--asset", "asset_uid", required=True, help="The project's asset uid.")
 @STORE_OPTION
 @click.option("--full", is_flag=True, help="Also scan all ids to find edited and deleted submissions.")
+@click.option("--max-wait", type=click.FloatRange(min=0), default=DEFAULT_MAX_WAIT, show_default=True,
+              metavar="SECONDS", help="Longest wait the server may ask for (Retry-After) before a retry; a longer "
+                                      "one stops the sync with an error.")
 @TOKEN_FILE_OPTION
-def sync_command(server: str, asset_uid: str, store_path: Path, full: bool, token_file: Path | None) -> None:
+def sync_command(server: str, asset_uid: str, store_path: Path, full: bool, max_wait: float,
+                 token_file: Path | None) -> None:
     """Pull new (with --full also edited and deleted) submissions into the store."""
     token = load_token(token_file)
     if sys.stderr.isatty():
@@ -39,9 +44,10 @@ def sync_command(server: str, asset_uid: str, store_path: Path, full: bool, toke
                 bar.total = total
                 bar.update(fetched - bar.n)
 
-            result = run_sync(server, asset_uid, token, store_path, full=full, progress=progress)
+            result = run_sync(server, asset_uid, token, store_path, full=full, progress=progress, max_wait=max_wait,
+                              notice=lambda text: bar.write(f"note: {text}", file=sys.stderr))
     else:
-        result = run_sync(server, asset_uid, token, store_path, full=full)
+        result = run_sync(server, asset_uid, token, store_path, full=full, max_wait=max_wait, notice=note)
     click.echo(result.summary())
 
 

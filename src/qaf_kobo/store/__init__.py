@@ -1,4 +1,5 @@
-"""The local SQLite store of submissions: writes and reads (``database``), edit chains (``versions``), status."""
+"""The local SQLite store of submissions: writes and reads (``database``), what it accepts of a row (``rows``),
+edit chains (``versions``), problems with its file (``faults``), status."""
 
 from qaf_kobo.store.database import (
     DEFAULT_STORE,
@@ -12,7 +13,8 @@ from qaf_kobo.store.database import (
     utc_now,
     validation_uid,
 )
+from qaf_kobo.store.rows import RowError, stored_json
 from qaf_kobo.store.versions import bare_uuid, order_versions, root_uuid_of
 
-__all__ = ["DEFAULT_STORE", "SCHEMA_VERSION", "Indexed", "RawBatch", "Store", "StoreStatus", "UpsertCounts",
-           "bare_uuid", "open_store", "order_versions", "root_uuid_of", "utc_now", "validation_uid"]
+__all__ = ["DEFAULT_STORE", "SCHEMA_VERSION", "Indexed", "RawBatch", "RowError", "Store", "StoreStatus", "UpsertCounts",
+           "bare_uuid", "open_store", "order_versions", "root_uuid_of", "stored_json", "utc_now", "validation_uid"]

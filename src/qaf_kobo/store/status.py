@@ -10,7 +10,7 @@ from qaf_kobo.store import DEFAULT_STORE, open_store
 
 def store_status(store_path: Path | str = DEFAULT_STORE) -> dict[str, Any]:
     """Active and deleted submissions, active ones per form version, last sync, server, asset and last error."""
-    with open_store(store_path, create=False) as store:
+    with open_store(store_path, read_only=True) as store:
         return {"store": str(store_path), **store.status().to_dict()}
 
 
