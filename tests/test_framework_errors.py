@@ -10,8 +10,8 @@ import yaml
 
 from qaf_kobo.errors import FrameworkError
 from qaf_kobo.framework import load_framework
-from qaf_kobo.framework.load import MAX_NESTING
 from qaf_kobo.framework.files import framework_path
+from qaf_kobo.framework.load import MAX_NESTING
 
 
 def broken_copy(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:

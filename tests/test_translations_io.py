@@ -121,8 +121,8 @@ def test_cli_round_trip(tmp_path):
 
 def test_an_office_translation_outside_the_package_is_used_by_form_and_report(fw, tmp_path, monkeypatch):
     """Issue 9's round trip for an installed qaf-kobo: import writes to the user's folder, build and report read it."""
-    from qaf_kobo.framework import catalogue
     from qaf_kobo.form.build import build_form
+    from qaf_kobo.framework import catalogue
     from qaf_kobo.report.wording import wording
 
     monkeypatch.setenv("QAF_TRANSLATIONS_DIR", str(tmp_path / "mine"))
