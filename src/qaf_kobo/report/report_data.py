@@ -17,16 +17,17 @@ from qaf_kobo.report.horizons import default_horizons
 from qaf_kobo.report.rounds import country_rounds
 from qaf_kobo.scoring import Scores
 
-_FRAMES = ("assessments", "criteria", "sections", "domains", "quality")
+_FRAMES = ("assessments", "criteria", "sections", "domains", "quality", "indicators")
+_BY_COUNTRY = ("countries", "country_indicators", "indicators_export")
 
 
 def limit_to_assessments(scores: Scores, root_uuids: set[str], countries: list[str] | None = None) -> Scores:
-    """The same Scores with only these assessments (and their rows in every table); the countries table keeps
+    """The same Scores with only these assessments (and their rows in every table); the tables by country keep
     ``countries`` (default: every country of these assessments)."""
     changes = {name: getattr(scores, name)[getattr(scores, name)["root_uuid"].isin(root_uuids)] for name in _FRAMES}
     if countries is None:
         countries = list(changes["assessments"]["country"].dropna().unique())
-    changes["countries"] = scores.countries[scores.countries["country"].isin(countries)]
+    changes |= {name: getattr(scores, name)[getattr(scores, name)["country"].isin(countries)] for name in _BY_COUNTRY}
     return dataclasses.replace(scores, **changes)
 
 

@@ -28,7 +28,7 @@ from qaf_kobo.framework.catalogue import ENGLISH
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.plan_marker import PlanFacts, write_marker
 from qaf_kobo.report.report_data import ReportData, limit_to_countries, report_data
-from qaf_kobo.report.sheets import COUNTRY_SHEETS, REGIONAL_SHEETS, Sheet, country_plan
+from qaf_kobo.report.sheets import Sheet, country_plan, sheets_for
 from qaf_kobo.report.wording import Wording, wording
 from qaf_kobo.scoring import Scores
 
@@ -53,10 +53,10 @@ def _facts(data: ReportData, fw: Framework, words: Wording) -> PlanFacts:
 
 def write_workbook(data: ReportData, fw: Framework, words: Wording, path: str | Path,
                    sheets: Sequence[Sheet] | None = None) -> Path:
-    """Write one workbook of these sheets (default: the regional or the country sheets, as ``data`` is) and, when
-    it holds the Country action plan, the plan marker; returns ``path``."""
+    """Write one workbook of these sheets (default: the regional or the country sheets for this framework, as
+    ``data`` is) and, when it holds the Country action plan, the plan marker; returns ``path``."""
     path = Path(path)
-    sheets = sheets if sheets is not None else (REGIONAL_SHEETS if data.country is None else COUNTRY_SHEETS)
+    sheets = sheets if sheets is not None else sheets_for(fw, data.country is not None)
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         with tempfile.TemporaryDirectory(prefix="qaf-xlsx-") as rows_folder:

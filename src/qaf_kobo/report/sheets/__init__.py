@@ -21,6 +21,7 @@ from qaf_kobo.report.sheets import (
     data_quality,
     domains,
     heat_map,
+    indicators,
     overview,
     profile,
     sections,
@@ -37,11 +38,18 @@ class Sheet(Protocol):
         """Write the sheet into ``ws``."""
 
 
-REGIONAL_SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, domains, assessments, country_plan, data_quality,
-                                      about)
+REGIONAL_SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, domains, assessments, indicators, country_plan,
+                                      data_quality, about)
 """The regional workbook's sheets, in order: consolidated views only (the plans per country, not per assessment)."""
-COUNTRY_SHEETS: tuple[Sheet, ...] = (profile, heat_map, sections, domains, assessments, country_plan, action_plan,
-                                     data_quality, about)
+COUNTRY_SHEETS: tuple[Sheet, ...] = (profile, heat_map, sections, domains, assessments, indicators, country_plan,
+                                     action_plan, data_quality, about)
 """A country workbook's sheets, in order: its profile first; its plan, and the actions per assessment."""
 REGIONAL_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in REGIONAL_SHEETS)
 COUNTRY_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in COUNTRY_SHEETS)
+
+
+def sheets_for(fw: Framework, country: bool = False) -> tuple[Sheet, ...]:
+    """The sheets of the regional (or a country's) workbook for this framework: Indicators only when it declares
+    evidence indicators."""
+    sheets = COUNTRY_SHEETS if country else REGIONAL_SHEETS
+    return tuple(sheet for sheet in sheets if sheet is not indicators or fw.evidence.indicators)
