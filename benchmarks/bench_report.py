@@ -33,7 +33,7 @@ from openpyxl import Workbook
 from qaf_kobo.form.contract import criterion_field, level_field
 from qaf_kobo.framework import default_framework
 from qaf_kobo.report.report_data import report_data
-from qaf_kobo.report.sheets.assessments import REGIONAL_LEVELS, assessments_table
+from qaf_kobo.report.sheets.assessments import REGIONAL_DETAILS, REGIONAL_LEVELS, assessments_table
 from qaf_kobo.report.sheets.data_quality import data_quality_table
 from qaf_kobo.report.table_sheet import Table
 from qaf_kobo.report.wording import wording
@@ -142,7 +142,7 @@ def measure(n: int) -> dict:
                 start = time.perf_counter()
                 out["all_workbooks"] = len(write_reports(scores, fw, Path(folder) / key, workers=workers))
                 out[key] = time.perf_counter() - start
-    tables = {"Assessments": assessments_table(scores, fw, words, REGIONAL_LEVELS),
+    tables = {"Assessments": assessments_table(scores, fw, words, REGIONAL_LEVELS, REGIONAL_DETAILS),
               "Data quality": data_quality_table(scores, words)}
     out["rows"] = {"plans": len(data.plans), **{name: [len(t), len(t.columns)] for name, t in tables.items()}}
     out["baselines"] = {"openpyxl write-only": 0.0, "XlsxWriter write()": 0.0}

@@ -1,7 +1,7 @@
 """The Assessments sheet: one row per submission — its details, then per section, on its level's colour: in a country
-workbook the assessed and the computed level, in the regional workbook the level the summaries use (assessed, else
-computed), which keeps the regional sheet lean at 100,000 submissions. Levels are written as codes shown by name
-(``level_code``: they sort in level order)."""
+workbook every detail and the assessed and the computed level; in the regional workbook who, where, when, which
+round and the index, and the level the summaries use (assessed, else computed), which keeps the regional sheet lean
+at 100,000 submissions. Levels are written as codes shown by name (``level_code``: they sort in level order)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,27 @@ from qaf_kobo.report.wording import Wording, translate
 
 KEY = "assessments"
 _VALIDATION_PREFIX = "validation_status_"
+_DETAILS: dict[str, tuple[str, str, float]] = {
+    "root_uuid": ("report.col.submission_id", "text", 18),
+    "country": ("report.col.country_code", "text", 10),
+    "country_name": ("report.col.country", "text", 18),
+    "agency": ("report.col.agency", "wrap", 22),
+    "area": ("report.col.area", "wrap", 18),
+    "purpose": ("report.col.purpose", "wrap", 24),
+    "assessment_date": ("report.col.assessment_date", "date", 13),
+    "round": ("report.col.round", "wrap", 9),
+    "scope": ("report.col.scope", "text", 16),
+    "form_version": ("report.col.form_version", "text", 14),
+    "older_version": ("report.col.older_version", "bool", 10),
+    "validation_status": ("report.col.validation_status", "text", 13),
+    "submission_time": ("report.col.submission_time", "datetime", 17),
+    "index": ("report.col.index", "number", 10),
+}
+"""Per detail column: heading id, kind, width."""
+COUNTRY_DETAILS = tuple(_DETAILS)
+REGIONAL_DETAILS = ("root_uuid", "country", "agency", "area", "assessment_date", "round", "scope", "index")
+"""The details of a country workbook (all) and of the regional one (who, where, when, which round, the index:
+the country workbooks have the rest — country name, purpose, form version, validation, submission time)."""
 COUNTRY_LEVELS = {"assessed_level": "report.col.section_assessed", "computed_level": "report.col.section_computed"}
 REGIONAL_LEVELS = {"level": "report.col.section_level"}
 """The section level columns of a country workbook and of the regional one: field of scores.sections → heading."""
@@ -40,10 +61,12 @@ def _section_matrix(scores, uuids: pd.Index, fw: Framework, field: str) -> np.nd
     return matrix
 
 
-def assessments_table(scores, fw: Framework, words: Wording, levels: dict[str, str] = COUNTRY_LEVELS) -> Table:
-    """One row per submission, in scoring's order; per section the ``levels`` columns (field → heading id)."""
+def assessments_table(scores, fw: Framework, words: Wording, levels: dict[str, str] = COUNTRY_LEVELS,
+                      details: tuple[str, ...] = COUNTRY_DETAILS) -> Table:
+    """One row per submission, in scoring's order: the ``details`` columns, then per section the ``levels``
+    columns (field → heading id)."""
     a = scores.assessments.reset_index(drop=True)
-    frame = pd.DataFrame({
+    values = {
         "root_uuid": a["root_uuid"],
         "country": a["country"],
         "country_name": a["country_name"],
@@ -58,23 +81,9 @@ def assessments_table(scores, fw: Framework, words: Wording, levels: dict[str, s
         "validation_status": translate(_validation(a["validation_status"]), words, "report.validation."),
         "submission_time": a["submission_time"],
         "index": a["index"],
-    })
-    columns = [
-        Column(words("report.col.submission_id"), "text", 18),
-        Column(words("report.col.country_code"), "text", 10),
-        Column(words("report.col.country"), "text", 18),
-        Column(words("report.col.agency"), "wrap", 22),
-        Column(words("report.col.area"), "wrap", 18),
-        Column(words("report.col.purpose"), "wrap", 24),
-        Column(words("report.col.assessment_date"), "date", 13),
-        Column(words("report.col.round"), "wrap", 9),
-        Column(words("report.col.scope"), "text", 16),
-        Column(words("report.col.form_version"), "text", 14),
-        Column(words("report.col.older_version"), "bool", 10),
-        Column(words("report.col.validation_status"), "text", 13),
-        Column(words("report.col.submission_time"), "datetime", 17),
-        Column(words("report.col.index"), "number", 10),
-    ]
+    }
+    frame = pd.DataFrame({key: values[key] for key in details})
+    columns = [Column(words(_DETAILS[key][0]), _DETAILS[key][1], _DETAILS[key][2]) for key in details]
     uuids = pd.Index(pd.unique(a["root_uuid"].astype(object)), dtype=object)
     rows = uuids.get_indexer(pd.Index(a["root_uuid"].astype(object)))
     matrices = {field: _section_matrix(scores, uuids, fw, field)[rows] for field in levels}
@@ -86,6 +95,9 @@ def assessments_table(scores, fw: Framework, words: Wording, levels: dict[str, s
 
 
 def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
-    """The table (the regional workbook's with one level per section)."""
-    levels = REGIONAL_LEVELS if data.country is None else COUNTRY_LEVELS
-    write_table(ws, cells, assessments_table(data.scores, fw, words, levels))
+    """The table (the regional workbook's lean: its details, and one level per section)."""
+    if data.country is None:
+        table = assessments_table(data.scores, fw, words, REGIONAL_LEVELS, REGIONAL_DETAILS)
+    else:
+        table = assessments_table(data.scores, fw, words, COUNTRY_LEVELS, COUNTRY_DETAILS)
+    write_table(ws, cells, table)
