@@ -162,33 +162,39 @@ class CentralSession(Session):
     # --- login ------------------------------------------------------------------------------------------------
     def login(self) -> None:
         """``POST /v1/sessions`` with the email and password; the token goes to this session's headers only.
-        Retried on 429/502/503/504 and dropped connections; a 401 is a CentralError naming the config file."""
+        Retried on 429/502/503/504, dropped connections and answers cut short; a 401 is a CentralError naming
+        the config file."""
+        last: CentralError | None = None
         for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(min(self.backoff * 2 ** (attempt - 1), 30))
             try:
                 resp = self.request("POST", "sessions", json={"email": self.credentials.username,
                                                               "password": self.credentials.password})
-            except CentralError:
-                if attempt == self.retries:
-                    raise
-                resp = None
-            if resp is not None and resp.status_code not in RETRY_STATUSES:
-                break
-            if attempt == self.retries:
-                assert resp is not None
+            except CentralError as err:  # unreachable, or the answer was cut short
+                last = err
+                continue
+            if resp.status_code in RETRY_STATUSES:
+                last = self.error("POST", resp)
+                continue
+            if resp.status_code == 404:
+                raise CentralError(f"{self.credentials.base_url} has no /v1/sessions: is --server an ODK Central "
+                                   "server?", 404)
+            if resp.status_code >= 400:
                 raise self.error("POST", resp)
-            time.sleep(min(self.backoff * 2 ** attempt, 30))
-        if resp.status_code == 404:
-            raise CentralError(f"{self.credentials.base_url} has no /v1/sessions: is --server an ODK Central server?",
-                               404)
-        if resp.status_code >= 400:
-            raise self.error("POST", resp)
-        try:
-            token = resp.json()["token"]
-        except (ValueError, KeyError, TypeError):
-            raise CentralError(f"the answer to POST /v1/sessions from {self.credentials.base_url} has no session "
-                               "token; is --server an ODK Central server?", resp.status_code) from None
-        self._token = str(token)
-        self.headers["Authorization"] = f"Bearer {self._token}"
+            try:
+                token = resp.json()["token"]
+            except ValueError:
+                last = CentralError("the answer to POST /v1/sessions was incomplete")
+                continue
+            except (KeyError, TypeError):
+                raise CentralError(f"the answer to POST /v1/sessions from {self.credentials.base_url} has no session "
+                                   "token; is --server an ODK Central server?", resp.status_code) from None
+            self._token = str(token)
+            self.headers["Authorization"] = f"Bearer {self._token}"
+            return
+        assert last is not None
+        raise last
 
     def logout(self) -> None:
         """End the session on the server (best effort) and forget the token."""
