@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from qaf_kobo.devserver.central import problem
 from qaf_kobo.devserver.central.context import Call
+from qaf_kobo.devserver.central.csv_export import submissions_zip
 from qaf_kobo.devserver.central.odata import Query, skiptoken
 from qaf_kobo.devserver.central.problem import Problem
 from qaf_kobo.devserver.central.state import AppUser, CentralState, Form, FormDef, Project, Submission, User, iso
@@ -267,6 +268,20 @@ def submission_attachments(call: Call, pid: int, fid: str, iid: str) -> Response
     return _json([])
 
 
+def submissions_csv_zip(call: Call, pid: int, fid: str) -> Response:
+    """``GET …/submissions.csv.zip``: Central's "all submissions" download (``groupPaths=false`` removes group
+    names from the headers); deleted submissions are not in it."""
+    call.user()
+    state = call.state
+    form = state.form(pid, fid)
+    with state.lock:
+        subs = [s for s in reversed(form.rows) if s.deleted_at is None]
+        data = submissions_zip(form.current.schema, subs, lambda s: state.system(form, s),
+                               group_paths=call.request.args.get("groupPaths", "true").lower() != "false")
+    return Response(data, content_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{fid}.zip"'})
+
+
 # --- OData -----------------------------------------------------------------------------------------------------
 def _odata_response(text: str) -> Response:
     return Response(text, content_type="application/json", headers={"OData-Version": "4.0"})
@@ -361,6 +376,8 @@ ROUTES = Map([
     Rule("/v1/projects/<int:pid>/forms/<formid:fid>/versions", endpoint=form_versions, methods=["GET"]),
     Rule("/v1/projects/<int:pid>/forms/<formid:fid>/draft", endpoint=draft, methods=["GET", "POST", "DELETE"]),
     Rule("/v1/projects/<int:pid>/forms/<formid:fid>/draft/publish", endpoint=draft_publish, methods=["POST"]),
+    Rule("/v1/projects/<int:pid>/forms/<formid:fid>/submissions.csv.zip", endpoint=submissions_csv_zip,
+         methods=["GET"]),
     Rule("/v1/projects/<int:pid>/forms/<formid:fid>/submissions", endpoint=submissions, methods=["GET", "POST"]),
     Rule("/v1/projects/<int:pid>/forms/<formid:fid>/submissions/<iid>", endpoint=submission,
          methods=["GET", "PUT", "PATCH", "DELETE"]),
