@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 from qaf_kobo.devserver.central.xform import Field, FormSchema
 
@@ -170,35 +171,39 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _build(parent: ET.Element, fields: tuple[Field, ...], answers: Mapping[str, Any], ids: dict[str, str | None]) -> None:
+def _build(out: list[str], fields: tuple[Field, ...], answers: Mapping[str, Any], ids: dict[str, str | None]) -> None:
     for f in fields:
         if f.type == "repeat":
             for item in answers.get(f.path) or []:
-                _build(ET.SubElement(parent, f.name), f.children, item, ids)
+                out.append(f"<{f.name}>")
+                _build(out, f.children, item, ids)
+                out.append(f"</{f.name}>")
             continue
         if f.path in ids and ids[f.path] is None:
             continue  # no deprecatedID on an original
-        element = ET.SubElement(parent, f.name)
         if f.type == "structure":
-            _build(element, f.children, answers, ids)
+            out.append(f"<{f.name}>")
+            _build(out, f.children, answers, ids)
+            out.append(f"</{f.name}>")
             continue
         value = ids[f.path] if f.path in ids else answers.get(f.path)
-        if value is not None and value != "":
-            element.text = _text(value)
+        out.append(f"<{f.name}/>" if value is None or value == "" else f"<{f.name}>{escape(_text(value))}</{f.name}>")
 
 
 def build_submission(schema: FormSchema, answers: Mapping[str, Any], instance_id: str,
                      deprecated_id: str | None = None, version: str | None = None) -> bytes:
     """Submission XML for ``answers`` keyed by full path (``details_scope/country``; repeats as lists of dicts
     keyed the same way), in the form's order, with ``meta/instanceID`` (and ``meta/deprecatedID`` for an edit)."""
-    root = ET.Element(schema.root, {"id": schema.form_id, "version": schema.version if version is None else version})
     ids = {"meta/instanceID": instance_id, "meta/deprecatedID": deprecated_id}
     fields = schema.fields
     if "meta/instanceID" not in schema.by_path:
         fields = (*fields, Field("meta", "structure", (Field("meta/instanceID", "string"),
                                                        Field("meta/deprecatedID", "string"))))
-    _build(root, fields, answers, ids)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    attrs = {"id": schema.form_id, "version": schema.version if version is None else version}
+    out = [f"<{schema.root} " + " ".join(f"{k}={quoteattr(v)}" for k, v in attrs.items()) + ">"]
+    _build(out, fields, answers, ids)
+    out.append(f"</{schema.root}>")
+    return "".join(out).encode("utf-8")
 
 
 def _answers(element: ET.Element, fields: tuple[Field, ...], out: dict[str, Any]) -> dict[str, Any]:
