@@ -109,3 +109,28 @@ def test_demo_refuses_to_replace_a_real_store(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--store", str(real), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "refusing to replace" in result.output and "kf.kobotoolbox.org" in result.output
     assert real.read_bytes() == before and not (tmp_path / "out").exists()
+
+
+def test_demo_evidence_supports_the_ratings_but_three(fw, tmp_path) -> None:
+    """The demo's figures back every cross-checked rating except the three planted contradictions."""
+    form = read_form_structure(build_form(tmp_path, languages=["en"], framework=fw).xml)
+    assessments = generate_assessments(fw, form)
+    by_name = lambda answers: {key.rsplit("/", 1)[-1]: value for key, value in answers.items()}  # noqa: E731
+    contradicted, with_figures = [], 0
+    for assessment in assessments:
+        row = by_name(assessment.answers)
+        if not any(name.startswith("ev_") for name in row):
+            continue
+        with_figures += 1
+        figures = {f.name: float(row[f.name]) for f in fw.evidence.fields}
+        assert figures["ev_female_caseworkers"] <= figures["ev_caseworkers"]
+        assert all(f.minimum <= figures[f.name] <= f.maximum for f in fw.evidence.fields)
+        for ratio in fw.evidence.ratios:
+            figures[ratio.name] = round(figures[ratio.numerator] / figures[ratio.denominator], 1)
+        for check in fw.evidence.cross_checks:
+            rating = row.get(criterion_field(fw.criterion(check.criterion_id)), "")
+            indicator = fw.evidence.indicator(check.indicator)
+            if rating.isdigit() and int(rating) in check.levels and not indicator.met(figures[indicator.value]):
+                contradicted.append((check.indicator, rating))
+    assert len(contradicted) == 3 and len({name for name, _ in contradicted}) == 3, contradicted
+    assert 0.7 * len(assessments) < with_figures < len(assessments)  # some assessments give no figures

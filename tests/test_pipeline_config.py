@@ -49,3 +49,11 @@ def test_invalid_config_names_key_and_problem(tmp_path: Path, text: str, expecte
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(QafError, match="cannot read the pipeline config"):
         load_pipeline_config(tmp_path / "none.toml")
+
+
+def test_framework_must_be_known(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[kobo]\nserver = "https://kf.kobotoolbox.org"\nasset_uid = "a1"\n[scoring]\nframework = "nope"\n',
+                    encoding="utf-8")
+    with pytest.raises(QafError, match=r"scoring\.framework: no framework named 'nope' \(shipped: qaf, cpss"):
+        load_pipeline_config(path)

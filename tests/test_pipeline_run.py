@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from qaf_kobo.cli import main
 from qaf_kobo.devserver import DevServer
 from qaf_kobo.framework.catalogue import texts
-from qaf_kobo.report.wording import SHEETS
+from qaf_kobo.report.sheets import SHEET_KEYS as SHEETS
 from qaf_kobo.workflows.demo import seed_server
 
 from kobo_server import TOKEN

@@ -1,66 +1,86 @@
-"""The coordinators' workbooks: re-opened with openpyxl and read as raw xlsx XML; LibreOffice converts them."""
+"""The coordinators' workbooks: re-opened with openpyxl (in full and read-only), pandas and as raw xlsx XML;
+LibreOffice converts them. Submissions are keyed by the real form's field paths (``details_scope/country``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import subprocess
+import types
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from qaf_kobo.cli import main
 from qaf_kobo.errors import QafError
-from qaf_kobo.form.contract import criterion_field, level_field, notes_field, section_group
-from qaf_kobo.framework import Framework
+from qaf_kobo.form.build import build_form
+from qaf_kobo.form.contract import criterion_field, level_field, notes_field
+from qaf_kobo.form.structure import FormStructure, read_form_structure
+from qaf_kobo.framework import Framework, load_framework
 from qaf_kobo.report import write_reports
-from qaf_kobo.report.action_plan import action_plan_rows
-from qaf_kobo.report.styles import LEVEL_COLOURS, NOT_ASSESSED_COLOUR
-from qaf_kobo.report.summaries import heat_map
-from qaf_kobo.report.wording import SHEETS, wording
+from qaf_kobo.report.cells import NOT_ASSESSED_COLOUR
+from qaf_kobo.report.sheets import SHEET_KEYS, overview
+from qaf_kobo.report.sheets.about import about_items
+from qaf_kobo.report.sheets.action_plan import action_plan_rows, action_plan_table
+from qaf_kobo.report.sheets.assessments import assessments_table
+from qaf_kobo.report.sheets.data_quality import data_quality_table
+from qaf_kobo.report.sheets.heat_map import heat_map
+from qaf_kobo.report.sheets.overview import overview_table
+from qaf_kobo.report.sheets.sections import sections_table
+from qaf_kobo.report.wording import wording
+from qaf_kobo.report.workbook import limit_to_countries, write_workbook
 from qaf_kobo.scoring import score_submissions
 from qaf_kobo.store import open_store
 
 from conftest import require_tool
+from qaf_rows import qaf_answers, qaf_form
 
 DAY = dt.date(2025, 1, 15)
 INJECTION = '=HYPERLINK("http://evil.example","click")'
 SECRET = "tok3n-s3cret-value"
-RED, YELLOW = LEVEL_COLOURS[1], LEVEL_COLOURS[3]
+ENGLISH_SHEETS = ["Overview", "Heat map", "Sections", "Assessments", "Action plan", "Data quality", "About"]
 
 
-def submission(fw: Framework, n: int, country: str, agency: str, date: str, rnd: str, level_of, **details) -> dict:
-    """A Kobo /data/ record: every criterion answered by ``level_of(criterion)`` and each section's level = its minimum."""
+def colour_of(fw: Framework, code: int) -> str:
+    return fw.level(code).colour
+
+
+def submission(fw: Framework, form: FormStructure, n: int, country: str, agency: str, date: str, rnd: str, level_of,
+               **details) -> dict:
+    """A Kobo /data/ record keyed as the built ``form`` keys it: every criterion answered by ``level_of(criterion)``
+    and each section's assessed level = the lowest of its criteria."""
     record = {
         "_id": n, "meta/rootUuid": f"uuid:0000-{n}", "_uuid": f"0000-{n}", "__version__": "v1",
-        "_submission_time": "2025-01-10T09:30:00", "details/country": country, "details/agency": agency,
-        "details/assessment_date": date, "details/round": rnd, "details/assessment_scope": "agency",
-        "details/area": details.get("area", "North"), "details/purpose": details.get("purpose", "baseline"),
+        "_submission_time": "2025-01-10T09:30:00", form.key("country"): country, form.key("agency"): agency,
+        form.key("assessment_date"): date, form.key("round"): rnd, form.key("assessment_scope"): "agency",
+        form.key("area"): details.get("area", "North"), form.key("purpose"): details.get("purpose", "baseline"),
     }
     for section in fw.sections:
         answers = [level_of(c) for c in section.criteria]
         for criterion, answer in zip(section.criteria, answers):
-            record[f"{section_group(section)}/{criterion_field(criterion)}"] = answer
+            record[form.key(criterion_field(criterion))] = answer
         rated = [int(a) for a in answers if a != "na"]
         if rated:
-            record[f"{section_group(section)}/{level_field(section)}"] = str(min(rated))
+            record[form.key(level_field(section))] = str(min(rated))
         if "notes" in details:
-            record[f"{section_group(section)}/{notes_field(section)}"] = details["notes"]
+            record[form.key(notes_field(section))] = details["notes"]
     return record
 
 
 def records(fw: Framework) -> list[dict]:
     """A: SYR, section 1 at 4 and the rest at 2 (agency is a formula). B: SYR, section 1 at 3, the rest at 1.
     C: JOR in round 2, everything at 3 except section 2a not assessed."""
+    form = qaf_form()
     return [
-        submission(fw, 1, "SYR", INJECTION, "2024-03-01", "1", lambda c: "4" if c.section_id == "1" else "2",
+        submission(fw, form, 1, "SYR", INJECTION, "2024-03-01", "1", lambda c: "4" if c.section_id == "1" else "2",
                    area="+44 area", purpose="@SUM(A1)", notes="-1 note"),
-        submission(fw, 2, "SYR", "Save the Children", "2024-04-01", "1", lambda c: "3" if c.section_id == "1" else "1"),
-        submission(fw, 3, "JOR", "IRC", "2024-05-02", "2", lambda c: "na" if c.section_id == "2a" else "3"),
+        submission(fw, form, 2, "SYR", "Save the Children", "2024-04-01", "1", lambda c: "3" if c.section_id == "1" else "1"),
+        submission(fw, form, 3, "JOR", "IRC", "2024-05-02", "2", lambda c: "na" if c.section_id == "2a" else "3"),
     ]
 
 
@@ -103,24 +123,33 @@ def column(ws, heading: str) -> int:
     return header(ws).index(heading) + 1
 
 
+def sheet_xml(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/worksheets/sheet")}
+
+
 def test_one_regional_and_one_workbook_per_country(written):
     assert sorted(written) == ["qaf_JOR_2025-01-15.xlsx", "qaf_SYR_2025-01-15.xlsx", "qaf_summary_2025-01-15.xlsx"]
+    assert sorted(p.name for p in next(iter(written.values())).parent.iterdir()) == sorted(written)  # no temporary left
 
 
 def test_sheets_in_order_with_frozen_header_filter_and_print_setup(regional):
-    assert regional.sheetnames == ["Overview", "Heat map", "Sections", "Assessments", "Action plan", "Data quality", "About"]
+    assert regional.sheetnames == ENGLISH_SHEETS
     for ws in regional.worksheets:
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2"), ws.title
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
         assert ws.print_title_rows == "$1:$1", ws.title
         assert ws.page_setup.orientation == "landscape", ws.title
-        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight == 0, ws.title  # 1 is the default
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert ws.sheet_view.rightToLeft in (None, False), ws.title
+        if ws.title != "About":
+            assert ws.row_dimensions[1].height >= 15, ws.title  # headings wrap into the lines they need
 
 
-def test_overview_counts_dates_and_chart(regional):
+def test_overview_counts_dates_and_chart(fw, regional):
     ws = regional["Overview"]
+    assert header(ws)[5:9] == [f"Sections at: {level.label}" for level in fw.levels]
     by_country = {r[0]: r for r in rows(ws)}
     assert set(by_country) == {"SYR", "JOR"}
     syr = by_country["SYR"]
@@ -133,6 +162,7 @@ def test_overview_counts_dates_and_chart(regional):
     assert ws.cell(row=2, column=5).number_format == "yyyy-mm-dd"
     assert ws.cell(row=2, column=10).number_format == "0%"
     assert len(ws._charts) == 1 and ws._charts[0].tagname == "barChart"
+    assert ws.column_dimensions["B"].width == pytest.approx(22, abs=1)
 
 
 def test_heat_map_lower_median_level_names_and_colours(fw, regional):
@@ -140,29 +170,62 @@ def test_heat_map_lower_median_level_names_and_colours(fw, regional):
     heads = header(ws)
     assert heads[:4] == ["Round", "Country code", "Country", "Assessments"]
     assert heads[4:21] == [f"{s.id}. {s.title}" for s in fw.sections]
+    assert ws.freeze_panes == "E2" and ws.row_dimensions[1].height == 75
     first, second = rows(ws)[:2]
     assert first[:4] == ("1", "SYR", "Syrian Arab Republic", 2)  # round blocks: round 1, then round 2
     assert second[:4] == ("2", "JOR", "Jordan", 1)
     section_1, section_2 = ws.cell(row=2, column=5), ws.cell(row=2, column=6)
-    assert (section_1.value, colour(section_1)) == ("Meets minimum levels", YELLOW)  # 4 and 3 -> lower median 3
-    assert (section_2.value, colour(section_2)) == ("Critical to address", RED)  # 2 and 1 -> lower median 1
+    assert (section_1.value, colour(section_1)) == ("Meets minimum levels", colour_of(fw, 3))  # 4 and 3 -> 3
+    assert (section_2.value, colour(section_2)) == ("Critical to address", colour_of(fw, 1))  # 2 and 1 -> 1
     jor_2a = ws.cell(row=3, column=5 + [s.id for s in fw.sections].index("2a"))
     assert (jor_2a.value, colour(jor_2a)) == ("Not assessed", NOT_ASSESSED_COLOUR)
+    assert ws.cell(row=3, column=1).border.top.style == "medium"  # a new round starts a block
+    assert ws.cell(row=2, column=1).border.top.style != "medium"
     legend = [ws.cell(row=r, column=23) for r in range(1, 7)]
-    assert [c.value for c in legend] == ["Legend", "Critical to address", "Requires improvement", "Meets minimum levels",
-                                         "Good practice", "Not assessed"]
-    assert [colour(c) for c in legend[1:5]] == [LEVEL_COLOURS[n] for n in (1, 2, 3, 4)]
+    assert [c.value for c in legend] == ["Legend", *(level.label for level in fw.levels), "Not assessed"]
+    assert [colour(c) for c in legend[1:6]] == [level.colour for level in fw.levels] + [NOT_ASSESSED_COLOUR]
     assert "lower of the two middle levels" in ws.cell(row=8, column=23).value
+
+
+def test_heat_map_shows_scorings_median_level_without_recomputing_it(fw, tmp_path):
+    """The cell is scores.countries' median_level: change it there and the sheet follows."""
+    scores = make_scores(fw)
+    countries = scores.countries.copy()
+    cell = (countries["country"] == "SYR") & (countries["section_id"] == "2")
+    assert list(countries.loc[cell, "median_level"]) == [1]  # 2 and 1 -> the lower median 1 (plain median 1.5)
+    countries.loc[cell, "median_level"] = 4
+    scores.countries = countries
+    path = write_workbook(scores, fw, wording(fw), tmp_path / "changed.xlsx")
+    ws = openpyxl.load_workbook(path)["Heat map"]
+    assert ws.cell(row=2, column=6).value == "Good practice"
+    frame = heat_map(make_scores(fw), fw).set_index(["round", "country"])
+    assert (frame.loc[("1", "SYR")]["1"], frame.loc[("1", "SYR")]["2"]) == (3, 1)
+
+
+def test_summaries_count_scorings_section_level(fw):
+    """Overview and Sections count scores.sections["level"] (assessed, else computed) as scoring delivers it."""
+    scores = make_scores(fw)
+    sections = scores.sections.copy()
+    first_section = sections["section_id"].astype(str) == "1"
+    sections["level"] = sections["level"].where(~first_section, 2).astype("Int8")
+    scores.sections = sections
+    table = sections_table(scores, fw, wording(fw)).frame
+    assert list(table.iloc[0, 1:6]) == [0, 3, 0, 0, 0]
+    syr = overview_table(scores, fw, wording(fw)).frame.set_index("country").loc["SYR"]
+    assert (syr["n_1"], syr["n_2"], syr["n_3"], syr["n_4"]) == (16, 18, 0, 0)
 
 
 def test_sections_distribution_with_stacked_chart(fw, regional):
     ws = regional["Sections"]
+    assert header(ws)[1:5] == [level.label for level in fw.levels]
     table = rows(ws)
     assert [r[0] for r in table] == [f"{s.id}. {s.title}" for s in fw.sections]
     assert table[0][1:6] == (0, 0, 2, 1, 0)  # section 1: A at 4, B at 3, C at 3
     assert table[[s.id for s in fw.sections].index("2a")][1:6] == (1, 1, 0, 0, 1)
     chart = ws._charts[0]
     assert chart.grouping == "stacked" and len(chart.series) == 4
+    fills = [s.graphicalProperties.solidFill.srgbClr for s in chart.series]
+    assert fills == [level.colour for level in fw.levels]
 
 
 def test_assessments_one_row_per_submission_with_coloured_levels(fw, regional):
@@ -173,19 +236,21 @@ def test_assessments_one_row_per_submission_with_coloured_levels(fw, regional):
     row = 2 + ids.index("0000-2")
     assessed_1 = ws.cell(row=row, column=column(ws, "1: assessed"))
     computed_2 = ws.cell(row=row, column=column(ws, "2: computed"))
-    assert (assessed_1.value, colour(assessed_1)) == ("Meets minimum levels", YELLOW)
-    assert (computed_2.value, colour(computed_2)) == ("Critical to address", RED)
+    assert (assessed_1.value, colour(assessed_1)) == ("Meets minimum levels", colour_of(fw, 3))
+    assert (computed_2.value, colour(computed_2)) == ("Critical to address", colour_of(fw, 1))
     assert ws.cell(row=row, column=column(ws, "Assessment date")).value == dt.datetime(2024, 4, 1)
     assert ws.cell(row=row, column=column(ws, "Scope")).value == "Single agency"
+    assert ws.cell(row=row, column=column(ws, "Older form version")).value is False
+    assert ws.cell(row=row, column=column(ws, "Submitted")).value == dt.datetime(2025, 1, 10, 9, 30)
     assert isinstance(ws.cell(row=row, column=column(ws, "Index (0–100)")).value, float)
     assert len(header(ws)) == 14 + 2 * len(fw.sections)
 
 
 def expected_action_rows(fw: Framework) -> int:
-    count = 0
+    form, count = qaf_form(), 0
     for record in records(fw):
         for c in fw.criteria:
-            answer = record[f"s_{c.section_id}/{criterion_field(c)}"]
+            answer = record[form.key(criterion_field(c))]
             if answer in ("1", "2", "3"):
                 count += max(1, len(c.next_actions(int(answer))))
     return count
@@ -208,28 +273,25 @@ def test_action_plan_rows_order_dropdown_and_tracking_columns(fw, regional):
     assert levels == sorted(levels, key=["Critical to address", "Requires improvement", "Meets minimum levels"].index)
     assert all(r[7] is None and r[8] is None and r[10] is None and r[9] == "Not started" for r in table)
     first_syria_row = 2 + table.index(first)
-    assert colour(ws.cell(row=first_syria_row, column=5)) == RED
-    assert ws.cell(row=first_syria_row, column=9).number_format == "yyyy-mm-dd"
+    assert colour(ws.cell(row=first_syria_row, column=5)) == colour_of(fw, 1)
+    assert ws.column_dimensions["I"].width == pytest.approx(15, abs=1)
     (validation,) = ws.data_validations.dataValidation
     assert validation.type == "list"
     assert validation.formula1 == '"Not started,Underway,Completed,Cancelled"'
     assert str(validation.sqref) == f"J2:J{len(table) + 1}"
+    (looks,) = ws.conditional_formatting  # a stage chosen in the dropdown: completed green, cancelled grey
+    assert str(looks.sqref) == f"J2:J{len(table) + 1}"
+    assert [(r.operator, r.formula) for r in looks.rules] == [("equal", ['"Completed"']), ("equal", ['"Cancelled"'])]
 
 
-def test_action_plan_rows_are_critical_first_then_section_order(fw):
+def test_action_plan_rows_are_lowest_level_first_then_framework_order(fw):
     plan = action_plan_rows(make_scores(fw), fw)
     syria = plan[plan["country"] == "SYR"]
     assert list(syria["current_level"]) == sorted(syria["current_level"])
     critical = syria[syria["current_level"] == 1]
     order = [c.id for c in fw.criteria]
     assert list(critical["criterion_id"].map(order.index)) == sorted(critical["criterion_id"].map(order.index))
-    assert not (plan["current_level"] == 4).any()
-
-
-def test_heat_map_shows_the_lower_median_of_each_country_round_and_section(fw):
-    frame = heat_map(make_scores(fw), fw).set_index(["round", "country"])
-    syr = frame.loc[("1", "SYR")]
-    assert (syr["1"], syr["2"]) == (3, 1)  # 4 and 3 -> 3 (plain median 3.5); 2 and 1 -> 1 (plain median 1.5)
+    assert not (plan["current_level"] == len(fw.levels)).any()
 
 
 def test_data_quality_findings_are_listed(regional):
@@ -239,7 +301,8 @@ def test_data_quality_findings_are_listed(regional):
 
 
 def test_about_names_sources_without_the_token(written, regional):
-    values = {r[0]: r[1] for r in rows(regional["About"]) if r[0]}
+    ws = regional["About"]
+    values = {r[0]: r[1] for r in rows(ws) if r[0]}
     assert values["Framework version"] == "1.0.0"
     assert values["Form version(s) in the data"] == "v1"
     assert values["Scoring rule"].startswith("min:")
@@ -248,6 +311,8 @@ def test_about_names_sources_without_the_token(written, regional):
     assert values["Local store"] == "data/qaf.sqlite"
     assert values["Submissions scored"] == 3 and values["Countries in this workbook"] == 2
     assert isinstance(values["Generated at"], dt.datetime)
+    assert any("lower of the two middle levels" in str(r[0]) for r in rows(ws))
+    assert len(ws.merged_cells.ranges) == 2
     for path in written.values():
         with zipfile.ZipFile(path) as archive:
             for name in archive.namelist():
@@ -264,20 +329,19 @@ def test_field_text_starting_with_formula_characters_stays_text(written, regiona
     plan = regional["Action plan"]
     assert INJECTION in {r[1] for r in rows(plan)}
     for path in written.values():
-        with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                if name.startswith("xl/worksheets/sheet"):
-                    xml = archive.read(name).decode()
-                    assert "<f>" not in xml and "<f " not in xml, (path.name, name)
-                    if INJECTION.replace('"', "&quot;") in xml or "HYPERLINK" in xml:
-                        assert re.search(r'<c [^>]*t="inlineStr"[^>]*><is><t[^>]*>=HYPERLINK', xml), name
+        for name, xml in sheet_xml(path).items():
+            assert "<f>" not in xml and "<f " not in xml, (path.name, name)
+            if "HYPERLINK" in xml:
+                assert re.search(r'<c [^>]*t="inlineStr"[^>]*><is><t[^>]*>=HYPERLINK', xml), name
 
 
 def risky_scores(fw: Framework):
-    """One submission whose every text detail starts with a formula character (codes unknown, shown as typed)."""
-    record = submission(fw, 9, "=cmd", "-agency", "2024-06-01", "+1", lambda c: "2", area="@area", purpose="=1+1",
-                        notes="-note")
-    record |= {"details/assessment_scope": "-scope", "__version__": "@v9", "_validation_status": {"uid": "=status"}}
+    """One submission whose every text detail starts with a formula character, a tab or a carriage return
+    (codes unknown, shown as typed), with control characters and a text longer than a cell holds."""
+    form = qaf_form()
+    record = submission(fw, form, 9, "=cmd", "-agency", "2024-06-01", "+1", lambda c: "2", area="\r@area\x01\x1f",
+                        purpose="=1+1" + "x" * 40_000, notes="-note")
+    record |= {form.key("assessment_scope"): "\t-scope", "__version__": "@v9", "_validation_status": {"uid": "=status"}}
     return score_submissions(pd.DataFrame([record]), fw, current_version="v1")
 
 
@@ -289,23 +353,43 @@ def test_every_text_from_the_data_is_quote_prefixed_text(fw, tmp_path):
     for ws in wb.worksheets:
         for cells in ws.iter_rows():
             for cell in cells:
-                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@", "\t", "\r"):
                     assert cell.data_type == "s" and cell.quotePrefix, (ws.title, cell.coordinate, cell.value)
-                    seen.add((ws.title, cell.value))
+                    seen.add((ws.title, cell.value[:10]))
     expected = {
         ("Overview", "=CMD"),  # unknown country code, and its name falls back to the code
         ("Heat map", "+1"), ("Heat map", "=CMD"),
-        *(("Assessments", v) for v in ("=CMD", "-agency", "@area", "=1+1", "+1", "-scope", "@v9", "=status")),
+        *(("Assessments", v) for v in ("=CMD", "-agency", "=1+1xxxxxx", "+1", "\t-scope", "@v9", "=status")),
         ("Action plan", "=CMD"), ("Action plan", "-agency"),
         ("Data quality", "=CMD"), ("Data quality", "-agency"),
     }
     assert expected <= seen, expected - seen
+    ws = wb["Assessments"]
+    area = ws.cell(row=2, column=column(ws, "Area"))  # \x01 and \x1f (XML cannot hold them) removed; the CR kept,
+    assert (area.value, area.quotePrefix) == ("_x000D_@area", True)  # escaped as xlsx does (openpyxl reads it raw)
+    assert len(ws.cell(row=2, column=column(ws, "Purpose")).value) == 32_767  # Excel's limit per cell
     for path in paths:
-        with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                if name.startswith("xl/worksheets/sheet"):
-                    xml = archive.read(name).decode()
-                    assert "<f>" not in xml and "<f " not in xml, (path.name, name)
+        for name, xml in sheet_xml(path).items():
+            assert "<f>" not in xml and "<f " not in xml, (path.name, name)
+
+
+def test_dates_outside_excels_range_are_written_as_text(fw, tmp_path):
+    form = qaf_form()
+    dates = {1: "-2025-01-01", 2: "1850-06-01", 3: "1900-01-01", 4: "1900-03-01", 5: "2024-02-29"}
+    raw = [submission(fw, form, n, "JOR", "IRC", date, "1", lambda c: "3") for n, date in dates.items()]
+    scores = score_submissions(pd.DataFrame(raw), fw, current_version="v1")
+    path = write_workbook(scores, fw, wording(fw), tmp_path / "dates.xlsx")
+    ws = openpyxl.load_workbook(path)["Assessments"]
+    shown = {bare(r[0]): r[column(ws, "Assessment date") - 1] for r in rows(ws)}
+    assert shown == {"0000-1": "-2025-01-01", "0000-2": "1850-06-01", "0000-3": dt.datetime(1900, 1, 1),
+                     "0000-4": dt.datetime(1900, 3, 1), "0000-5": dt.datetime(2024, 2, 29)}
+    row = 2 + [bare(r[0]) for r in rows(ws)].index("0000-1")
+    cell = ws.cell(row=row, column=column(ws, "Assessment date"))
+    assert cell.data_type == "s" and cell.quotePrefix
+    dates_xml = sheet_xml(path)["xl/worksheets/sheet4.xml"]
+    assert "-1433" not in dates_xml  # no negative serial (an error cell in Excel)
+    findings = rows(openpyxl.load_workbook(path)["Data quality"])
+    assert any(bare(r[0]) == "0000-1" and r[3] == "-2025-01-01" and r[4] == "Date out of range" for r in findings)
 
 
 def test_country_workbooks_hold_only_their_country(written):
@@ -322,10 +406,81 @@ def test_country_workbooks_hold_only_their_country(written):
 def test_country_option_limits_the_workbooks(fw, tmp_path):
     paths = write_reports(make_scores(fw), fw, tmp_path, countries=["syr"], date=DAY)
     assert [p.name for p in paths] == ["qaf_summary_2025-01-15.xlsx", "qaf_SYR_2025-01-15.xlsx"]
-    overview = openpyxl.load_workbook(paths[0])["Overview"]
-    assert [r[0] for r in rows(overview)] == ["SYR"]
-    with pytest.raises(QafError, match="no assessments for country XYZ"):
+    overview_sheet = openpyxl.load_workbook(paths[0])["Overview"]
+    assert [r[0] for r in rows(overview_sheet)] == ["SYR"]
+    with pytest.raises(QafError, match=r"no assessments for country XYZ \(found: JOR, SYR\)"):
         write_reports(make_scores(fw), fw, tmp_path, countries=["XYZ"], date=DAY)
+
+
+def test_countries_whose_file_names_collide_get_one_file_each(fw, tmp_path):
+    """"=1+1" and "﹦1+1" (a full-width equals sign) both write as _1_1; "summary" as the regional workbook's name."""
+    form = qaf_form()
+    raw = [submission(fw, form, n, country, "IRC", "2024-05-02", "1", lambda c: "2")
+           for n, country in enumerate(["=1+1", "\ufe661+1", "summary"], 1)]
+    scores = score_submissions(pd.DataFrame(raw), fw, current_version="v1")
+    paths = write_reports(scores, fw, tmp_path, date=DAY)
+    assert len(paths) == 4 and len(set(paths)) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+    countries = {}
+    for path in paths[1:]:
+        (code,) = {r[0] for r in rows(openpyxl.load_workbook(path)["Overview"])}
+        countries[code] = path.name
+    assert sorted(countries) == sorted(["=1+1", "\ufe661+1", "SUMMARY"])
+    regional = {r[0] for r in rows(openpyxl.load_workbook(paths[0])["Overview"])}
+    assert regional == set(countries)
+
+
+def test_a_failed_write_leaves_no_file(fw, tmp_path):
+    def broken(ws, cells, scores, fw, words):
+        raise RuntimeError("disk full")
+
+    target = tmp_path / "qaf_summary.xlsx"
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_workbook(make_scores(fw), fw, wording(fw), target, sheets=(overview, types.SimpleNamespace(KEY="about", write=broken)))
+    assert list(tmp_path.iterdir()) == []
+
+
+def expected_rows(scores, fw: Framework, words) -> dict[str, int]:
+    """Rows below the header of each sheet, from the pure tables (the heat map's legend and About's notes count)."""
+    legend = 1 + len(fw.levels) + 1 + 1 + 2  # title, levels, not assessed, a gap, two notes
+    return {
+        words.sheet("overview"): len(overview_table(scores, fw, words)),
+        words.sheet("heat_map"): max(len(heat_map(scores, fw)) + 1, legend) - 1,
+        words.sheet("sections"): len(fw.sections),
+        words.sheet("assessments"): len(assessments_table(scores, fw, words)),
+        words.sheet("action_plan"): len(action_plan_table(scores, fw, words)),
+        words.sheet("data_quality"): len(data_quality_table(scores, words)),
+        words.sheet("about"): len(about_items(scores, fw, words)) + 3,  # a gap and two notes
+    }
+
+
+def test_every_workbook_reads_whole_with_openpyxl_read_only_and_pandas(fw, tmp_path):
+    """A few thousand action-plan rows; every sheet of every workbook re-read in full, row counts exact."""
+    raw = pd.DataFrame([qaf_answers(i) for i in range(60)])
+    scores = score_submissions(raw, fw, current_version="v1")
+    words = wording(fw)
+    paths = write_reports(scores, fw, tmp_path, date=DAY)
+    assert len(paths) == 4
+    for path in paths:
+        country = None if path.name.startswith("qaf_summary") else path.name.split("_")[1]
+        part = scores if country is None else limit_to_countries(scores, [country])
+        expected = expected_rows(part, fw, words)
+        assert expected[words.sheet("action_plan")] > (1000 if country is None else 300)
+        book = openpyxl.load_workbook(path, read_only=True)
+        try:
+            assert book.sheetnames == ENGLISH_SHEETS
+            for ws in book.worksheets:
+                assert ws.max_row == expected[ws.title] + 1, (path.name, ws.title)  # from <dimension>
+                assert sum(1 for _ in ws.iter_rows(values_only=True)) == expected[ws.title] + 1, (path.name, ws.title)
+        finally:
+            book.close()
+        frames = pd.read_excel(path, sheet_name=None)
+        assert list(frames) == ENGLISH_SHEETS
+        for title, frame in frames.items():
+            assert len(frame) == expected[title], (path.name, title)
+        plan = frames["Action plan"]
+        assert plan["Implementation stage"].eq("Not started").all() and plan["Action"].notna().all()
+        assert pd.api.types.is_datetime64_any_dtype(plan["Assessment date"])
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar", "es"])
@@ -333,8 +488,8 @@ def test_report_languages(fw, tmp_path, lang):
     words = wording(fw, lang)
     path = write_reports(make_scores(fw), fw, tmp_path, countries=["SYR"], lang=lang, date=DAY)[0]
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [words.sheet(key) for key in SHEETS]
-    assert wb.sheetnames != ["Overview", "Heat map", "Sections", "Assessments", "Action plan", "Data quality", "About"]
+    assert wb.sheetnames == [words.sheet(key) for key in SHEET_KEYS]
+    assert wb.sheetnames != ENGLISH_SHEETS
     for ws in wb.worksheets:
         assert bool(ws.sheet_view.rightToLeft) == (lang == "ar"), ws.title
     plan = wb[words.sheet("action_plan")]
@@ -348,6 +503,71 @@ def test_report_languages(fw, tmp_path, lang):
         assert arabic.search(first[4]) and arabic.search(first[6])
 
 
+def small_framework(folder: Path, count: int) -> Framework:
+    """A framework of ``count`` levels (minimum: the middle one), two sections of two criteria, actions for A.1."""
+    names = [f"step_{n}" for n in range(1, count + 1)]
+    colours = ["C00000", "FF9900", "FFFF00", "92D050", "00B050", "0070C0"][:count]
+    data = {
+        "id": f"mini{count}", "title": f"Mini {count}", "version": "0.1.0", "edition": "test", "form_id": f"mini_{count}",
+        "levels": [{"name": name, "label": f"Step {n}", "colour": c} for n, (name, c) in enumerate(zip(names, colours), 1)],
+        "minimum_level": names[count // 2],
+        "domains": [{"id": "1", "title": "Domain one"}],
+        "sections": [{"id": sid, "domain": "1", "title": f"Section {sid}", "criteria": [
+            {"id": f"{sid}.{k}", "title": f"Criterion {sid}.{k}", "levels": [f"descriptor {j}" for j in range(1, count + 1)],
+             "references": []} for k in (1, 2)]} for sid in ("A", "B")],
+        "references": [],
+        "actions": [{"criterion": "A.1", "transition": f"{j}-{j + 1}", "text": f"Move A.1 from {j} to {j + 1}"}
+                    for j in range(1, count)],
+    }
+    path = folder / "framework.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return load_framework(path)
+
+
+@pytest.mark.parametrize("count", [3, 5])
+def test_reports_follow_the_frameworks_levels(tmp_path, count):
+    fw = small_framework(tmp_path, count)
+    form = read_form_structure(build_form(tmp_path / "form", languages=["en"], framework=fw).xml)
+    top = str(count)
+    raw = [
+        submission(fw, form, 1, "JOR", "IRC", "2024-05-02", "1", lambda c: "1" if c.id == "A.1" else top),
+        submission(fw, form, 2, "JOR", "UNICEF", "2024-05-03", "1", lambda c: "2" if c.id == "A.1" else top),
+        submission(fw, form, 3, "LBN", "IRC", "2024-05-04", "1", lambda c: top),
+    ]
+    scores = score_submissions(pd.DataFrame(raw), fw, current_version="v1")
+    paths = write_reports(scores, fw, tmp_path / "out", date=DAY)
+    wb = openpyxl.load_workbook(paths[0])
+    labels = [f"Step {n}" for n in range(1, count + 1)]
+    colours = [level.colour for level in fw.levels]
+
+    ws = wb["Overview"]
+    assert header(ws)[5:5 + count] == [f"Sections at: {label}" for label in labels]
+    assert header(ws)[5 + count:] == ["Share meeting the minimum", "Index (0–100)"]
+    shares = {r[0]: r[5 + count] for r in rows(ws)}
+    meeting = sum(level >= fw.minimum for level in (1, 2, count, count))  # JOR: section A at 1 and 2, B at the top
+    assert shares == {"JOR": meeting / 4, "LBN": 1.0}
+    assert ws._charts[0].series[0].graphicalProperties.solidFill.srgbClr == fw.minimum_level.colour
+
+    ws = wb["Sections"]
+    assert header(ws)[1:1 + count] == labels
+    assert [r[1:1 + count] for r in rows(ws)] == [
+        (1, 1, *([0] * (count - 3)), 1), (0, 0, *([0] * (count - 3)), 3)]
+    chart = ws._charts[0]
+    assert len(chart.series) == count
+    assert [s.graphicalProperties.solidFill.srgbClr for s in chart.series] == colours
+
+    ws = wb["Heat map"]
+    legend = [ws.cell(row=r, column=len(fw.sections) + 6) for r in range(2, count + 3)]
+    assert [c.value for c in legend] == [*labels, "Not assessed"]
+    assert [colour(c) for c in legend] == [*colours, NOT_ASSESSED_COLOUR]
+    jor = ws.cell(row=2, column=5)  # JOR's section A: levels 1 and 2 -> the lower median 1
+    assert (jor.value, colour(jor)) == ("Step 1", colours[0])
+
+    plan = rows(wb["Action plan"])
+    assert [(r[0], r[4], r[5], r[6]) for r in plan] == [
+        ("Jordan", "Step 1", "Step 2", "Move A.1 from 1 to 2"), ("Jordan", "Step 2", "Step 3", "Move A.1 from 2 to 3")]
+
+
 def test_empty_scores_give_headers_only(fw, tmp_path):
     empty = score_submissions(pd.DataFrame(), fw)
     (path,) = write_reports(empty, fw, tmp_path, date=DAY)
@@ -356,17 +576,64 @@ def test_empty_scores_give_headers_only(fw, tmp_path):
     assert rows(wb["Assessments"]) == [] and rows(wb["Overview"]) == []
 
 
-def test_cli_report_scores_the_store_and_writes_workbooks(fw, tmp_path):
-    store = tmp_path / "qaf.sqlite"
-    with open_store(store) as s:
+def store_with(fw: Framework, path: Path) -> Path:
+    with open_store(path) as s:
         s.upsert_page(records(fw))
+    return path
+
+
+def test_cli_report_scores_the_store_and_writes_workbooks(fw, tmp_path):
+    store = store_with(fw, tmp_path / "qaf.sqlite")
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["report", "--store", str(store), "--out", str(out), "--country", "JOR"])
+    result = CliRunner().invoke(main, ["report", "--store", str(store), "--out", str(out), "--country", "JOR",
+                                       "--rule", "median"])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.glob("*.xlsx"))
     assert len(names) == 2 and any(n.startswith("qaf_JOR_") for n in names)
-    bad = CliRunner().invoke(main, ["report", "--store", str(store), "--out", str(out), "--country", "XYZ"])
-    assert bad.exit_code == 2 and "error: no assessments for country XYZ" in bad.output
+    assert "2 workbook(s) written" in result.output
+    bad_rule = CliRunner().invoke(main, ["report", "--store", str(store), "--out", str(out), "--rule", "mean"])
+    assert bad_rule.exit_code == 2 and "'min', 'median'" in bad_rule.output
+
+
+@pytest.mark.parametrize("asked", [["ZZZ"], ["JOR", "ZZZ"]])
+def test_cli_unknown_country_names_the_countries_in_the_store(fw, tmp_path, asked):
+    store = store_with(fw, tmp_path / "qaf.sqlite")
+    options = [o for country in asked for o in ("--country", country)]
+    bad = CliRunner().invoke(main, ["report", "--store", str(store), "--out", str(tmp_path / "out"), *options])
+    assert bad.exit_code == 2
+    assert "error: no assessments for country ZZZ (found: JOR, SYR)" in bad.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_cli_report_takes_an_imported_translation(fw, tmp_path, monkeypatch):
+    """README: ``translations import`` then ``report --lang pt``; an unknown language names the installed ones."""
+    from qaf_kobo.framework import catalogue
+
+    monkeypatch.setenv("QAF_TRANSLATIONS_DIR", str(tmp_path / "mine"))
+    catalogue.clear_translation_cache()
+    try:
+        runner = CliRunner()
+        sheet = tmp_path / "pt.xlsx"
+        assert runner.invoke(main, ["translations", "export", "--lang", "pt", str(sheet)]).exit_code == 0
+        wb = openpyxl.load_workbook(sheet)
+        ws = wb["strings"] if "strings" in wb.sheetnames else wb.worksheets[0]
+        id_col, text_col = header(ws).index("id") + 1, header(ws).index("translation") + 1
+        for row in range(2, ws.max_row + 1):
+            if ws.cell(row, id_col).value == "report.sheet.overview":
+                ws.cell(row, text_col).value = "Visão geral"
+        wb.save(sheet)
+        imported = runner.invoke(main, ["translations", "import", str(sheet)])
+        assert imported.exit_code == 0, imported.output
+        catalogue.clear_translation_cache()
+        store = store_with(fw, tmp_path / "qaf.sqlite")
+        out = tmp_path / "out"
+        result = runner.invoke(main, ["report", "--store", str(store), "--out", str(out), "--lang", "pt"])
+        assert result.exit_code == 0, result.output
+        assert openpyxl.load_workbook(next(out.glob("qaf_summary_*.xlsx"))).sheetnames[0] == "Visão geral"
+        bad = runner.invoke(main, ["report", "--store", str(store), "--out", str(out), "--lang", "xx"])
+        assert bad.exit_code == 2 and "error: no translation for language 'xx' (available: en, fr, ar, es, pt)" in bad.output
+    finally:
+        catalogue.clear_translation_cache()
 
 
 @pytest.mark.system

@@ -7,8 +7,11 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli import main
-from qaf_kobo.framework.catalogue import LANGUAGE_NAMES
-from qaf_kobo.report.run import DEFAULT_OUT, DEFAULT_STORE, build_reports
+from qaf_kobo.cli.options import framework_option
+from qaf_kobo.framework import Framework
+from qaf_kobo.framework.catalogue import ENGLISH
+from qaf_kobo.report.run import DEFAULT_OUT, DEFAULT_STORE, build_reports, fallback_warning
+from qaf_kobo.scoring.rules import RULES
 
 
 @main.command("report")
@@ -18,14 +21,20 @@ from qaf_kobo.report.run import DEFAULT_OUT, DEFAULT_STORE, build_reports
               help="Folder for the workbooks.")
 @click.option("--country", "countries", multiple=True, metavar="ISO3",
               help="Only this country (repeat for several): its workbook, and only it in the summary.")
-@click.option("--lang", type=click.Choice(sorted(LANGUAGE_NAMES)), default="en", show_default=True,
-              help="Language of sheet names, headings, level names and actions.")
-@click.option("--rule", type=click.Choice(["min", "median"]), default="min", show_default=True,
+@click.option("--lang", default=ENGLISH, show_default=True, metavar="CODE",
+              help="Language of sheet names, headings, level names and actions: en or any installed translation "
+                   "(shipped or imported with `qaf-kobo translations import`).")
+@click.option("--rule", type=click.Choice(RULES), default=RULES[0], show_default=True,
               help="How a section's level is computed from its criteria.")
 @click.option("--only-approved", is_flag=True, help="Only submissions marked approved in KoboToolbox.")
-def report(store_path: Path, out_dir: Path, countries: tuple[str, ...], lang: str, rule: str, only_approved: bool) -> None:
-    """Write qaf_summary_<date>.xlsx and one qaf_<ISO3>_<date>.xlsx per country (runs scoring first)."""
-    paths = build_reports(store_path, out_dir, list(countries) or None, lang, rule, only_approved)
+@framework_option
+def report(store_path: Path, out_dir: Path, countries: tuple[str, ...], lang: str, rule: str, only_approved: bool,
+           fw: Framework) -> None:
+    """Write <framework>_summary_<date>.xlsx and one <framework>_<ISO3>_<date>.xlsx per country (runs scoring
+    first); qaf_summary_<date>.xlsx for the QAF."""
+    paths = build_reports(store_path, out_dir, list(countries) or None, lang, rule, only_approved, fw)
+    if warning := fallback_warning(fw, lang):
+        click.echo(f"warning: {warning}", err=True)
     for path in paths:
         click.echo(str(path))
     click.echo(f"{len(paths)} workbook(s) written to {out_dir}")

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli import main
+from qaf_kobo.cli.options import framework_option
+from qaf_kobo.framework import Framework
 from qaf_kobo.scoring import score
 from qaf_kobo.scoring.rules import RULES
 from qaf_kobo.store import DEFAULT_STORE
@@ -21,15 +23,18 @@ from qaf_kobo.store import DEFAULT_STORE
               help="How criterion levels combine into a section level: the lowest, or the lower median.")
 @click.option("--only-approved", is_flag=True, help="Score only submissions with validation status Approved.")
 @click.option("--country", "countries", multiple=True, metavar="ISO3", help="Score only this country (repeatable).")
-def score_command(store_path: Path, out_dir: Path | None, rule: str, only_approved: bool, countries: tuple[str, ...]) -> None:
+@framework_option
+def score_command(store_path: Path, out_dir: Path | None, rule: str, only_approved: bool, countries: tuple[str, ...],
+                  fw: Framework) -> None:
     """Turn stored submissions into criteria, sections, domains, countries and data-quality tables."""
     out_dir = out_dir or Path("reports") / date.today().isoformat()
-    scores = score(store_path, rule=rule, only_approved=only_approved, countries=list(countries) or None, out_dir=out_dir)
+    scores = score(store_path, rule=rule, only_approved=only_approved, countries=list(countries) or None, out_dir=out_dir,
+                   fw=fw)
     if scores.about["n_submissions"] == 0:
         click.echo(f"no submissions to score in {store_path} (with these filters); wrote empty tables to {out_dir}")
         return
     click.echo(
         f"scored {scores.about['n_submissions']} submissions (rule {rule}): "
-        f"{scores.sections_at(1)} sections at Critical to address, {len(scores.quality)} data-quality findings"
+        f"{scores.sections_at(1)} sections at {fw.levels[0].label}, {len(scores.quality)} data-quality findings"
     )
     click.echo(f"tables written to {out_dir}")

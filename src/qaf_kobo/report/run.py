@@ -5,13 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 
 from qaf_kobo.framework import Framework, default_framework
-from qaf_kobo.framework.catalogue import ENGLISH
+from qaf_kobo.framework.catalogue import ENGLISH, UI_PREFIXES
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
-from qaf_kobo.scoring import score
+from qaf_kobo.scoring import Scores, score
 
 DEFAULT_STORE = Path("data/qaf.sqlite")
 DEFAULT_OUT = Path("reports")
+
+
+def score_for_report(store_path: str | Path, countries: list[str] | None, rule: str, only_approved: bool,
+                     fw: Framework, out_dir: str | Path | None = None) -> Scores:
+    """Scores of the store, limited to ``countries``; when the store holds none of a country asked for, the whole
+    store is scored so that ``write_reports`` can name the countries it does hold."""
+    scores = score(store_path, rule=rule, only_approved=only_approved, countries=countries, fw=fw, out_dir=out_dir)
+    wanted = {c.strip().upper() for c in countries or ()}
+    if wanted - set(scores.assessments["country"].dropna().astype(str)):
+        return score(store_path, rule=rule, only_approved=only_approved, fw=fw)
+    return scores
+
+
+def fallback_warning(fw: Framework, lang: str) -> str | None:
+    """A warning when the report language lacks some of the framework's strings (shown in English instead)."""
+    missing = [key for key in wording(fw, lang).texts.missing if not key.startswith(UI_PREFIXES)]
+    if not missing:
+        return None
+    return (f"{len(missing)} string(s) of {fw.title} have no {lang!r} translation and are shown in English "
+            f"(e.g. {', '.join(missing[:3])})")
 
 
 def build_reports(
@@ -23,8 +43,12 @@ def build_reports(
     only_approved: bool = False,
     fw: Framework | None = None,
 ) -> list[Path]:
-    """Score the submissions of ``store_path`` and write the regional and per-country workbooks into ``out_dir``."""
+    """Score the submissions of ``store_path`` and write the regional and per-country workbooks into ``out_dir``.
+
+    An unknown language or rule, or a country the store has no assessment of, raises QafError (naming the
+    languages, rules or countries there are).
+    """
     fw = fw or default_framework()
     wording(fw, lang)  # an unknown language fails before any work
-    scores = score(store_path, rule=rule, only_approved=only_approved, countries=countries, fw=fw)
+    scores = score_for_report(store_path, countries, rule, only_approved, fw)
     return write_reports(scores, fw, out_dir, countries=countries, lang=lang)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 from qaf_kobo.framework import Criterion, Framework, Section
 from qaf_kobo.framework.catalogue import ENGLISH, Texts, installed_translations, texts
 
-SHEETS = ("overview", "heat_map", "sections", "assessments", "action_plan", "data_quality", "about")
 STAGES = ("not_started", "underway", "completed", "cancelled")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -76,3 +77,16 @@ class Wording:
 def wording(fw: Framework, lang: str = ENGLISH) -> Wording:
     """The report wording in ``lang``; an unknown language raises FrameworkError (a QafError)."""
     return Wording(fw, texts(fw, lang))
+
+
+def translate(values: pd.Series, words: Wording, prefix: str, known: tuple[str, ...] | None = None) -> pd.Series:
+    """Codes -> their report wording (``prefix + code``); unknown codes are shown as they are."""
+    def one(code: object) -> object:
+        if code is None or pd.isna(code) or str(code) == "":
+            return None
+        text = str(code)
+        if known is not None and text not in known:
+            return text
+        return words.optional(prefix + text, text)
+
+    return values.astype(object).map(one)

@@ -16,6 +16,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from qaf_kobo.errors import QafError
+from qaf_kobo.form.contract import FRAMEWORK_FIELD
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.scoring.countries import country_columns, country_table
 from qaf_kobo.scoring.domains import DOMAIN_COLUMNS, domain_table, overall_index
@@ -116,11 +118,14 @@ def score(
     """Score the active submissions of a store; with ``out_dir``, also write the tables (see write_scores).
 
     Submissions marked "not approved" are left out (``only_approved``: only approved ones are kept);
-    ``countries`` keeps only these ISO3 codes.
+    ``countries`` keeps only these ISO3 codes. Submissions that answer another framework (their ``framework``
+    field) are a QafError: a store is scored with the framework its form was built from.
     """
     check_rule(rule)
+    fw = fw or default_framework()
     data = load_submissions(store_path, only_approved=only_approved)
     raw = data.raw
+    check_framework(raw, fw, store_path)
     current = data.meta.get("deployed_version_id") or latest_version(tidy_submissions(raw[_version_columns(raw)]))
     wanted = sorted({c.strip().upper() for c in countries}) if countries else None
     if wanted:
@@ -141,6 +146,16 @@ def score(
     if out_dir is not None:
         write_scores(scores, out_dir)
     return scores
+
+
+def check_framework(raw: pd.DataFrame, fw: Framework, store_path: str | Path) -> None:
+    """QafError when submissions say they answer another framework than ``fw`` (rows without the field, from
+    forms built before it existed, are taken to answer ``fw``)."""
+    answered = pick_fields(raw, [FRAMEWORK_FIELD])[FRAMEWORK_FIELD].dropna().str.strip()
+    others = sorted(set(answered) - {fw.id, ""})
+    if others:
+        raise QafError(f"{store_path}: its submissions answer framework {', '.join(map(repr, others))}, not "
+                       f"{fw.id!r}: score it with --framework {others[0]}")
 
 
 def _version_columns(raw: pd.DataFrame) -> list[str]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from qaf_kobo.form.contract import (
+    FRAMEWORK_FIELD,
+    FRAMEWORK_VERSION_FIELD,
     NOT_ASSESSED,
     calc_field,
     criterion_field,
@@ -21,6 +23,7 @@ from qaf_kobo.form.contract import (
 )
 from qaf_kobo.form.structure import FormStructure
 from qaf_kobo.framework import Framework
+from qaf_kobo.workflows.demo_evidence import evidence_figures
 
 DEMO_COUNTRIES: dict[str, float] = {"JOR": 2.7, "LBN": 2.5, "IRQ": 2.1, "SYR": 1.7, "YEM": 1.5, "EGY": 2.3}
 """Six countries and a typical starting level for each, on a scale of four levels (a plausible spread from the
@@ -59,6 +62,7 @@ def generate_assessments(fw: Framework, form: FormStructure, seed: int = 2026) -
     The special cases the demo needs are marked by ``role``: the submissions to edit and to delete after the
     first sync, and one early assessment to submit on the older form (see :func:`older_version_of`), with a
     country code that is not ISO 3166 and no scope. The duplicate is added by the demo (:func:`duplicate_of`).
+    Evidence figures come from ``demo_evidence`` (its own random stream, so they change no rating).
     """
     rng = random.Random(seed)
     countries = [c for c in DEMO_COUNTRIES if c in form.choices.get("country", DEMO_COUNTRIES)]
@@ -96,6 +100,7 @@ def generate_assessments(fw: Framework, form: FormStructure, seed: int = 2026) -
     early[form.key("country")] = "LEB"
     early.pop(form.key("assessment_scope"))
     out.append(DemoAssessment(early, "older_version"))
+    evidence_figures(fw, form, [a.answers for a in out], seed + 1)
     return out
 
 
@@ -111,6 +116,9 @@ def _answers(
         form.key("assessment_scope"): scope,
         form.key("round"): round_name,
     }
+    for field, value in ((FRAMEWORK_FIELD, fw.id), (FRAMEWORK_VERSION_FIELD, fw.version)):  # what a client computes
+        if field in form.paths:
+            answers[form.key(field)] = value
     if rng.random() < 0.6:
         answers[form.key("area")] = rng.choice(["National", "North", "South", "Capital governorate", "Camps"])
     for section in fw.sections:

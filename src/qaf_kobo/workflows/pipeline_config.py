@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from qaf_kobo.errors import QafError
+from qaf_kobo.framework import DEFAULT_FRAMEWORK, find_framework
 from qaf_kobo.framework.catalogue import available_languages
 from qaf_kobo.scoring.rules import RULES
 from qaf_kobo.store import DEFAULT_STORE
@@ -33,10 +34,20 @@ class StoreSettings(_Section):
 
 
 class ScoringSettings(_Section):
-    """How sections are scored and which submissions count."""
+    """Which framework the submissions answer, how sections are scored and which submissions count."""
 
+    framework: str = DEFAULT_FRAMEWORK
     rule: str = "min"
     only_approved: bool = False
+
+    @field_validator("framework")
+    @classmethod
+    def _known_framework(cls, value: str) -> str:
+        try:
+            find_framework(value)
+        except QafError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("rule")
     @classmethod

@@ -9,10 +9,10 @@ from datetime import date
 from pathlib import Path
 
 from qaf_kobo.errors import QafError
-from qaf_kobo.framework import default_framework
+from qaf_kobo.framework import find_framework
 from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
+from qaf_kobo.report.run import score_for_report
 from qaf_kobo.report.workbook import write_reports
-from qaf_kobo.scoring import score
 from qaf_kobo.sync.kobo import SyncResult, sync
 from qaf_kobo.workflows.pipeline_config import PipelineConfig
 
@@ -48,9 +48,10 @@ def run_pipeline(config: PipelineConfig, token: str, today: date | None = None,
     synced = sync(config.kobo.server, config.kobo.asset_uid, token, config.store.path, full=config.kobo.full_scan)
     progress(f"       {synced.new} new, {synced.updated} updated, {synced.deleted} deleted, {synced.total} in the store")
     countries = config.report.countries or None
-    scores = score(config.store.path, rule=config.scoring.rule, only_approved=config.scoring.only_approved,
-                   countries=countries, out_dir=out_dir)
+    fw = find_framework(config.scoring.framework)
+    scores = score_for_report(config.store.path, countries, config.scoring.rule, config.scoring.only_approved, fw,
+                              out_dir)
     progress(f"score  {len(scores.assessments)} assessments scored ({config.scoring.rule} rule) → {out_dir}")
-    workbooks = write_reports(scores, default_framework(), out_dir, countries=countries, lang=config.report.lang)
+    workbooks = write_reports(scores, fw, out_dir, countries=countries, lang=config.report.lang)
     progress(f"report {len(workbooks)} workbooks → {out_dir}")
     return RunResult(synced, len(scores.assessments), out_dir, workbooks)

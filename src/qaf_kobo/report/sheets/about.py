@@ -1,0 +1,96 @@
+"""The About sheet: where the figures come from — framework and form versions, scoring rule, data source (never a
+token), counts, filters, language — and how the summaries read section levels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+from xlsxwriter.worksheet import Worksheet
+
+from qaf_kobo.framework import Framework
+from qaf_kobo.framework.catalogue import LANGUAGE_NAMES
+from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.table_sheet import setup_print
+from qaf_kobo.report.wording import Wording
+
+KEY = "about"
+
+
+def _public_server(url: object) -> str:
+    """The server address without user, password, query or fragment (a token must never reach a report)."""
+    if not url:
+        return ""
+    parts = urlsplit(str(url))
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _filters_text(filters: object, words: Wording) -> str:
+    if not isinstance(filters, dict):
+        return str(filters) if filters else words("report.about.none")
+    shown = []
+    for key, value in filters.items():
+        if value in (None, False, "", [], ()):
+            continue
+        shown.append(f"{key}={','.join(map(str, value)) if isinstance(value, (list, tuple)) else value}")
+    return "; ".join(shown) or words("report.about.none")
+
+
+def _as_datetime(value: object) -> object:
+    """An ISO time as a (naive UTC) datetime; other values as text."""
+    stamp = pd.to_datetime(value, errors="coerce", utc=True) if value else pd.NaT
+    return str(value or "") if pd.isna(stamp) else stamp.tz_convert(None).to_pydatetime()
+
+
+def about_items(scores, fw: Framework, words: Wording) -> list[tuple[str, object]]:
+    """(item id, value) in the order shown; the item's label is ``report.about.<id>``."""
+    about = dict(getattr(scores, "about", {}) or {})
+    rule = str(about.get("rule", ""))
+    versions = about.get("form_versions") or []
+    items: list[tuple[str, object]] = [
+        ("framework_version", about.get("framework_version") or fw.version),
+        ("framework_edition", fw.edition),
+        ("form_versions", ", ".join(map(str, versions)) if isinstance(versions, (list, tuple)) else str(versions)),
+        ("current_version", about.get("current_version") or ""),
+        ("rule", words.optional(f"report.about.rule.{rule}", rule)),
+        ("server", _public_server(about.get("server"))),
+        ("asset_uid", about.get("asset_uid") or ""),
+        ("store_path", about.get("store_path") or ""),
+        ("generated_at", _as_datetime(about.get("generated_at"))),
+        ("n_submissions", about.get("n_submissions")),
+        ("n_assessments", int(scores.assessments["root_uuid"].nunique())),
+        ("n_countries", int(scores.assessments["country"].nunique())),
+        ("filters", _filters_text(about.get("filters"), words)),
+        ("language", LANGUAGE_NAMES.get(words.lang, words.lang)),
+    ]
+    if words.status:
+        items.append(("translation_status", words.status))
+    return items
+
+
+def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
+    """Item and value columns, then two notes across both columns."""
+    items = about_items(scores, fw, words)
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 80)
+    cells.text(ws, 0, 0, words("report.about.item"), "header")
+    cells.text(ws, 0, 1, words("report.about.value"), "header")
+    for row, (key, value) in enumerate(items, 1):
+        cells.text(ws, row, 0, words(f"report.about.{key}"), "wrap")
+        if isinstance(value, dt.datetime):
+            cells.date(ws, row, 1, value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            cells.number(ws, row, 1, value)
+        else:
+            cells.text(ws, row, 1, "" if value is None else value, "wrap")
+    notes = len(items) + 2
+    for row, (string_id, height) in enumerate((("report.about.median_rule", 45), ("report.about.level_source", 30)), notes):
+        ws.set_row(row, height)
+        ws.merge_range(row, 0, row, 1, None, cells.format("wrap"))
+        cells.text(ws, row, 0, words(string_id), "wrap")
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, len(items), 1)
+    setup_print(ws)

@@ -1,0 +1,70 @@
+"""The Overview sheet: one row per country (assessments, agencies, latest date, section ratings per level, share
+meeting the minimum, index), with a bar chart of the share meeting the minimum."""
+
+from __future__ import annotations
+
+import pandas as pd
+from xlsxwriter.worksheet import Worksheet
+
+from qaf_kobo.framework import Framework
+from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.sheets.sections import level_counts
+from qaf_kobo.report.table_sheet import Column, Table, write_table
+from qaf_kobo.report.wording import Wording
+
+KEY = "overview"
+
+
+def overview_table(scores, fw: Framework, words: Wording) -> Table:
+    """One row per country; section ratings are scoring's section levels (``scores.sections["level"]``)."""
+    codes = fw.level_codes
+    numbers = [f"n_{c}" for c in codes]
+    assessments = scores.assessments.astype({"country": object})
+    by_country = assessments.groupby("country", dropna=False)
+    frame = pd.DataFrame({
+        "country_name": by_country["country_name"].first(),
+        "n_assessments": by_country["root_uuid"].nunique(),
+        "n_agencies": by_country["agency"].nunique(),
+        "latest_date": by_country["assessment_date"].max(),
+        "index": by_country["index"].mean(),
+    })
+    counts = level_counts(scores, "country", fw)
+    frame = frame.join(counts[[*numbers, "share_meets_minimum"]], how="left")
+    frame[numbers] = frame[numbers].fillna(0).astype(int)
+    frame = frame.rename_axis("country").reset_index()
+    frame = frame[["country", "country_name", "n_assessments", "n_agencies", "latest_date", *numbers,
+                   "share_meets_minimum", "index"]]
+    columns = (
+        Column(words("report.col.country_code"), "text", 10),
+        Column(words("report.col.country"), "text", 22),
+        Column(words("report.col.assessments"), "int", 13),
+        Column(words("report.col.agencies"), "int", 11),
+        Column(words("report.col.latest_date"), "date", 14),
+        *[Column(words("report.col.sections_at", level=words.level(c)), "int", 14) for c in codes],
+        Column(words("report.col.share_meets_minimum"), "percent", 14),
+        Column(words("report.col.index"), "number", 11),
+    )
+    return Table(columns, frame)
+
+
+def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
+    """The table and a bar chart of the share of section ratings meeting the minimum, by country."""
+    table = overview_table(scores, fw, words)
+    write_table(ws, cells, table)
+    rows, name = len(table), ws.get_name()
+    if not rows:
+        return
+    share = next(i for i, c in enumerate(table.columns) if c.kind == "percent")
+    chart = cells.book.add_chart({"type": "bar"})
+    chart.add_series({
+        "name": [name, 0, share],
+        "categories": [name, 1, 1, rows, 1],
+        "values": [name, 1, share, rows, share],
+        "fill": {"color": f"#{fw.minimum_level.colour}"},
+    })
+    chart.set_title({"name": words("report.chart.share_meets_minimum")})
+    chart.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
+    chart.set_y_axis({"reverse": True, "crossing": "max"})  # first country at the top, as in the table; values axis below
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 680, "height": max(300, 24 * rows + 150)})  # room for every country's label
+    ws.insert_chart(1, len(table.columns) + 1, chart)

@@ -1,0 +1,89 @@
+"""A table sheet: a header row over a DataFrame, one Column (heading, kind, width) per frame column.
+
+``write_table`` gives every table sheet the same frame: wrapped headings with a row height that fits them,
+column widths and formats, frozen header, autofilter and print setup; the rows are written column-prepared
+(see ``Cells.column``), row by row as XlsxWriter's constant-memory mode requires.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from xlsxwriter.worksheet import Worksheet
+
+from qaf_kobo.errors import QafError
+from qaf_kobo.report.cells import KINDS, Cells
+
+MAX_ROWS = 1_048_576
+"""Rows of an Excel sheet (the header included)."""
+A4 = 9
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet."""
+
+    heading: str
+    kind: str = "text"
+    width: float = 14
+
+
+@dataclass(frozen=True)
+class Table:
+    """Columns and their values (``frame`` has one column per Column, in order)."""
+
+    columns: tuple[Column, ...]
+    frame: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        if len(self.frame.columns) != len(self.columns):
+            raise ValueError(f"{len(self.columns)} columns but the frame has {len(self.frame.columns)}")
+        unknown = {c.kind for c in self.columns} - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown column kind(s): {', '.join(sorted(unknown))}")
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def setup_print(ws: Worksheet, title_rows: int = 1) -> None:
+    """Landscape A4, fit to one page wide, the first ``title_rows`` rows repeated on every page."""
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, title_rows - 1)
+
+
+def heading_height(columns: tuple[Column, ...]) -> float:
+    """The height of a header row whose headings wrap: the lines the longest needs (at most 4)."""
+    lines = max((math.ceil(len(c.heading) / max(c.width - 4, 1)) for c in columns), default=1)
+    return 15 * min(max(lines, 1), 4)
+
+
+def write_table(ws: Worksheet, cells: Cells, table: Table) -> None:
+    """The header row, the rows, widths, frozen header, autofilter and print setup of a table sheet."""
+    if len(table) >= MAX_ROWS:
+        raise QafError(
+            f"the {ws.get_name()} sheet would have {len(table):,} rows, more than an Excel sheet holds; "
+            "write it per country with --country"
+        )
+    for col, column in enumerate(table.columns):
+        ws.set_column(col, col, column.width, cells.column_format(column.kind))
+    ws.set_row(0, heading_height(table.columns))
+    for col, column in enumerate(table.columns):
+        cells.text(ws, 0, col, column.heading, "header")
+    prepared = []
+    for col, column in enumerate(table.columns):
+        values = cells.column(ws, table.frame.iloc[:, col], column.kind)
+        prepared.append((col, values.writers, values.values, values.formats))
+    for i in range(len(table)):
+        row = i + 1
+        for col, writers, values, formats in prepared:
+            write = writers[i]
+            if write is not None:
+                write(row, col, values[i], formats[i])
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, len(table), len(table.columns) - 1)
+    setup_print(ws)
