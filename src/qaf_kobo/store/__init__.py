@@ -1,10 +1,13 @@
-"""The local SQLite store of submissions: writes and reads (``database``), edit chains (``versions``), status."""
+"""The local SQLite store of submissions: writes and reads (``database``), the sources of its submissions
+(``sources``), edit chains (``versions``), status."""
 
 from qaf_kobo.store.database import (
+    DEFAULT_SOURCE,
     DEFAULT_STORE,
     SCHEMA_VERSION,
     Indexed,
     RawBatch,
+    SourceStatus,
     Store,
     StoreStatus,
     UpsertCounts,
@@ -12,7 +15,9 @@ from qaf_kobo.store.database import (
     utc_now,
     validation_uid,
 )
+from qaf_kobo.store.sources import Source, default_name
 from qaf_kobo.store.versions import bare_uuid, order_versions, root_uuid_of
 
-__all__ = ["DEFAULT_STORE", "SCHEMA_VERSION", "Indexed", "RawBatch", "Store", "StoreStatus", "UpsertCounts",
-           "bare_uuid", "open_store", "order_versions", "root_uuid_of", "utc_now", "validation_uid"]
+__all__ = ["DEFAULT_SOURCE", "DEFAULT_STORE", "SCHEMA_VERSION", "Indexed", "RawBatch", "Source", "SourceStatus", "Store",
+           "StoreStatus", "UpsertCounts", "bare_uuid", "default_name", "open_store", "order_versions", "root_uuid_of",
+           "utc_now", "validation_uid"]

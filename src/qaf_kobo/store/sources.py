@@ -1,9 +1,9 @@
 """The sources of a store's submissions — each a named KoboToolbox asset, ODK Central form, or folder of exports
 downloaded by hand — with their sync state, and the migration of a one-source (schema 1) store to them.
 
-A submission belongs to one source; the same instance id in two sources is two submissions. A source's kind,
-server and reference (asset uid, ``<project>/<form>``, folder) are fixed when it is first used: a name reused for
-another one is an error, so two projects never mix under one name.
+A submission belongs to one source; the same instance id in two sources is two submissions. A server source's
+kind, server and reference (asset uid, ``<project>/<form>``) are fixed when it is first used: a name reused for
+another one is an error, so two projects never mix under one name. An export source takes files from anywhere.
 """
 
 from __future__ import annotations
@@ -83,6 +83,8 @@ def add_source(conn: sqlite3.Connection, name: str, kind: str, server: str, ref:
         existing = find_source(conn, name)
         assert existing is not None
         return existing
+    if existing.kind == kind == "export":
+        return existing  # a bag of files imported by hand: any folder may add to it
     if (existing.kind, existing.server, existing.ref) != (kind, server, ref):
         raise QafError(f"the source {name!r} of this store is {existing.describe()}, not "
                        f"{Source(0, name, kind, server, ref).describe()}; give --source another name")

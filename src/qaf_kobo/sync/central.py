@@ -20,7 +20,7 @@ from qaf_kobo.central.credentials import CentralCredentials
 from qaf_kobo.central.rows import odata_store_row
 from qaf_kobo.central.submissions import fetch_one, id_scan, incremental_filter, iter_pages, watermark_of
 from qaf_kobo.errors import QafError
-from qaf_kobo.store import DEFAULT_STORE, Store, UpsertCounts, open_store, utc_now
+from qaf_kobo.store import DEFAULT_STORE, Store, UpsertCounts, default_name, open_store, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +46,14 @@ class CentralSyncResult:
                 f"{self.total} submissions from this source in the store ({self.requests} requests)")
 
 
-def default_source_name(server: str, project_id: int, form_id: str) -> str:
-    """The name a Central source gets unless ``--source`` says otherwise: ``central:<host>/<project>/<form>``."""
-    host = server.split("://", 1)[-1].rstrip("/")
-    return f"central:{host}/{project_id}/{form_id}"
-
-
 def sync_central(server: str, project_id: int, form_id: str, credentials: CentralCredentials,
                  store_path: Path | str = DEFAULT_STORE, *, source: str | None = None, full: bool = False,
                  progress: Progress | None = None, retries: int = 6) -> CentralSyncResult:
     """Pull what changed on the server since the last sync (with ``full``, also restores and purges) into the
-    store, as the submissions of the source ``source`` (default: :func:`default_source_name`). Errors are kept as
-    the source's last error and raised as QafError."""
+    store, as the submissions of the source ``source`` (default ``central:<host>/<project>/<form>``). Errors are
+    kept as the source's last error and raised as QafError."""
     with CentralClient(server, credentials, retries=retries) as client, open_store(store_path) as store:
-        name = source or default_source_name(client.server, project_id, form_id)
+        name = source or default_name("central", client.server, f"{project_id}/{form_id}")
         lock = store.lock()
         try:
             store.add_source(name, "central", client.server, f"{project_id}/{form_id}")
@@ -115,7 +109,7 @@ def _full_scan(store: Store, client: CentralClient, name: str, project_id: int, 
     """Compare every id on the server with the source's active rows: fetch those missing or changed (restored
     ones included), mark those the server no longer shows (deleted, or purged) as deleted."""
     on_server = id_scan(client, project_id, form_id)
-    local = {str(row["meta/rootUuid"]): _stamp(row) for row in store.active_rows(source=name)}
+    local = {str(row["meta/rootUuid"]): _stamp(row) for row in store.active_submissions(name)}
     changed = [root for root, stamp in on_server.items() if local.get(root) != stamp]
     if len(changed) > FULL_READ_AT:
         for page in iter_pages(client, project_id, form_id):

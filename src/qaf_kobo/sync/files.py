@@ -1,14 +1,28 @@
-"""``qaf-kobo import``: load submissions saved from the API (a /data/ page, a JSON list or JSON lines) into the store."""
+"""``qaf-kobo import``: load submissions saved by hand into the store, as the submissions of one source — JSON
+from the API (a /data/ page, a JSON list or JSON lines), KoboToolbox XLSX/CSV exports and Central's CSV zip
+(read by :mod:`qaf_kobo.sync.exports`), given as files or folders.
+
+An export is a picture of the server on the day it was made: it shows no deletions, so a submission deleted on
+the server since stays in the store; only a sync, which sees the server, finds deletions.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.store import DEFAULT_STORE, UpsertCounts, open_store, root_uuid_of
+from qaf_kobo.sync.exports import EXPORT_SUFFIXES, read_export
+
+IMPORTED = "export:imported"
+"""The source of files imported without ``--source`` (as of a schema 1 store filled by ``import``)."""
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+NO_DELETIONS = ("exports carry no deletions: a submission deleted on the server since stays in the store "
+                "(a sync from the server finds deletions)")
 
 SHAPES = "a /data/ page ({\"count\", \"next\", \"previous\", \"results\"}), a JSON list of submissions, or JSON lines"
 
@@ -20,13 +34,17 @@ class ImportResult:
     files: int
     submissions: int
     counts: UpsertCounts
+    source: str = IMPORTED
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """The one-line summary printed at the end."""
+        """The lines printed at the end: the counts, then what the files could not tell."""
         c = self.counts
-        return (f"imported {self.submissions} submissions from {self.files} file(s): {c.new} new, {c.updated} updated, "
-                f"{c.unchanged} unchanged, {c.stale} older than the stored version"
-                + (f", {c.deleted} skipped: deleted on the server" if c.deleted else ""))
+        return "\n".join([
+            f"imported {self.submissions} submissions from {self.files} file(s) into {self.source}: {c.new} new, "
+            f"{c.updated} updated, {c.unchanged} unchanged, {c.stale} older than the stored version"
+            + (f", {c.deleted} skipped: deleted on the server" if c.deleted else ""),
+            *(f"note: {n}" for n in self.notes)])
 
 
 def read_submissions(path: Path) -> list[dict[str, Any]]:
@@ -70,17 +88,52 @@ def _json_lines(path: Path, text: str) -> list[Any]:
     return rows
 
 
-def import_files(paths: list[Path], store_path: Path | str = DEFAULT_STORE) -> ImportResult:
-    """Read every file first (a bad one changes nothing), then upsert all submissions in one transaction.
+def import_paths(paths: list[Path]) -> list[Path]:
+    """The files to import: each file given, and the JSON and export files of each folder given (sorted)."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (*JSON_SUFFIXES,
+                                                                                             *EXPORT_SUFFIXES))
+            if not found:
+                raise QafError(f"{path}: no JSON, XLSX, CSV or zip files in this folder")
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            raise QafError(f"{path}: no such file or folder")
+    return files
+
+
+def read_file(path: Path, field_paths: Mapping[str, str] | None) -> tuple[list[dict[str, Any]], list[str]]:
+    """The submissions of one file (JSON from the API, or an export) and notes about it."""
+    if path.suffix.lower() in EXPORT_SUFFIXES or path.suffix.lower() == ".xls":
+        export = read_export(path, field_paths)
+        return export.rows, [f"{path.name}: {n}" for n in export.notes]
+    return read_submissions(path), []
+
+
+def import_files(paths: list[Path], store_path: Path | str = DEFAULT_STORE, *, source: str | None = None,
+                 ref: str | None = None, field_paths: Mapping[str, str] | None = None) -> ImportResult:
+    """Read every file first (a bad one changes nothing), then upsert all submissions in one transaction, as the
+    source ``source`` (an ``export`` source; default ``export:imported``; ``ref`` says which folder it is).
+    ``field_paths`` (the form's field name → path) lets exports without group names in their headers be read.
 
     Versions of one submission are applied oldest first; a submission deleted on the server stays deleted (only
     a sync, which sees the server, can bring it back)."""
-    batches = [read_submissions(Path(p)) for p in paths]
-    rows = [row for batch in batches for row in batch]
+    files = import_paths(paths)
+    rows, notes = [], []
+    for path in files:
+        found, said = read_file(path, field_paths)
+        rows += found
+        notes += said
+    notes.append(NO_DELETIONS)
+    name = source or IMPORTED
     with open_store(store_path) as store:
         lock = store.lock()
         try:
-            counts = store.upsert_page(rows, from_server=False)
+            store.add_source(name, "export", "", ref if ref is not None else ("imported" if name == IMPORTED else ""))
+            counts = store.upsert_page(rows, source=name, from_server=False)
         finally:
             lock.release()
-    return ImportResult(len(batches), len(rows), counts)
+    return ImportResult(len(files), len(rows), counts, name, notes)
