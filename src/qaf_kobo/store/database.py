@@ -493,7 +493,7 @@ def _create_schema(conn: sqlite3.Connection, path: Path) -> Path | None:
                 if statement.strip():
                     conn.execute(statement)
         elif found == 1:
-            backup = src.backup(conn, path)
+            backup = src.backup(path)
             source = src.migrate_v1(conn, SUBMISSIONS_TABLE.format(name="submissions_v2"), HISTORY_INDEX)
             conn.execute("CREATE INDEX submissions_kobo_id ON submissions (source_id, kobo_id)")
             conn.execute("CREATE INDEX submissions_deleted_at ON submissions (deleted_at)")

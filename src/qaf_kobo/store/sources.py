@@ -116,14 +116,16 @@ def backup_path(path: Path) -> Path:
     return candidate
 
 
-def backup(conn: sqlite3.Connection, path: Path) -> Path:
-    """A consistent copy of the open store (SQLite's backup API), next to it; returns its path."""
+def backup(path: Path) -> Path:
+    """A consistent copy of the store at ``path`` (SQLite's backup API, through a reading connection of its own,
+    so it works while the caller holds the write lock), next to it; returns its path."""
     target = backup_path(path)
-    copy = sqlite3.connect(target)
+    reader, copy = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True), sqlite3.connect(target)
     try:
-        conn.backup(copy)
+        reader.backup(copy)
     finally:
         copy.close()
+        reader.close()
     return target
 
 
