@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SEED = Path(__file__).resolve().parent / "seeds" / "002_d41d31a1d5ecb9b8.txt"
-"""A byte-exact copy of seed 002 as it was given to the project."""
+"""A byte-exact copy of the CPSS benchmarks document (tests/seeds/002_*.txt) as the project received it."""
 
 PHASES = ("System Building", "System Enhancement", "System Integration", "System Maturity")
 """The four phases, in order; phase P (1..4) is ``PHASES[P - 1]``."""

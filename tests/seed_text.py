@@ -1,4 +1,5 @@
-"""Re-parse the QAF seed documents (004: framework, 001: action plan) independently of the framework file.
+"""Re-parse the QAF source documents in tests/seeds/ (004_*.txt: the framework, 001_*.txt: its action plan)
+independently of the framework file.
 
 Tests compare the framework YAML against what this parser reads from the seeds, so that no descriptor or
 action can drift from the source text. It knows only the documents' layout, nothing of the YAML.
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SEEDS = Path(__file__).resolve().parent / "seeds"
-"""Copies of seed 001 (the action plan) and seed 004 (the QAF) as they were given to the project."""
+"""The source documents as the project received them: 001_*.txt (the action plan), 004_*.txt (the QAF)."""
 
 _BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")
 _FOOTNOTE_TEXT = re.compile(r"\[(\d+):\s+(.*?)\]\s*(?=\[\d+:|$|\n)", re.S)
@@ -63,7 +64,7 @@ def _sections(text: str) -> list[SeedSection]:
 
 
 def section_titles() -> dict[str, str]:
-    """Section and domain id -> the heading text of seed 004 (domain heading, or sub-section title)."""
+    """Section and domain id -> the heading text of the QAF document (domain heading, or sub-section title)."""
     lines = seed_path("004").read_text(encoding="utf-8").splitlines()
     titles: dict[str, str] = {}
     for i, line in enumerate(lines):
@@ -79,7 +80,7 @@ def section_titles() -> dict[str, str]:
 
 
 def descriptors() -> dict[str, list[list[str]]]:
-    """Section id -> criteria, each the four cleaned level descriptors in document order (seed 004)."""
+    """Section id -> criteria, each the four cleaned level descriptors in document order (the QAF document)."""
     text = seed_path("004").read_text(encoding="utf-8")
     result: dict[str, list[list[str]]] = {}
     for section in _sections(text):
@@ -94,7 +95,7 @@ def descriptors() -> dict[str, list[list[str]]]:
 
 
 def footnotes() -> dict[int, str]:
-    """Footnote number -> footnote text of seed 004."""
+    """Footnote number -> footnote text of the QAF document."""
     text = seed_path("004").read_text(encoding="utf-8")
     return {int(m.group(1)): re.sub(r"\s+", " ", m.group(2)).strip() for m in re.finditer(r"\[(\d+):\s+([^\]]*)\]", text)}
 
@@ -123,7 +124,7 @@ TRANSITIONS = ("1-2", "2-3", "3-4")
 
 
 def actions() -> dict[str, dict[str, list[str]]]:
-    """Section id -> transition ("1-2", "2-3", "3-4") -> cleaned action texts in order (seed 001)."""
+    """Section id -> transition ("1-2", "2-3", "3-4") -> cleaned action texts in order (the action plan document)."""
     text = seed_path("001").read_text(encoding="utf-8").split("\nimage1.png")[0]
     text = re.sub(r"\n1\s*$", "\n", text.rstrip())  # the page number before the logo
     result: dict[str, dict[str, list[str]]] = {}

@@ -2,7 +2,7 @@
 Annex, actions verbatim from its section-3 table, and nothing of either lost.
 
 The file is read with yaml.safe_load, not with qaf_kobo's loader, and compared with cpss_seed_text's own
-parse of seed 002. The judgement calls checked here are explained in forms/cpss/README.md.
+parse of the CPSS document in tests/seeds/002_*.txt. The judgement calls checked here are explained in forms/cpss/README.md.
 """
 
 from __future__ import annotations

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from qaf_kobo.cli import main
 from qaf_kobo.form.build import build_form
-from qaf_kobo.form.contract import criterion_field
+from qaf_kobo.form.contract import criterion_field, section_group
 from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.workflows.demo_data import FORMULA_AGENCY, generate_assessments
 
 SIX = ["EGY", "IRQ", "JOR", "LBN", "SYR", "YEM"]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +41,53 @@ def summary(folder: Path) -> Path:
     return next((folder / "reports").glob("qaf_summary_*.xlsx"))
 
 
-def test_progress_and_summary_are_printed(demo: tuple[Path, str]) -> None:
+def readme_demo_lines() -> list[str]:
+    """The lines of the README's demo output block (after "`make demo` takes about …")."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("`make demo` takes about", 1)[1].split("```\n", 1)[1].split("```", 1)[0]
+    return block.rstrip("\n").split("\n")
+
+
+def as_in_readme(line: str, folder: Path) -> str:
+    """A demo output line with what differs from run to run — port, asset uid, store and output paths — put as
+    the README shows it."""
+    line = re.sub(r"http://127\.0\.0\.1:\d+", "http://127.0.0.1:34263", line)
+    line = re.sub(r"into asset a[0-9A-Za-z]{21}$", "into asset a34aD8cTM0vVaMLb5DQ4vo", line)
+    return line.replace(str(folder / "demo.sqlite"), "data/demo.sqlite").replace(str(folder / "reports"), "reports/demo")
+
+
+def test_the_readme_shows_the_demo_output(demo: tuple[Path, str]) -> None:
     folder, output = demo
-    for step in range(1, 7):
-        assert f"[{step}/6]" in output
-    assert "Countries: EGY, IRQ, JOR, LBN, SYR, YEM" in output
-    assert "sections at Critical to address:" in output
-    assert str(summary(folder)) in output
+    shown = readme_demo_lines()
+    assert [as_in_readme(line, folder) for line in output.split("\n")[:len(shown)]] == shown
     assert "demo-token" not in output
+
+
+def test_the_counts_printed_are_those_of_the_store_the_tables_and_the_workbooks(demo: tuple[Path, str], fw) -> None:
+    folder, output = demo
+    numbers = lambda pattern: tuple(int(n) for n in re.search(pattern, output).groups())  # noqa: E731
+    seeded, = numbers(r"\[3/6\] Seeded (\d+) synthetic assessments")
+    new, updated, deleted = numbers(r"\[4/6\] Synced into .*: (\d+) new; .* \((\d+) updated, (\d+) deleted\)")
+    scored, critical, findings = numbers(r"\[5/6\] Scored (\d+) assessments: (\d+) sections at Critical to address, "
+                                         r"(\d+) data-quality findings")
+    workbooks, = numbers(r"\[6/6\] Wrote (\d+) workbooks")
+    with sqlite3.connect(folder / "demo.sqlite") as db:
+        in_store = db.execute("SELECT COUNT(*), COUNT(deleted_at) FROM submissions").fetchone()
+        edits = db.execute("SELECT COUNT(*) FROM submission_history").fetchone()[0]
+    assert (seeded, new) == (in_store[0], in_store[0]) and (updated, deleted) == (edits, in_store[1]) == (1, 1)
+    tables = folder / "reports"
+    assessments = pd.read_csv(tables / "assessments.csv", keep_default_na=False)
+    critical_code = next(level.code for level in fw.levels if level.label == "Critical to address")
+    assert scored == len(assessments) == len(rows(summary(folder), "Assessments")) == in_store[0] - in_store[1]
+    assert critical == int((pd.read_csv(tables / "sections.csv")["level"] == critical_code).sum())
+    assert findings == len(pd.read_csv(tables / "quality.csv")) == len(rows(summary(folder), "Data quality"))
+    assert workbooks == len(list(tables.glob("*.xlsx")))
+    codes = sorted(set(assessments["country"]))
+    assert f"Countries: {', '.join(c for c in codes if c in SIX)} (and LEB: not an ISO 3166 code, see Data " \
+           "quality)" in output and set(codes) == {*SIX, "LEB"}
+    assert f"Assessments scored: {scored}; sections at Critical to address: {critical}; data-quality findings: " \
+           f"{findings}" in output
+    assert str(summary(folder)) in output
 
 
 def test_workbooks_for_the_six_countries(demo: tuple[Path, str]) -> None:
@@ -66,8 +108,9 @@ def test_duplicate_and_older_version_are_flagged(demo: tuple[Path, str]) -> None
     checks = {r["Check"] for r in quality}
     assert {"Duplicate assessment", "Older form version", "Unknown country", "Criteria not assessed"} <= checks
     assert sum(r["Check"] == "Duplicate assessment" for r in quality) == 2
-    older = [r for r in rows(summary(folder), "Assessments") if r["Older form version"] in (True, "True", "Yes")]
-    assert len(older) == 1
+    flags = [r["Older form version"] for r in rows(summary(folder), "Assessments")]
+    assert set(flags) == {True, False} and flags.count(True) == 1
+    older = [r for r in rows(summary(folder), "Assessments") if r["Older form version"] is True]
     assert any(r["Check"] == "Older form version" and r["Submission id"] == older[0]["Submission id"] for r in quality)
 
 
@@ -96,7 +139,17 @@ def test_generation_is_deterministic(tmp_path: Path, fw) -> None:  # noqa: ANN00
     first, again, other = (generate_assessments(fw, form, seed=s) for s in (7, 7, 8))
     assert [a.answers for a in first] == [a.answers for a in again]
     assert [a.answers for a in first] != [a.answers for a in other]
-    assert all(form.key(criterion_field(c)).endswith(criterion_field(c)) for c in fw.criteria)
+    fields = set(form.paths.values())
+    off_choices = []
+    for number, assessment in enumerate(first):
+        assert set(assessment.answers) <= fields  # every key is a field of the built form
+        for section in fw.sections:
+            for criterion in section.criteria:
+                key = form.key(criterion_field(criterion))
+                assert key.split("/")[0] == section_group(section)  # on its section's page
+                if assessment.answers[key] not in form.choices[criterion_field(criterion)]:
+                    off_choices.append((number, criterion.id, assessment.answers[key]))
+    assert off_choices == [(5, fw.criteria[-1].id, "7")]  # the one code typed in by hand, for Data quality
 
 
 def test_demo_refuses_to_replace_a_real_store(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from qaf_kobo.framework import Framework
 import seed_text
 
 SECTION_IDS = ["1", "2", "2a", "2b", "2c", "2d", "2e", "2f", "3", "4", "5a", "5b", "5c", "5d", "6", "7", "8"]
-# The only edits to seed text: obvious typos (issue 2 allows these; nothing else is reworded).
+# The only edits to the source text: obvious typos (nothing else is reworded).
 TYPO_FIXES = {"An child protection risk analysis": "A child protection risk analysis"}
 
 

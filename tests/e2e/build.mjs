@@ -1,6 +1,6 @@
 // Build the Enketo page for the end-to-end test: bundle enketo-core + enketo-transformer/web
 // (web/src/*.js) with esbuild, and compile enketo-core's formhub theme (web/src/formhub.scss) with sass.
-// Recipe and pitfalls: /work/shared/reference/real-clients/README.md (route C).
+// The pitfalls of this build are noted below, where each is handled.
 import * as esbuild from 'esbuild';
 import * as sass from 'sass';
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';

@@ -1,6 +1,5 @@
 // Run an XForm in the ODK Web Forms engine (@getodk/xforms-engine), headless under jsdom, following a list of
 // steps, and print what was observed as JSON on stdout (the assertions live in tests/test_form_engine.py).
-// Adapted from shared/reference/real-clients/node-odk/drive_odk_engine.mjs (tier 1).
 //
 // usage: node drive_form.mjs FORM.xml STEPS.json
 // steps: [{"op": "select"|"set", "name": "c_2a_1", "value": "3"}, {"op": "value"|"label"|"options"|"required"|

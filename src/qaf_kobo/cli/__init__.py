@@ -35,8 +35,13 @@ def main(ctx: click.Context, verbose: bool) -> None:
     """
     ctx.ensure_object(dict)["verbose"] = verbose
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # urllib3 logs each retry as a WARNING; without -v an error must stay one line (issue 4 §1)
+    # urllib3 logs each retry as a WARNING; without -v a failed command prints only its one `error:` line
     logging.getLogger("urllib3").setLevel(logging.NOTSET if verbose else logging.ERROR)
+
+
+def note(text: str) -> None:
+    """A line on stderr about something a command is doing (such as waiting because the server asked it to)."""
+    click.echo(f"note: {text}", err=True)
 
 
 from qaf_kobo.cli import (  # noqa: E402,F401  # noqa: E402,F401  (after form_cmd: deploy joins `form`)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qaf_kobo.cli import main
+from qaf_kobo.cli import main, note
 from qaf_kobo.cli.options import framework_option
 from qaf_kobo.framework import Framework
 
@@ -36,6 +36,6 @@ def run_command(config_path: Path) -> None:
     from qaf_kobo.workflows.pipeline_run import pipeline_token, run_pipeline
 
     config = load_pipeline_config(config_path)
-    result = run_pipeline(config, pipeline_token(config), progress=click.echo)
+    result = run_pipeline(config, pipeline_token(config), progress=click.echo, notice=note)
     for path in result.workbooks:
         click.echo(f"  {path}")

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
-from qaf_kobo.cli import main
+from qaf_kobo.cli import main, note
 from qaf_kobo.cli.options import CONFIG_FILE_OPTION, KIND_OPTION, TOKEN_FILE_OPTION, framework_option
 from qaf_kobo.form.structure import xlsform_paths
 from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import Framework
+from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT
 from qaf_kobo.store import DEFAULT_STORE
 from qaf_kobo.store.status import format_status, store_status
 from qaf_kobo.sync.files import import_files
@@ -34,14 +35,18 @@ SOURCE_OPTION = click.option("--source", help="Name of the source the submission
 @STORE_OPTION
 @click.option("--full", is_flag=True, help="Also scan all ids: finds what an incremental sync cannot (Kobo: edits "
                                            "and deletions; Central: restores and purges).")
+@click.option("--max-wait", type=click.FloatRange(min=0), default=DEFAULT_MAX_WAIT, show_default=True,
+              metavar="SECONDS", help="KoboToolbox: longest wait the server may ask for (Retry-After) before a retry; "
+                                      "a longer one stops the sync with an error.")
 @TOKEN_FILE_OPTION
 @CONFIG_FILE_OPTION
 def sync_command(server: str, asset_uid: str | None, project_id: int | None, form_id: str | None, kind: str | None,
-                 source: str | None, store_path: Path, full: bool, token_file: Path | None,
+                 source: str | None, store_path: Path, full: bool, max_wait: float, token_file: Path | None,
                  config_file: Path | None) -> None:
     """Pull new and changed submissions of a KoboToolbox asset or an ODK Central form into the store."""
     target = Target(asset_uid, project_id, form_id)
-    options = dict(kind=kind, source=source, full=full, token_file=token_file, config_file=config_file)
+    options = dict(kind=kind, source=source, full=full, max_wait=max_wait, token_file=token_file,
+                   config_file=config_file)
     if sys.stderr.isatty():
         from tqdm import tqdm
 
@@ -50,9 +55,10 @@ def sync_command(server: str, asset_uid: str | None, project_id: int | None, for
                 bar.total = total
                 bar.update(fetched - bar.n)
 
-            result = sync_server(server, target, store_path, progress=progress, **options)
+            result = sync_server(server, target, store_path, progress=progress,
+                                 notice=lambda text: bar.write(f"note: {text}", file=sys.stderr), **options)
     else:
-        result = sync_server(server, target, store_path, **options)
+        result = sync_server(server, target, store_path, notice=note, **options)
     click.echo(result.summary())
 
 

@@ -11,13 +11,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+from urllib3.exceptions import NameResolutionError, NewConnectionError, ProtocolError
 
 from qaf_kobo.errors import QafError
+from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT, RETRY_STATUSES, Notice, PoliteRetry, retry_after_seconds, seconds_text
 
 log = logging.getLogger(__name__)
 
-RETRY_STATUSES = (429, 502, 503, 504)
 ASSET_NOT_FOUND = "asset not found, or the token has no access to it — check --server, --asset and the token"
 _ASSET_PATH = re.compile(r"/api/v2/assets/[^/]+/")
 
@@ -39,6 +39,35 @@ def normalize_server(server: str) -> str:
     if parts.username or parts.password:
         raise QafError("--server must not contain a user name or password; the token comes from KOBO_TOKEN or the token file")
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """The origin of a URL — scheme, host, port (the scheme's default when not given) — as browsers compare it."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:  # a port that is not a number
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _origin_text(url: str) -> str:
+    scheme, host, port = origin(url)
+    return f"{scheme}://{host}:{port}"
+
+
+class _Session(requests.Session):
+    """A requests session that keeps the Authorization header on a redirect only when the redirect stays on the
+    configured server's origin (requests alone compares each hop with the previous one)."""
+
+    def __init__(self, home: str) -> None:
+        super().__init__()
+        self.home = origin(home)
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        super().rebuild_auth(prepared_request, response)
+        if origin(prepared_request.url or "") != self.home:
+            prepared_request.headers.pop("Authorization", None)
 
 
 def _server_message(resp: requests.Response, secret: str) -> str:
@@ -65,23 +94,29 @@ def redact(text: str, secret: str) -> str:
 class KoboClient:
     """A session on one Kobo server: ``Authorization: Token …`` and ``Accept: application/json`` on every call.
 
-    Retries with backoff on 429 (honouring Retry-After), 502, 503, 504 and dropped connections; a JSON body
-    that arrives cut short is fetched again. No retry on 400/401/403/404. Safe to share between threads for GETs.
+    Retries with backoff on 429, 502, 503, 504 and dropped connections; a JSON body that arrives cut short is
+    fetched again. No retry on 400/401/403/404, nor on an answer that is not JSON at all (an HTML page). A
+    Retry-After up to ``max_wait`` seconds is obeyed and announced through ``notice`` (default: a logged
+    warning); a longer one ends the request with a KoboError. The token goes only to the server's own origin
+    (scheme, host, port): a URL elsewhere is refused, a redirect elsewhere loses the header. Safe to share
+    between threads for GETs.
     """
 
     def __init__(self, server: str, token: str, *, timeout: tuple[float, float] = (10.0, 150.0),
-                 retries: int = 6, backoff: float = 0.5, pool_size: int = 8) -> None:
+                 retries: int = 6, backoff: float = 0.5, pool_size: int = 8, max_wait: float = DEFAULT_MAX_WAIT,
+                 notice: Notice | None = None) -> None:
         self.server = normalize_server(server)
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.max_wait = max_wait
         self._lock = threading.Lock()
         self.requests_made = 0
-        retry = Retry(total=retries, connect=retries, read=retries, status=retries, other=retries,
-                      backoff_factor=backoff, backoff_max=30, status_forcelist=RETRY_STATUSES,
-                      allowed_methods=frozenset({"GET", "HEAD"}), respect_retry_after_header=True,
-                      raise_on_status=False)
-        self.session = requests.Session()
+        retry = PoliteRetry(total=retries, connect=retries, read=retries, status=retries, other=retries,
+                            backoff_factor=backoff, backoff_max=30, status_forcelist=RETRY_STATUSES,
+                            allowed_methods=frozenset({"GET", "HEAD"}), respect_retry_after_header=True,
+                            raise_on_status=False, max_wait=max_wait, notice=notice)
+        self.session = _Session(self.server)
         adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -102,18 +137,33 @@ class KoboClient:
         self.session.close()
 
     def url(self, path_or_url: str) -> str:
-        """An absolute URL on this server for an API path (absolute URLs, e.g. ``next`` links, pass through)."""
-        return path_or_url if "://" in path_or_url else self.server + "/" + path_or_url.lstrip("/")
+        """An absolute URL on this server for an API path. An absolute URL (a ``next`` link) must be on the server's
+        own origin — the token goes nowhere else, and never from https to http — else it is a KoboError."""
+        if "://" not in path_or_url:
+            return self.server + "/" + path_or_url.lstrip("/")
+        if origin(path_or_url) != origin(self.server):
+            raise self.error(f"the server's answer points to {_origin_text(path_or_url)}, which is not the server "
+                             f"qaf-kobo was given ({_origin_text(self.server)}); qaf-kobo sends the API token to "
+                             "no other address — check --server (its scheme and port) and the server's own URL "
+                             "settings")
+        return path_or_url
 
     def get_json(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
-        """GET and decode JSON; a body cut short or garbled in transit is fetched again (with backoff)."""
+        """GET and decode JSON; a body cut short or garbled in transit is fetched again (with backoff). An answer
+        that is plainly not JSON (an HTML page, say) is a KoboError at once."""
         for attempt in range(self.retries + 1):
             try:
-                return self._send("GET", path_or_url, params=params, body_errors=True).json()
+                resp = self._send("GET", path_or_url, params=params, body_errors=True)
+                return resp.json()
+            except RecursionError:
+                raise self.error(f"the server's answer to GET {self._path(path_or_url)} is JSON nested too deeply "
+                                 "to read") from None
             except (ValueError, requests.exceptions.ChunkedEncodingError) as exc:
+                if isinstance(exc, ValueError) and not _maybe_json(resp):
+                    raise self._not_json("GET", path_or_url, resp) from None
                 if attempt == self.retries:
-                    raise self._kobo_error(f"the server's answer to GET {self._path(path_or_url)} was incomplete "
-                                           f"{self.retries + 1} times in a row ({type(exc).__name__})")
+                    raise self.error(f"the server's answer to GET {self._path(path_or_url)} was incomplete "
+                                     f"{self.retries + 1} times in a row ({type(exc).__name__})")
                 log.info("incomplete answer to GET %s (%s); retrying", self._path(path_or_url), type(exc).__name__)
                 time.sleep(min(self.backoff * 2 ** attempt, 30))
         raise AssertionError("unreachable")
@@ -121,21 +171,35 @@ class KoboClient:
     def post(self, path: str, *, data: dict[str, Any] | None = None, files: dict[str, Any] | None = None,
              json: Any = None) -> Any:
         """POST (form, multipart or JSON) and decode the JSON answer."""
-        return self._decode(self._send("POST", path, data=data, files=files, json=json), path)
+        return self._decode(self._send("POST", path, data=data, files=files, json=json), "POST", path)
 
     def patch(self, path: str, json: Any) -> Any:
         """PATCH with a JSON body and decode the JSON answer."""
-        return self._decode(self._send("PATCH", path, json=json), path)
+        return self._decode(self._send("PATCH", path, json=json), "PATCH", path)
+
+    def error(self, text: str, status: int | None = None, server_message: str = "") -> KoboError:
+        """A KoboError whose texts never contain this client's token (a proxy may echo request headers)."""
+        return KoboError(redact(text, self._token), status, redact(server_message, self._token))
 
     def _path(self, path_or_url: str) -> str:
-        return urlsplit(self.url(path_or_url)).path
+        if "://" in path_or_url:
+            return urlsplit(path_or_url).path
+        return urlsplit(self.server + "/" + path_or_url.lstrip("/")).path
 
-    def _decode(self, resp: requests.Response, path: str) -> Any:
+    def _decode(self, resp: requests.Response, method: str, path: str) -> Any:
         try:
             return resp.json()
         except ValueError:
-            raise self._kobo_error(f"the server's answer to {self._path(path)} is not JSON (HTTP "
-                                   f"{resp.status_code})", resp.status_code) from None
+            raise self._not_json(method, path, resp) from None
+
+    def _not_json(self, method: str, path: str, resp: requests.Response) -> KoboError:
+        kind = resp.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
+        what = "an HTML page" if "html" in kind or resp.text.lstrip()[:1] == "<" else f"text that is not JSON ({kind})"
+        first = " ".join(_html_text(resp.text).split())[:120]
+        return self.error(f"the server answered {method} {self._path(path)} with {what} (HTTP {resp.status_code}"
+                          f"{': ' + repr(first) if first else ''}), not the JSON of the KoboToolbox API — check "
+                          "--server: is it the KoboToolbox server itself, not a web page, login portal or proxy?",
+                          resp.status_code)
 
     def _send(self, method: str, path_or_url: str, body_errors: bool = False, **kwargs: Any) -> requests.Response:
         """One request (urllib3 retries included); any non-2xx answer becomes a KoboError. With ``body_errors`` a
@@ -148,18 +212,40 @@ class KoboClient:
         except requests.exceptions.ChunkedEncodingError:
             if body_errors:
                 raise
-            raise self._kobo_error(f"the server's answer to {method} {self._path(url)} was cut short") from None
+            raise self.error(f"the server's answer to {method} {self._path(url)} was cut short") from None
         except requests.exceptions.RequestException as exc:
-            reason = type(exc).__name__
-            raise self._kobo_error(f"cannot reach {self.server} ({reason} on {method} {self._path(url)}) — check "
-                                   "--server and the network") from None
+            raise self.error(self._network_problem(method, url, exc)) from None
         if resp.status_code >= 400:
             raise self._error(method, url, resp)
         return resp
 
+    def _network_problem(self, method: str, url: str, exc: requests.exceptions.RequestException) -> str:
+        """What went wrong when no answer came: the server unreachable, or reached but silent or hanging up."""
+        request, attempts = f"{method} {self._path(url)}", self.retries + 1
+        cause = getattr(exc.args[0], "reason", None) if exc.args else None
+        if isinstance(exc, requests.exceptions.SSLError):
+            return (f"the secure connection to {self.server} failed ({type(cause or exc).__name__} on {request}) — "
+                    "check the server's certificate and whether --server should start with http:// or https://")
+        if isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(cause, (NewConnectionError,
+                                                                                   NameResolutionError)):
+            return (f"cannot reach {self.server} ({type(cause or exc).__name__} on {request}) — check --server and "
+                    "the network")
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return (f"{self.server} accepted the connection but sent no answer to {request} within "
+                    f"{self.timeout[1]:.0f} s, {attempts} times — the server is overloaded or stuck; try again later")
+        if isinstance(cause, ProtocolError) or isinstance(exc, requests.exceptions.ConnectionError):
+            return (f"{self.server} closed the connection without answering {request}, {attempts} times in a row "
+                    "(the server or a proxy in front of it is failing; try again later)")
+        return f"{request} on {self.server} failed ({type(exc).__name__})"
+
     def _error(self, method: str, url: str, resp: requests.Response) -> KoboError:
         status, message, path = resp.status_code, _server_message(resp, self._token), self._path(url)
-        if status == 401:
+        wait = retry_after_seconds(resp.headers) if status in RETRY_STATUSES else None
+        if wait is not None and wait > self.max_wait:
+            text = (f"the server asked qaf-kobo to wait {seconds_text(wait)} before trying {method} {path} again "
+                    f"(HTTP {status}, Retry-After: {resp.headers['Retry-After']}), longer than the "
+                    f"{seconds_text(self.max_wait)} it waits (--max-wait); try again later")
+        elif status == 401:
             text = f"the Kobo server rejected the API token (401: {message}) — check KOBO_TOKEN or the token file"
         elif status == 404 and _ASSET_PATH.search(path.rstrip("/") + "/"):
             text = ASSET_NOT_FOUND
@@ -167,8 +253,17 @@ class KoboClient:
             text = f"the token has no permission for {method} {path} (403: {message})"
         else:
             text = f"{method} {path} failed: HTTP {status}: {message}"
-        return self._kobo_error(text, status, message)
+        return self.error(text, status, message)
 
-    def _kobo_error(self, text: str, status: int | None = None, server_message: str = "") -> KoboError:
-        """A KoboError whose texts never contain this client's token (a proxy may echo request headers)."""
-        return KoboError(redact(text, self._token), status, redact(server_message, self._token))
+
+def _maybe_json(resp: requests.Response) -> bool:
+    """Whether an answer that did not decode may be JSON cut or garbled in transit (worth fetching again), rather
+    than an answer of another kind (an HTML page, plain text)."""
+    kind = resp.headers.get("Content-Type", "").lower()
+    return (not kind or "json" in kind) and resp.text.lstrip()[:1] != "<"
+
+
+def _html_text(text: str) -> str:
+    """The readable start of an HTML (or text) answer: the title or the first text, without tags."""
+    title = re.search(r"<title[^>]*>(.*?)</title>", text[:5000], re.S | re.I)
+    return title.group(1) if title else re.sub(r"<[^>]*>", " ", text[:2000])

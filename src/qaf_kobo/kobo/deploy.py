@@ -74,7 +74,8 @@ def deploy_form(client: KoboClient, xlsx_path: Path, asset_uid: str | None = Non
         fields["destination"] = existing.get("url") or client.url(asset_path(asset_uid))
     with xlsx_path.open("rb") as handle:
         task = client.post("/api/v2/imports/", data=fields, files={"file": (xlsx_path.name, handle, XLSX_TYPE)})
-    messages = wait_for_import(client, task.get("url") or f"/api/v2/imports/{task['uid']}/")
+    # poll the import on this server's own path (its "url" may name the server as a proxy sees it)
+    messages = wait_for_import(client, f"/api/v2/imports/{task['uid']}/" if task.get("uid") else task.get("url", ""))
     done = (messages.get("updated") or messages.get("created") or [{}])[0]
     uid = asset_uid or done.get("uid")
     if not uid:

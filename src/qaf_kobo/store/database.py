@@ -9,13 +9,14 @@ upgraded in place when opened, after a copy of it is kept next to it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +26,8 @@ from filelock import FileLock, Timeout
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.store import sources as src
+from qaf_kobo.store.faults import read_only_error, store_error
+from qaf_kobo.store.rows import RowError, row_label, stored_json, unicode_problem
 from qaf_kobo.store.sources import Source
 from qaf_kobo.store.versions import Row, Version, bare_uuid, is_older, order_versions, root_uuid_of
 
@@ -63,6 +66,7 @@ CREATE INDEX submissions_kobo_id ON submissions (source_id, kobo_id);
 CREATE INDEX submissions_deleted_at ON submissions (deleted_at);
 {HISTORY_INDEX};
 """
+
 
 
 def utc_now() -> str:
@@ -162,8 +166,22 @@ class StoreStatus:
                 "sources": [s.to_dict() for s in self.sources]}
 
 
+def _guarded(method: Callable) -> Callable:
+    """A Store method whose SQLite errors (full disk, read-only file, damaged file) become one clear QafError."""
+
+    @functools.wraps(method)
+    def guarded(self: Store, *args: object, **kwargs: object) -> object:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
+
+    return guarded
+
+
 class Store:
-    """An open store. Each ``upsert_page`` is one transaction; source state and ``meta`` updates can join it."""
+    """An open store. Each ``upsert_page`` is one transaction; ``meta`` updates can join it. An SQLite error in
+    any method is a QafError that says what is wrong with the file and how to recover."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, backup: Path | None = None) -> None:
         self.path = path
@@ -187,14 +205,18 @@ class Store:
             lock.acquire(timeout=timeout)
         except Timeout:
             raise QafError(f"another qaf-kobo sync or import is using {self.path}; wait for it to finish") from None
+        except OSError as exc:
+            raise store_error(self.path, exc) from None
         return lock
 
     # --- meta -------------------------------------------------------------------------------------------------
+    @_guarded
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         """One meta value (``schema_version`` …; sync state is per source)."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
+    @_guarded
     def set_meta(self, key: str, value: str | None, *, commit: bool = True) -> None:
         """Set (or, with None, remove) a meta value."""
         if value is None:
@@ -205,16 +227,19 @@ class Store:
         if commit:
             self.conn.commit()
 
+    @_guarded
     def meta(self) -> dict[str, str]:
         """All meta values."""
         return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
 
     # --- sources ----------------------------------------------------------------------------------------------
+    @_guarded
     def add_source(self, name: str, kind: str, server: str = "", ref: str = "") -> Source:
         """The source ``name`` (added when new); a QafError when the name is another kind, server or ref's."""
         with self.conn:
             return src.add_source(self.conn, name, kind, server, ref)
 
+    @_guarded
     def sources(self) -> list[Source]:
         """Every source, oldest first."""
         return src.all_sources(self.conn)
@@ -228,17 +253,20 @@ class Store:
             found = src.add_source(self.conn, name, "export", "", "")
         return found.id
 
+    @_guarded
     def source_state(self, name: str) -> dict[str, str]:
         """A source's sync state (empty for a source not yet in the store)."""
         found = src.find_source(self.conn, name)
         return src.source_state(self.conn, found.id) if found else {}
 
+    @_guarded
     def set_source_state(self, name: str, values: dict[str, str | None], *, commit: bool = True) -> None:
         """Set (or, with None, remove) a source's state values."""
         src.set_source_state(self.conn, self._source_id(name), values)
         if commit:
             self.conn.commit()
 
+    @_guarded
     def source_count(self, name: str) -> int:
         """How many active submissions a source has."""
         found = src.find_source(self.conn, name)
@@ -248,6 +276,7 @@ class Store:
                                  (found.id,)).fetchone()[0]
 
     # --- submissions --------------------------------------------------------------------------------------------
+    @_guarded
     def upsert_page(self, submissions: Iterable[dict[str, Any]], *, source: str = DEFAULT_SOURCE,
                     meta: dict[str, str] | None = None, state: dict[str, str | None] | None = None,
                     seen_at: str | None = None, from_server: bool = True) -> UpsertCounts:
@@ -260,11 +289,28 @@ class Store:
         one is an edit. Several versions of one submission in the batch are applied oldest first, ordered by
         their ``meta/deprecatedID`` links (versions that cannot be ordered are a QafError, nothing written).
         Only rows ``from_server`` (a sync) make a row marked deleted active again; rows from a file skip it
-        (``deleted``).
+        (``deleted``). A row the store cannot keep (see ``rows.stored_json``) is a RowError, nothing written.
         """
-        now = seen_at or utc_now()
+        batch = list(submissions)
+        texts: dict[int, str] = {}
+        for number, sub in enumerate(batch, 1):
+            try:
+                texts[id(sub)] = stored_json(sub)
+                root_uuid_of(sub)
+            except (ValueError, QafError) as exc:
+                raise RowError(number, row_label(sub), str(exc)) from None
+        try:
+            return self._upsert(batch, texts, source, meta, state, seen_at or utc_now(), from_server)
+        except UnicodeEncodeError:  # SQLite refused a lone surrogate ("\ud800"): find the row (rare, so only now)
+            found = next(((n, sub) for n, sub in enumerate(batch, 1) if unicode_problem(sub)), None)
+            if found is None:
+                raise
+            raise RowError(found[0], row_label(found[1]), unicode_problem(found[1]) or "") from None
+
+    def _upsert(self, batch: list[dict[str, Any]], texts: dict[int, str], source: str, meta: dict[str, str] | None,
+                state: dict[str, str | None] | None, now: str, from_server: bool) -> UpsertCounts:
         groups: dict[str, list[dict[str, Any]]] = {}
-        for sub in submissions:
+        for sub in batch:
             groups.setdefault(root_uuid_of(sub), []).append(sub)
         ordered = {root: order_versions(root, subs) for root, subs in groups.items()}
         counts = UpsertCounts()
@@ -278,7 +324,7 @@ class Store:
                 current = existing.get(root)
                 known_older = older.get(root, set())
                 for sub in rows:
-                    raw = json.dumps(sub, ensure_ascii=False)
+                    raw = texts[id(sub)]
                     version = Version.of(sub)
                     if current is None:
                         counts.new += 1
@@ -320,6 +366,7 @@ class Store:
                 src.set_source_state(self.conn, source_id, state)
         return counts
 
+    @_guarded
     def mark_deleted(self, root_uuids: Iterable[str], *, source: str = DEFAULT_SOURCE, at: str | None = None) -> int:
         """Mark a source's active submissions as deleted on the server (kept, never dropped); returns how many."""
         now = at or utc_now()
@@ -330,6 +377,7 @@ class Store:
                 [(now, source_id, bare_uuid(r)) for r in root_uuids])
         return cur.rowcount
 
+    @_guarded
     def active_submissions(self, source: str | None = None) -> list[dict[str, Any]]:
         """The active (not deleted) submissions as the server gave them, of one source or all, in ``_id`` order."""
         where, args = ("AND source_id = ?", (self._source_id(source),)) if source is not None else ("", ())
@@ -337,6 +385,7 @@ class Store:
             f"SELECT raw_json FROM submissions WHERE deleted_at IS NULL {where} ORDER BY source_id, kobo_id, root_uuid",
             args)]
 
+    @_guarded
     def active_index(self, source: str = DEFAULT_SOURCE) -> dict[str, Indexed]:
         """rootUuid → instance id and validation status uid of every active submission of a source."""
         return {root: Indexed(uuid, status) for root, uuid, status in self.conn.execute(
@@ -361,15 +410,27 @@ class Store:
                 if shared:
                     batch = [(f"{r[1]}:{r[0]}" if r[0] in shared else r[0], *r[1:]) for r in batch]
                 yield RawBatch(*zip(*batch))
-        except sqlite3.DatabaseError as exc:
-            raise QafError(f"cannot read the submissions of {self.path} ({exc})") from None
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
 
+    @_guarded
+    def form_ids(self, source: str = DEFAULT_SOURCE) -> set[str]:
+        """The forms (``_xform_id_string``; the asset uid for forms deployed by KoboToolbox) of a source's rows."""
+        found = src.find_source(self.conn, source)
+        if found is None:
+            return set()
+        return {value for (value,) in self.conn.execute(
+            "SELECT DISTINCT json_extract(raw_json, '$._xform_id_string') FROM submissions WHERE source_id = ?",
+            (found.id,)) if isinstance(value, str)}
+
+    @_guarded
     def history(self, root_uuid: str, source: str = DEFAULT_SOURCE) -> list[dict[str, Any]]:
         """Earlier versions of one submission, oldest first."""
         return [json.loads(raw) for (raw,) in self.conn.execute(
             "SELECT raw_json FROM submission_history WHERE source_id = ? AND root_uuid = ? ORDER BY rowid",
             (self._source_id(source), bare_uuid(root_uuid)))]
 
+    @_guarded
     def status(self) -> StoreStatus:
         """Counts per source and in all, and each source's sync state (see StoreStatus)."""
         counts: dict[int, tuple[int, int]] = {sid: (a, d) for sid, a, d in self.conn.execute(
@@ -424,41 +485,59 @@ def validation_uid(submission: dict[str, Any]) -> str:
 
 def open_store(path: Path | str = DEFAULT_STORE, *, create: bool = True, read_only: bool = False) -> Store:
     """Open the store at ``path``: with ``create``, create it when missing; ``read_only`` opens it for reading only
-    (scoring and reports), never creating or changing anything — except that a schema 1 store is upgraded to the
-    current schema first, in place, after a copy is kept next to it (``Store.backup``; a warning says where). A
-    file that is not a store, or a path that cannot hold one, is a QafError. Creating or upgrading the schema is
-    one write transaction, so first runs at the same time do not collide."""
+    (scoring, reports, status), never creating or changing anything — also in a read-only folder — except that a
+    schema 1 store is upgraded to the current schema first, in place, after a copy is kept next to it
+    (``Store.backup``; a warning says where). A file that is not a store, a damaged one, or a path that cannot hold
+    one is a QafError that says which. Creating or upgrading the schema is one write transaction, so first runs
+    at the same time do not collide."""
     path = Path(path)
     if not path.exists() and (read_only or not create):
         raise QafError(f"no store at {path}: run `qaf-kobo sync` (or `qaf-kobo import`) first, or pass --store")
     if path.is_dir():
         raise QafError(f"the store {path} is a directory; give --store a file path such as data/qaf.sqlite")
     backup = _upgrade_for_reading(path) if read_only else None
-    try:
-        if read_only:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-        else:
+    if not read_only:
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
-        raise QafError(f"cannot create or open the store {path}: {_reason(exc)}") from None
+        except PermissionError as exc:
+            raise read_only_error(path, _reason(exc)) from None
+        except OSError as exc:
+            raise QafError(f"cannot create the store {path}: {_reason(exc)}") from None
+    conn: sqlite3.Connection | None = None
     try:
         if read_only:
+            conn = _connect_read_only(path)
             _check_schema(conn, path)
         else:
+            conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
             backup = _create_schema(conn, path)
             _write_ahead_log(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
-    except QafError:
-        conn.close()
-        raise
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        if "not a database" in str(exc) or "malformed" in str(exc):
-            raise QafError(f"{path} is not a qaf-kobo store (not an SQLite database)") from None
-        raise QafError(f"cannot create or open the store {path}: {_reason(exc)}") from None
+    except (QafError, sqlite3.Error, OSError) as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, QafError):
+            raise
+        raise store_error(path, exc) from None
     conn.isolation_level = ""  # back to Python's default: DML opens a transaction, ``with conn`` commits it
     return Store(path, conn, backup)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection. In a folder nobody may write to, SQLite cannot create the shared-memory file its
+    write-ahead log needs; no writer can be at work there either, so the file is then read as it is."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        cannot_open = (exc.sqlite_errorcode & 0xFF) == sqlite3.SQLITE_CANTOPEN
+        journal = path.with_name(path.name + "-wal")
+        if not cannot_open or os.access(path.parent, os.W_OK) or journal.exists():
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=30, check_same_thread=False)
 
 
 def _schema_version(conn: sqlite3.Connection, path: Path) -> int:

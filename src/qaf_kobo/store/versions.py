@@ -21,12 +21,13 @@ def bare_uuid(value: str) -> str:
 
 
 def root_uuid_of(row: Row) -> str:
-    """The submission's stable key: ``meta/rootUuid`` (else its instance id, for rows from servers before KPI 2.025)."""
+    """The submission's stable key: ``meta/rootUuid`` (else its instance id, for rows from servers before KPI 2.025);
+    a QafError for a row that has none (the caller says which row)."""
     for key in ("meta/rootUuid", "meta/instanceID", "_uuid"):
         value = row.get(key)
         if isinstance(value, str) and bare_uuid(value).strip():
             return bare_uuid(value).strip()
-    raise QafError("a submission has neither meta/rootUuid nor _uuid" + (f" (_id {row['_id']})" if "_id" in row else ""))
+    raise QafError("it has neither meta/rootUuid nor _uuid (as text), by which the store keys submissions")
 
 
 def instance_uuid(row: Row) -> str | None:

@@ -8,11 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from qaf_kobo.errors import QafError
 from qaf_kobo.kobo.client import KoboClient
-from qaf_kobo.kobo.submissions import ID_FIELDS, fetch_by_ids, iter_pages_after
+from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT, Notice
+from qaf_kobo.kobo.submissions import ID_FIELDS, fetch_by_ids, iter_pages_after, json_kind
 from qaf_kobo.store import (
     DEFAULT_STORE,
     Indexed,
+    RowError,
     Store,
     UpsertCounts,
     bare_uuid,
@@ -48,17 +51,20 @@ class SyncResult:
 
 
 def sync(server: str, asset_uid: str, token: str, store_path: Path | str = DEFAULT_STORE, full: bool = False,
-         progress: Progress | None = None, *, source: str | None = None, workers: int = 4,
-         retries: int = 6) -> SyncResult:
+         progress: Progress | None = None, *, source: str | None = None, workers: int = 4, retries: int = 6,
+         max_wait: float = DEFAULT_MAX_WAIT, notice: Notice | None = None) -> SyncResult:
     """Pull new submissions (and with ``full``, edits and hard deletions) of one asset into the store, as the
     submissions of the source ``source`` (default ``kobo:<host>/<asset uid>``).
 
     Each page is written in one transaction together with the ``_id`` it reached, so an interrupted sync
     leaves the store consistent and the next one carries on without duplicates. ``progress(fetched, total)``
-    is called after each page. ``workers`` bounds concurrent page requests; ``retries`` is per request.
-    Errors are recorded as the source's ``last_error`` and raised as QafError.
+    is called after each page. ``workers`` bounds concurrent page requests; ``retries`` is per request;
+    ``max_wait`` is the longest Retry-After obeyed, and ``notice`` hears of every such wait (default: a logged
+    warning). Errors are recorded as the source's ``last_error`` (when the store can still be written) and raised
+    as QafError.
     """
-    with KoboClient(server, token, retries=retries) as client, open_store(store_path) as store:
+    with KoboClient(server, token, retries=retries, max_wait=max_wait, notice=notice) as client, \
+            open_store(store_path) as store:
         name = source or default_name("kobo", client.server, asset_uid)
         lock = store.lock()
         try:
@@ -74,16 +80,35 @@ def _sync_locked(store: Store, client: KoboClient, name: str, asset_uid: str, fu
                  workers: int) -> SyncResult:
     try:
         asset = client.get_json(f"/api/v2/assets/{asset_uid}/")
-        store.set_source_state(name, {"deployed_version_id": asset.get("deployed_version_id") or None})
+        if not isinstance(asset, dict):
+            raise client.error(f"the server's answer to GET /api/v2/assets/{asset_uid}/ is not an asset "
+                               f"({json_kind(asset)}) — is --server a KoboToolbox server?")
+        deployed = asset.get("deployed_version_id")
+        store.set_source_state(name, {"deployed_version_id": deployed if isinstance(deployed, str) and deployed
+                                      else None})
         asset_requests = client.requests_made
         counts = _pull_new(client, store, name, asset_uid, progress, workers)
         deleted = _full_scan(client, store, name, asset_uid, counts, workers) if full else 0
         store.set_source_state(name, {"last_sync": utc_now(), "last_error": None})
+    except RowError as exc:
+        error = client.error(f"the server sent a submission of asset {asset_uid} that qaf-kobo cannot store "
+                             f"({exc.label or 'no _id'}): {exc.problem}")
+        _record_error(store, name, error)
+        raise error from None
     except Exception as exc:
-        store.set_source_state(name, {"last_error": f"{utc_now()} {exc}"})
+        _record_error(store, name, exc)
         raise
     return SyncResult(name, counts.new, counts.updated, deleted, store.source_count(name), client.requests_made,
                       client.requests_made - asset_requests)
+
+
+def _record_error(store: Store, name: str, exc: BaseException) -> None:
+    """Keep the error as the source's ``last_error`` for ``qaf-kobo status`` — unless the store itself is what
+    fails (a full disk, a read-only file): then the error is only raised."""
+    try:
+        store.set_source_state(name, {"last_error": f"{utc_now()} {exc}"})
+    except QafError:
+        pass  # the store cannot be written: the error raised next says why
 
 
 def _pull_new(client: KoboClient, store: Store, name: str, asset_uid: str, progress: Progress | None,
@@ -107,8 +132,12 @@ def _full_scan(client: KoboClient, store: Store, name: str, asset_uid: str, coun
     have a new validation status (it comes with every id page); mark rows that vanished as deleted."""
     on_server: dict[str, tuple[int, Indexed]] = {}
     for page in iter_pages_after(client, asset_uid, 0, fields=list(ID_FIELDS), workers=workers):
-        for row in page.results:
-            on_server[root_uuid_of(row)] = (row["_id"], Indexed(bare_uuid(str(row.get("_uuid", ""))), validation_uid(row)))
+        for number, row in enumerate(page.results, 1):
+            try:
+                root = root_uuid_of(row)
+            except QafError as exc:
+                raise RowError(number, f"_id {row['_id']}", str(exc)) from None
+            on_server[root] = (row["_id"], Indexed(bare_uuid(str(row.get("_uuid", ""))), validation_uid(row)))
     local = store.active_index(name)
     refetch = [kobo_id for root, (kobo_id, state) in on_server.items() if local.get(root) != state]
     rows = fetch_by_ids(client, asset_uid, refetch)

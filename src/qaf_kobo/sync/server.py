@@ -14,6 +14,7 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
 from qaf_kobo.kobo.deploy import Deployment
 from qaf_kobo.kobo.deploy import deploy as deploy_kobo
+from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT, Notice
 from qaf_kobo.kobo.token import load_token
 from qaf_kobo.server_kind import Kind, server_kind
 from qaf_kobo.store import DEFAULT_STORE
@@ -44,13 +45,15 @@ class Target:
 
 def sync_server(server: str, target: Target, store_path: Path | str = DEFAULT_STORE, *, kind: str | None = None,
                 source: str | None = None, full: bool = False, progress: Progress | None = None,
-                token_file: Path | None = None, config_file: Path | None = None) -> SyncResult | CentralSyncResult:
-    """Sync one Kobo asset or one Central form into the store, as the source ``source``."""
+                token_file: Path | None = None, config_file: Path | None = None, max_wait: float = DEFAULT_MAX_WAIT,
+                notice: Notice | None = None) -> SyncResult | CentralSyncResult:
+    """Sync one Kobo asset or one Central form into the store, as the source ``source`` (``max_wait`` and
+    ``notice``: how KoboToolbox's Retry-After waits are bounded and told)."""
     if target.kind(server, kind) == "kobo":
         if not target.asset_uid:
             raise QafError("a KoboToolbox server needs --asset UID (the project's asset uid)")
         return sync(server, target.asset_uid, load_token(token_file), store_path, full=full, progress=progress,
-                    source=source)
+                    source=source, max_wait=max_wait, notice=notice)
     if target.project_id is None or not target.form_id:
         raise QafError("an ODK Central server needs --project N and --form ID (the form id, as Central lists it)")
     credentials = load_credentials(config_file).for_server(server)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import DEFAULT_FRAMEWORK, find_framework
 from qaf_kobo.framework.catalogue import available_languages
+from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT
 from qaf_kobo.scoring.rules import RULES
 from qaf_kobo.store import DEFAULT_STORE
 
@@ -25,6 +26,7 @@ class KoboSettings(_Section):
     asset_uid: str = Field(min_length=1)
     token_env: str = Field(default="KOBO_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     full_scan: bool = False
+    max_wait: float = Field(default=DEFAULT_MAX_WAIT, ge=0)
 
 
 class StoreSettings(_Section):

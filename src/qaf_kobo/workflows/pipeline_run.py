@@ -40,12 +40,15 @@ def pipeline_token(config: PipelineConfig) -> str:
 
 
 def run_pipeline(config: PipelineConfig, token: str, today: date | None = None,
-                 progress: Callable[[str], None] = lambda line: None) -> RunResult:
-    """Sync the store from Kobo, score it, and write the workbooks to ``<out_dir>/<date>/``."""
+                 progress: Callable[[str], None] = lambda line: None,
+                 notice: Callable[[str], None] | None = None) -> RunResult:
+    """Sync the store from Kobo, score it, and write the workbooks to ``<out_dir>/<date>/``. ``notice`` hears of
+    waits the server asks for (default: a logged warning)."""
     day = (today or date.today()).isoformat()
     out_dir = config.report.out_dir / day
     progress(f"sync   {config.kobo.server} asset {config.kobo.asset_uid} → {config.store.path}")
-    synced = sync(config.kobo.server, config.kobo.asset_uid, token, config.store.path, full=config.kobo.full_scan)
+    synced = sync(config.kobo.server, config.kobo.asset_uid, token, config.store.path, full=config.kobo.full_scan,
+                  max_wait=config.kobo.max_wait, notice=notice)
     progress(f"       {synced.new} new, {synced.updated} updated, {synced.deleted} deleted, {synced.total} in the store")
     countries = config.report.countries or None
     fw = find_framework(config.scoring.framework)

@@ -1,0 +1,63 @@
+"""The Indicators sheet: the framework's evidence indicators per country and round (``scores.country_indicators``):
+the median value, the target, whether it is met, and how many assessments gave the figure. Targets missed are
+shown on the lowest level's colour, met ones on the minimum level's."""
+
+from __future__ import annotations
+
+import pandas as pd
+from xlsxwriter.worksheet import Worksheet
+
+from qaf_kobo.framework import Framework
+from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.table_sheet import Column, Table, write_table
+from qaf_kobo.report.wording import Wording
+
+KEY = "indicators"
+STATUS_COLUMN = 8
+"""The 0-based column of "Target met", coloured by a conditional format."""
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def indicators_table(scores, fw: Framework, words: Wording) -> Table:
+    """One row per country × round × indicator, in the framework's indicator order."""
+    rows = scores.country_indicators.reset_index(drop=True)
+    by_id = {i.id: i for i in fw.evidence.indicators}
+    names = scores.assessments.drop_duplicates("country").set_index("country")["country_name"]
+    frame = pd.DataFrame({
+        "country": rows["country"],
+        "country_name": rows["country"].map(names),
+        "round": rows["round"],
+        "indicator": rows["indicator_id"].map(lambda i: words(f"indicator.{i}.label")),
+        "source": rows["indicator_id"].map(lambda i: by_id[i].source),
+        "target": [words(f"report.indicator.{d}", target=_number(t)) for d, t in zip(rows["direction"], rows["target"])],
+        "value": rows["value"],
+        "with_figure": rows["n_with_value"],
+        "status": rows["status"].map(lambda s: words(f"report.indicator.{s}")),
+    })
+    columns = (
+        Column(words("report.col.country_code"), "text", 10),
+        Column(words("report.col.country"), "text", 18),
+        Column(words("report.col.period"), "wrap", 14),
+        Column(words("report.col.indicator"), "wrap", 40),
+        Column(words("report.col.indicator_source"), "wrap", 36),
+        Column(words("report.col.target"), "text", 14),
+        Column(words("report.col.value"), "number", 12),
+        Column(words("report.col.with_figure"), "int", 14),
+        Column(words("report.col.indicator_met"), "text", 13),
+    )
+    return Table(columns, frame)
+
+
+def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
+    """The table, with met and missed targets coloured."""
+    table = indicators_table(scores, fw, words)
+    write_table(ws, cells, table)
+    if len(table):
+        last = len(table)
+        for status, level in (("not_met", fw.levels[0].code), ("met", fw.minimum)):
+            ws.conditional_format(1, STATUS_COLUMN, last, STATUS_COLUMN, {
+                "type": "cell", "criteria": "==", "value": f'"{words(f"report.indicator.{status}")}"',
+                "format": cells.format("level", level)})
