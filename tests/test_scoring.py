@@ -47,12 +47,11 @@ def submission(fw: Framework, uid: str, answers: dict[str, str] | None = None, *
 
 def make_store(path: Path, rows: list[dict], deployed: str | None = "v2", deleted: tuple[str, ...] = ()) -> Path:
     with open_store(path) as store:
-        store.upsert_page(rows)
+        store.add_source("test", "kobo", "http://127.0.0.1:9", "aTEST")
+        store.upsert_page(rows, source="test")
         if deployed:
-            store.set_meta("deployed_version_id", deployed)
-        store.set_meta("server", "http://127.0.0.1:9")
-        store.set_meta("asset_uid", "aTEST")
-        store.mark_deleted(deleted)
+            store.set_source_state("test", {"deployed_version_id": deployed})
+        store.mark_deleted(deleted, source="test")
     return path
 
 
@@ -291,7 +290,8 @@ def test_unreadable_json_in_the_store_is_a_submission_without_answers(fw, tmp_pa
     import sqlite3
 
     with sqlite3.connect(store) as con:
-        con.execute("INSERT INTO submissions (root_uuid, raw_json, first_seen, last_seen) VALUES ('broken', '{not json', 'x', 'x')")
+        con.execute("INSERT INTO submissions (source_id, root_uuid, raw_json, first_seen, last_seen) VALUES (1, 'broken', "
+                    "'{not json', 'x', 'x')")
     scores = score(store)
     assert sorted(scores.assessments["root_uuid"]) == ["broken", "good"]
     assert "no country" in findings(scores, "broken")["missing_field"]

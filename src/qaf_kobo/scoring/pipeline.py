@@ -22,7 +22,7 @@ from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.scoring.countries import country_columns, country_table
 from qaf_kobo.scoring.domains import DOMAIN_COLUMNS, domain_table, overall_index
 from qaf_kobo.scoring.fields import pick_fields
-from qaf_kobo.scoring.load import load_submissions
+from qaf_kobo.scoring.load import StoreData, load_submissions
 from qaf_kobo.scoring.quality import QUALITY_COLUMNS, quality_table
 from qaf_kobo.scoring.rules import check_rule
 from qaf_kobo.scoring.sections import SECTION_COLUMNS, section_table
@@ -30,6 +30,7 @@ from qaf_kobo.scoring.tidy import CRITERIA_COLUMNS, latest_version, tidy, tidy_s
 
 ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "root_uuid",
+    "source",
     "country",
     "country_name",
     "agency",
@@ -83,7 +84,8 @@ def score_submissions(
     check_rule(rule)
     fw = fw or default_framework()
     tables = tidy(raw, fw, current_version)
-    current = current_version if current_version is not None else latest_version(tables.submissions)
+    several = tables.submissions["source"].nunique() > 1  # then each source has its own current version
+    current = current_version if current_version is not None or several else latest_version(tables.submissions)
     sections = section_table(tables, fw, rule)
     assessments = tables.submissions.copy()
     assessments["index"] = overall_index(tables)
@@ -126,7 +128,7 @@ def score(
     data = load_submissions(store_path, only_approved=only_approved)
     raw = data.raw
     check_framework(raw, fw, store_path)
-    current = data.meta.get("deployed_version_id") or latest_version(tidy_submissions(raw[_version_columns(raw)]))
+    current = _current_version(data, raw)
     wanted = sorted({c.strip().upper() for c in countries}) if countries else None
     if wanted:
         country = pick_fields(raw, ["country"])["country"].str.strip().str.upper()
@@ -135,8 +137,10 @@ def score(
     scores.about.update(
         {
             "store_path": str(store_path),
-            "server": data.meta.get("server"),
-            "asset_uid": data.meta.get("asset_uid"),
+            "server": data.sources[0].get("server") if len(data.sources) == 1 else None,
+            "asset_uid": data.sources[0].get("ref") if len(data.sources) == 1 else None,
+            "sources": [{k: s.get(k) for k in ("name", "kind", "server", "ref", "submissions", "last_sync")}
+                        for s in data.sources],
             "filters": {
                 "validation_status": "approved only" if only_approved else "all except not approved",
                 "countries": wanted or [],
@@ -146,6 +150,15 @@ def score(
     if out_dir is not None:
         write_scores(scores, out_dir)
     return scores
+
+
+def _current_version(data: StoreData, raw: pd.DataFrame) -> str | None:
+    """The form version submissions are compared with: the one deployed, for a store of one source; None for
+    several (each source's latest then counts for its own submissions)."""
+    if len(data.sources) > 1:
+        return None
+    deployed = data.sources[0].get("deployed_version_id") if data.sources else None
+    return deployed or latest_version(tidy_submissions(raw[_version_columns(raw)]))
 
 
 def check_framework(raw: pd.DataFrame, fw: Framework, store_path: str | Path) -> None:
@@ -160,7 +173,8 @@ def check_framework(raw: pd.DataFrame, fw: Framework, store_path: str | Path) ->
 
 def _version_columns(raw: pd.DataFrame) -> list[str]:
     """The raw columns that tell a submission's form version and time (enough to find the latest version)."""
-    return [c for c in ("root_uuid", "form_version", "__version__", "submission_time", "_submission_time") if c in raw.columns]
+    return [c for c in ("root_uuid", "source", "form_version", "__version__", "submission_time", "_submission_time")
+            if c in raw.columns]
 
 
 def _as_text(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:

@@ -114,7 +114,9 @@ def _older_versions(tidy: Tidy, current_version: str | None) -> Findings:
     rows = np.flatnonzero(sub["older_version"].to_numpy(dtype=bool))
     n_in_form = pd.Series(tidy.in_form.sum(axis=1), dtype=int)
     detail = (
-        "form version " + _at(sub["form_version"].fillna("(none)"), rows) + f" (current: {current_version}); scored on the "
+        "form version " + _at(sub["form_version"].fillna("(none)"), rows)
+        + (f" (current: {current_version}); scored on the " if current_version else " (older than its source's latest); "
+           "scored on the ")
         + _at(n_in_form, rows) + " criteria it has"
     )
     return _findings(rows, "older_form_version", detail)

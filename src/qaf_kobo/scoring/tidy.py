@@ -147,8 +147,13 @@ def tidy_submissions(raw: pd.DataFrame, current_version: str | None = None) -> p
     out["form_version"] = _column(raw, "form_version", "__version__")
     out["validation_status"] = _validation_status(raw)
     out["submission_time"] = _to_datetime(_column(raw, "submission_time", "_submission_time"), format="ISO8601")
-    current = current_version if current_version is not None else latest_version(out)
+    out["source"] = _column(raw, "source")
     known = out["form_version"].notna()
+    if current_version is None and out["source"].nunique() > 1:  # each source's forms have their own versions
+        latest = {source: latest_version(group) for source, group in out.groupby("source")}
+        out["older_version"] = (known & (out["form_version"] != out["source"].map(latest))).astype(bool)
+        return out.reset_index(drop=True)
+    current = current_version if current_version is not None else latest_version(out)
     out["older_version"] = (known & (out["form_version"] != current)).astype(bool) if current is not None else False
     return out.reset_index(drop=True)
 
