@@ -95,5 +95,7 @@ def test_no_password_or_token_in_the_output_of_the_commands(central: CentralDevS
     for text in texts:
         assert PASSWORD not in text and PASSWORD[::-1] not in text
         assert all(t not in text for t in tokens)
-    assert PASSWORD.encode() not in Path(store).read_bytes()
+    for path in tmp_path.rglob("*.sqlite*"):
+        data = path.read_bytes()
+        assert PASSWORD.encode() not in data and all(t.encode() not in data for t in tokens), path
     assert EMAIL in texts[2] and "401.2" in texts[2]

@@ -51,8 +51,7 @@ def _geo_text(value: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _is_geo(value: Mapping[str, Any]) -> bool:
-    return value.get("type") in ("Point", "LineString", "Polygon") and "coordinates" in value
+GEO_TYPES = ("Point", "LineString", "Polygon")
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -60,18 +59,21 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     Nulls, OData annotations (``…@odata.navigationLink``) and join ids (``__id``, ``__Submissions-id``) are left out."""
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if key.startswith("__") or "@" in key or value is None:
+        if value is None or key[:2] == "__" or "@" in key:
             continue
         path = prefix + key
-        if isinstance(value, Mapping):
-            if _is_geo(value):
+        kind = type(value)
+        if kind is str:
+            out[path] = value
+        elif kind is dict:
+            if value.get("type") in GEO_TYPES and "coordinates" in value:
                 text = _geo_text(value)
                 if text is not None:
                     out[path] = text
             else:
                 out.update(flatten(value, path + "/"))
-        elif isinstance(value, list):
-            items = [flatten(item, path + "/") for item in value if isinstance(item, Mapping)]
+        elif kind is list:
+            items = [flatten(item, path + "/") for item in value if isinstance(item, dict)]
             if items:
                 out[path] = items
         else:

@@ -14,7 +14,7 @@ import string
 import threading
 import uuid as uuidlib
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -506,10 +506,3 @@ class CentralState:
         if not forms:
             raise ValueError("no published form on this server: create one with create_form() first")
         return max(forms, key=lambda f: f.published[-1].published_at or f.created_at)
-
-    def each_form(self, visit: Callable[[Form], None]) -> None:
-        """Call ``visit`` on every form, under the lock."""
-        with self.lock:
-            for project in self.projects.values():
-                for form in project.forms.values():
-                    visit(form)

@@ -34,11 +34,6 @@ class Field:
         """The node's own name."""
         return self.path.rsplit("/", 1)[-1]
 
-    @property
-    def structural(self) -> bool:
-        """Whether the node holds other nodes (a group or a repeat)."""
-        return self.type in ("structure", "repeat")
-
 
 @dataclass(frozen=True)
 class FormSchema:
