@@ -279,9 +279,10 @@ class Store:
     @_guarded
     def upsert_page(self, submissions: Iterable[dict[str, Any]], *, source: str = DEFAULT_SOURCE,
                     meta: dict[str, str] | None = None, state: dict[str, str | None] | None = None,
-                    seen_at: str | None = None, from_server: bool = True) -> UpsertCounts:
+                    seen_at: str | None = None, from_server: bool = True,
+                    new_source: tuple[str, str, str] | None = None) -> UpsertCounts:
         """Insert or replace a source's submissions by rootUuid in one transaction (with ``meta`` and the source's
-        ``state`` updates, if given).
+        ``state`` updates, if given; ``new_source`` = (kind, server, ref) adds the source in it when missing).
 
         A row whose content differs from the stored one replaces it and the stored version goes to
         ``submission_history``. A row known to be older than the stored one is ignored (``stale``): its ``_uuid``
@@ -300,7 +301,7 @@ class Store:
             except (ValueError, QafError) as exc:
                 raise RowError(number, row_label(sub), str(exc)) from None
         try:
-            return self._upsert(batch, texts, source, meta, state, seen_at or utc_now(), from_server)
+            return self._upsert(batch, texts, source, meta, state, seen_at or utc_now(), from_server, new_source)
         except UnicodeEncodeError:  # SQLite refused a lone surrogate ("\ud800"): find the row (rare, so only now)
             found = next(((n, sub) for n, sub in enumerate(batch, 1) if unicode_problem(sub)), None)
             if found is None:
@@ -308,14 +309,16 @@ class Store:
             raise RowError(found[0], row_label(found[1]), unicode_problem(found[1]) or "") from None
 
     def _upsert(self, batch: list[dict[str, Any]], texts: dict[int, str], source: str, meta: dict[str, str] | None,
-                state: dict[str, str | None] | None, now: str, from_server: bool) -> UpsertCounts:
+                state: dict[str, str | None] | None, now: str, from_server: bool,
+                new_source: tuple[str, str, str] | None) -> UpsertCounts:
         groups: dict[str, list[dict[str, Any]]] = {}
         for sub in batch:
             groups.setdefault(root_uuid_of(sub), []).append(sub)
         ordered = {root: order_versions(root, subs) for root, subs in groups.items()}
         counts = UpsertCounts()
         with self.conn:
-            source_id = self._source_id(source)
+            source_id = (src.add_source(self.conn, source, *new_source).id if new_source is not None
+                         else self._source_id(source))
             existing = self._current(source_id, list(ordered))
             older = self._older_uuids(source_id, list(ordered), existing)
             writes: dict[str, tuple[Row, str, str | None]] = {}

@@ -189,9 +189,9 @@ def import_files(paths: list[Path], store_path: Path | str = DEFAULT_STORE, *, s
     with open_store(store_path) as store:
         lock = store.lock()
         try:
-            store.add_source(name, "export", "", ref if ref is not None else ("imported" if name == IMPORTED else ""))
             _check_same_form(store, name, files)
-            counts = store.upsert_page(rows, source=name, from_server=False)
+            where = ref if ref is not None else ("imported" if name == IMPORTED else "")
+            counts = store.upsert_page(rows, source=name, from_server=False, new_source=("export", "", where))
         finally:
             lock.release()
     return ImportResult(len(files), len(rows), counts, name, notes)
