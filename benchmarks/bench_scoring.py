@@ -21,41 +21,46 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from qaf_rows import qaf_form  # noqa: E402  (the tests' form structure: the real form's field paths)
+
 COUNTRIES = ["KEN", "UGA", "COD", "SSD", "ETH", "SOM", "SDN", "NGA", "MLI", "NER", "TCD", "CAF", "BFA", "CMR", "MOZ",
              "ZWE", "MWI", "ZMB", "RWA", "BDI"]
 AGENCIES = [f"Agency {i}" for i in range(12)]
 
 
 def synthetic_rows(n: int, seed: int = 7) -> list[dict]:
-    """QAF-shaped Kobo rows: levels clustered around a per-assessment base, 5% na, reasons for large gaps."""
+    """QAF-shaped Kobo rows keyed as the built form keys them: levels clustered around a per-assessment base,
+    5% na, reasons for large gaps."""
     from qaf_kobo.form.contract import criterion_field, level_field, why_field
     from qaf_kobo.framework import default_framework
 
     fw = default_framework()
+    key = qaf_form().key
     rng = random.Random(seed)
     rows = []
     for i in range(n):
         base = rng.choice((1, 2, 2, 3, 3, 3, 4))
         row = {"_id": i + 1, "_uuid": f"i{i}", "meta/rootUuid": f"uuid:r{i:06d}", "__version__": "v2" if i % 20 else "v1",
                "_submission_time": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00", "_validation_status": {},
-               "details/country": rng.choice(COUNTRIES), "details/agency": rng.choice(AGENCIES),
-               "details/assessment_date": f"20{rng.choice((23, 24, 25))}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-               "details/assessment_scope": rng.choice(("agency", "inter_agency", "inter_agency_gov")),
-               "details/area": f"Area {rng.randint(1, 40)}", "details/purpose": "baseline", "details/round": rng.choice("12")}
+               key("country"): rng.choice(COUNTRIES), key("agency"): rng.choice(AGENCIES),
+               key("assessment_date"): f"20{rng.choice((23, 24, 25))}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+               key("assessment_scope"): rng.choice(("agency", "inter_agency", "inter_agency_gov")),
+               key("area"): f"Area {rng.randint(1, 40)}", key("purpose"): "baseline", key("round"): rng.choice("12")}
         for section in fw.sections:
             levels = []
             for criterion in section.criteria:
                 if rng.random() < 0.05:
-                    row[f"s_{section.id}/{criterion_field(criterion)}"] = "na"
+                    row[key(criterion_field(criterion))] = "na"
                     continue
                 level = min(4, max(1, base + rng.choice((-1, 0, 0, 0, 1))))
                 levels.append(level)
-                row[f"s_{section.id}/{criterion_field(criterion)}"] = str(level)
+                row[key(criterion_field(criterion))] = str(level)
             computed = min(levels) if levels else base
             assessed = min(4, computed + rng.choice((0, 0, 0, 0, 1, 2)))
-            row[f"s_{section.id}/{level_field(section)}"] = str(assessed)
+            row[key(level_field(section))] = str(assessed)
             if assessed - computed >= 2 and rng.random() < 0.9:
-                row[f"s_{section.id}/{why_field(section)}"] = "evidence seen in case files"
+                row[key(why_field(section))] = "evidence seen in case files"
         rows.append(row)
     return rows
 
@@ -67,7 +72,7 @@ def build_store(path: Path, n: int) -> None:
     with open_store(path) as store:
         for start in range(0, n, 5000):
             store.upsert_page(rows[start:start + 5000])
-        store.set_meta("deployed_version_id", "v2")
+        store.set_source_state("default", {"deployed_version_id": "v2"})
 
 
 def measure(step: str, store: str, out: str | None) -> dict:
@@ -77,6 +82,7 @@ def measure(step: str, store: str, out: str | None) -> dict:
     from qaf_kobo.framework import default_framework
     from qaf_kobo.scoring import score, write_scores
     from qaf_kobo.scoring.load import load_submissions
+    from qaf_kobo.scoring.tidy import scoring_fields
 
     default_framework()  # loaded once per process by every command; not part of the measurement
     start = time.perf_counter()
@@ -88,7 +94,7 @@ def measure(step: str, store: str, out: str | None) -> dict:
         frame = pd.DataFrame.from_records([json.loads(text) for (text,) in texts])
         rows = len(frame)
     elif step == "load":
-        rows = len(load_submissions(store).raw)
+        rows = len(load_submissions(store, scoring_fields(default_framework())).raw)
     elif step == "score":
         scores = score(store)
         rows = len(scores.criteria)

@@ -31,6 +31,7 @@ def row(i: int, level_5b2: str, **figures: object) -> dict:
                                 "_submission_time": "2025-03-01T10:00:00"}
     answers[form.key("c_5b_2")] = level_5b2
     answers[form.key("country")] = "JOR"
+    answers[form.key("round")] = "baseline 2025"
     answers |= {form.key(name): str(value) for name, value in figures.items()}
     return answers
 
@@ -136,3 +137,25 @@ def test_the_demo_rows_hold_their_three_planted_contradictions(fw):
     _, findings = checked(fw, rows)
     assert len(findings) == 3 and findings["check"].eq(NOT_SUPPORTED).all()
     assert criterion_field(fw.criterion("5b.2")) == "c_5b_2"
+
+
+def test_workbooks_show_the_indicators_and_the_evidence_findings(fw, tmp_path):
+    import openpyxl
+
+    from qaf_kobo.report import write_reports
+
+    rows = [row(1, "3", **STAFF, ev_active_cases=251), row(2, "3", **STAFF, ev_active_cases=200), row(3, "2")]
+    scores = score_submissions(pd.DataFrame(rows), fw, current_version="v1")
+    regional = write_reports(scores, fw, tmp_path)[0]
+    book = openpyxl.load_workbook(regional)
+    sheet = book["Indicators"]
+    header = [c.value for c in sheet[1]]
+    table = [dict(zip(header, (c.value for c in r))) for r in sheet.iter_rows(min_row=2)]
+    cases = [r for r in table if r["Indicator"] == "Cases per caseworker"]
+    assert [(r["Target"], r["Value (median)"], r["Assessments with the figure"], r["Target met"]) for r in cases] == [
+        ("at most 25", 22.55, 2, "Met")]  # the median of 25.1 and 20.0 (the third gave no figures)
+    assert len(table) == len(fw.evidence.indicators) * len(scores.country_indicators[["country", "round"]].drop_duplicates())
+    findings = [[c.value for c in r] for r in book["Data quality"].iter_rows(min_row=2)]
+    assert any(r[4] == "Rating not supported by the evidence" and "cases per caseworker is 25.1" in r[5] for r in findings)
+    export = scores.indicators_export
+    assert list(export.columns) == ["country", "indicator", "period", "value", "target"] and len(export) == len(table)

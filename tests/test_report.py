@@ -23,18 +23,20 @@ from qaf_kobo.form.contract import criterion_field, level_field, notes_field
 from qaf_kobo.form.structure import FormStructure, read_form_structure
 from qaf_kobo.framework import Framework, load_framework
 from qaf_kobo.report import write_reports
-from qaf_kobo.report.cells import NOT_ASSESSED_COLOUR
+from qaf_kobo.report.cells import NOT_ASSESSED_COLOUR, clean_text
 from qaf_kobo.report.sheets import SHEET_KEYS, overview
 from qaf_kobo.report.sheets.about import about_items
 from qaf_kobo.report.sheets.action_plan import action_plan_rows, action_plan_table
 from qaf_kobo.report.sheets.assessments import assessments_table
 from qaf_kobo.report.sheets.data_quality import data_quality_table
 from qaf_kobo.report.sheets.heat_map import heat_map
+from qaf_kobo.report.sheets.indicators import indicators_table
 from qaf_kobo.report.sheets.overview import overview_table
 from qaf_kobo.report.sheets.sections import sections_table
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import limit_to_countries, write_workbook
 from qaf_kobo.scoring import score_submissions
+from qaf_kobo.scoring.text import TEXT_LIMIT
 from qaf_kobo.store import open_store
 
 from conftest import require_tool
@@ -43,7 +45,7 @@ from qaf_rows import qaf_answers, qaf_form
 DAY = dt.date(2025, 1, 15)
 INJECTION = '=HYPERLINK("http://evil.example","click")'
 SECRET = "tok3n-s3cret-value"
-ENGLISH_SHEETS = ["Overview", "Heat map", "Sections", "Assessments", "Action plan", "Data quality", "About"]
+ENGLISH_SHEETS = ["Overview", "Heat map", "Sections", "Assessments", "Indicators", "Action plan", "Data quality", "About"]
 
 
 def colour_of(fw: Framework, code: int) -> str:
@@ -365,9 +367,11 @@ def test_every_text_from_the_data_is_quote_prefixed_text(fw, tmp_path):
     }
     assert expected <= seen, expected - seen
     ws = wb["Assessments"]
-    area = ws.cell(row=2, column=column(ws, "Area"))  # \x01 and \x1f (XML cannot hold them) removed; the CR kept,
-    assert (area.value, area.quotePrefix) == ("_x000D_@area", True)  # escaped as xlsx does (openpyxl reads it raw)
-    assert len(ws.cell(row=2, column=column(ws, "Purpose")).value) == 32_767  # Excel's limit per cell
+    area = ws.cell(row=2, column=column(ws, "Area"))  # scoring strips the CR; \x01 and \x1f (XML cannot hold
+    assert (area.value, area.quotePrefix) == ("@area", True)  # them) are removed
+    purpose = ws.cell(row=2, column=column(ws, "Purpose")).value
+    assert len(purpose) == TEXT_LIMIT and purpose.endswith("…")  # scoring's cap, far below Excel's 32,767
+    assert len(clean_text("x" * 40_000)) == 32_767 and clean_text("\ra\x01b") == "\rab"  # the workbook's own limits
     for path in paths:
         for name, xml in sheet_xml(path).items():
             assert "<f>" not in xml and "<f " not in xml, (path.name, name)
@@ -381,15 +385,16 @@ def test_dates_outside_excels_range_are_written_as_text(fw, tmp_path):
     path = write_workbook(scores, fw, wording(fw), tmp_path / "dates.xlsx")
     ws = openpyxl.load_workbook(path)["Assessments"]
     shown = {bare(r[0]): r[column(ws, "Assessment date") - 1] for r in rows(ws)}
-    assert shown == {"0000-1": "-2025-01-01", "0000-2": "1850-06-01", "0000-3": dt.datetime(1900, 1, 1),
+    # "-2025-01-01" is not a date to scoring (empty here, flagged below); 1850 is one, before Excel's range: text
+    assert shown == {"0000-1": None, "0000-2": "1850-06-01", "0000-3": dt.datetime(1900, 1, 1),
                      "0000-4": dt.datetime(1900, 3, 1), "0000-5": dt.datetime(2024, 2, 29)}
-    row = 2 + [bare(r[0]) for r in rows(ws)].index("0000-1")
+    row = 2 + [bare(r[0]) for r in rows(ws)].index("0000-2")
     cell = ws.cell(row=row, column=column(ws, "Assessment date"))
-    assert cell.data_type == "s" and cell.quotePrefix
+    assert cell.data_type == "s"
     dates_xml = sheet_xml(path)["xl/worksheets/sheet4.xml"]
     assert "-1433" not in dates_xml  # no negative serial (an error cell in Excel)
     findings = rows(openpyxl.load_workbook(path)["Data quality"])
-    assert any(bare(r[0]) == "0000-1" and r[3] == "-2025-01-01" and r[4] == "Date out of range" for r in findings)
+    assert any(bare(r[0]) == "0000-1" and r[4] == "Date out of range" and "'-2025-01-01'" in r[5] for r in findings)
 
 
 def test_country_workbooks_hold_only_their_country(written):
@@ -448,6 +453,7 @@ def expected_rows(scores, fw: Framework, words) -> dict[str, int]:
         words.sheet("heat_map"): max(len(heat_map(scores, fw)) + 1, legend) - 1,
         words.sheet("sections"): len(fw.sections),
         words.sheet("assessments"): len(assessments_table(scores, fw, words)),
+        words.sheet("indicators"): len(indicators_table(scores, fw, words)),
         words.sheet("action_plan"): len(action_plan_table(scores, fw, words)),
         words.sheet("data_quality"): len(data_quality_table(scores, words)),
         words.sheet("about"): len(about_items(scores, fw, words)) + 3,  # a gap and two notes

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,69 +13,17 @@ from hypothesis import strategies as st
 
 from qaf_kobo.cli import main
 from qaf_kobo.errors import QafError
-from qaf_kobo.form.contract import criterion_field
-from qaf_kobo.framework import Framework
 from qaf_kobo.scoring import TABLES, score, score_submissions
 from qaf_kobo.scoring.rules import NO_LEVEL, combine, lower_median_of_counts
-from qaf_kobo.store import open_store
 
-TODAY = pd.Timestamp("2026-06-01")
-
-
-def submission(fw: Framework, uid: str, answers: dict[str, str] | None = None, *, version: str = "v2", groups: str = "s_{}",
-               details: dict[str, str] | None = None, default: str = "3", drop_sections: tuple[str, ...] = (),
-               status: str | None = None) -> dict:
-    """A Kobo /data/ row: every criterion answered ``default`` unless ``answers`` (criterion id → code) says otherwise."""
-    answers = answers or {}
-    row: dict = {"_id": abs(hash(uid)) % 10**6, "_uuid": f"{uid}-i", "meta/rootUuid": f"uuid:{uid}", "__version__": version,
-                 "_submission_time": "2026-05-01T10:00:00", "_validation_status": {"uid": status} if status else {}}
-    base = {"country": "KEN", "agency": "UNICEF", "assessment_date": "2026-03-01", "assessment_scope": "agency",
-            "area": "Nairobi", "purpose": "baseline", "round": "1"}
-    for key, value in {**base, **(details or {})}.items():
-        if value is not None:
-            row[f"details/{key}"] = value
-    for section in fw.sections:
-        if section.id in drop_sections:
-            continue
-        for criterion in section.criteria:
-            code = answers.get(criterion.id, default)
-            if code is not None:
-                row[f"{groups.format(section.id)}/{criterion_field(criterion)}"] = code
-    return row
-
-
-def make_store(path: Path, rows: list[dict], deployed: str | None = "v2", deleted: tuple[str, ...] = ()) -> Path:
-    with open_store(path) as store:
-        store.add_source("test", "kobo", "http://127.0.0.1:9", "aTEST")
-        store.upsert_page(rows, source="test")
-        if deployed:
-            store.set_source_state("test", {"deployed_version_id": deployed})
-        store.mark_deleted(deleted, source="test")
-    return path
-
-
-def section_row(scores, uid: str, section_id: str) -> pd.Series:
-    sections = scores.sections
-    found = sections[(sections["root_uuid"] == uid) & (sections["section_id"] == section_id)]
-    assert len(found) == 1
-    return found.iloc[0]
-
-
-def findings(scores, uid: str) -> dict[str, list[str]]:
-    rows = scores.quality[scores.quality["root_uuid"] == uid]
-    out: dict[str, list[str]] = {}
-    for check, detail in zip(rows["check"], rows["detail"]):
-        out.setdefault(check, []).append(detail)
-    return out
+from scoring_rows import TODAY, findings, make_store, section_row, submission
 
 
 # --------------------------------------------------------------------------- levels worked out by hand
 def test_section_domain_and_index_levels_by_hand(fw):
     # Section 2a: 4 → good practice, 1 → critical, na, 3 → meets minimum. The assessor says 4 without a reason.
-    row = submission(fw, "a", {"2a.1": "4", "2a.2": "1", "2a.3": "na", "2a.4": "3", "2b.1": "na"})
-    row["s_2a/level_2a"] = "4"
-    row["s_2c/level_2c"] = "3"
-    row["s_2a/notes_2a"] = "=cmd|' /C calc'!A0"
+    row = submission(fw, "a", {"2a.1": "4", "2a.2": "1", "2a.3": "na", "2a.4": "3", "2b.1": "na"},
+                     levels={"2a": "4", "2c": "3"}, notes={"2a": "=cmd|' /C calc'!A0"})
     raw = pd.DataFrame([row])
 
     low = score_submissions(raw, fw, rule="min", current_version="v2", today=TODAY)
@@ -125,22 +72,54 @@ def test_median_of_an_even_count_is_the_lower_middle_level():
 
 
 def test_a_reason_silences_the_far_level_finding_and_one_level_apart_is_fine(fw):
-    reasoned = submission(fw, "r", {"1.1": "1"})
-    reasoned["s_1/level_1"] = "4"
-    reasoned["s_1/why_1"] = "documented in the case review"
-    near = submission(fw, "n", {"1.1": "2"})
-    near["s_1/level_1"] = "3"
+    reasoned = submission(fw, "r", {"1.1": "1"}, levels={"1": "4"}, why={"1": "documented in the case review"})
+    near = submission(fw, "n", {"1.1": "2"}, levels={"1": "3"})
     scores = score_submissions(pd.DataFrame([reasoned, near]), fw, current_version="v2", today=TODAY)
     assert "level_far_from_computed_without_reason" not in set(scores.quality["check"])
     assert section_row(scores, "r", "1")["why"] == "documented in the case review"
 
 
+@pytest.mark.parametrize(("answer", "assessed", "flagged"), [
+    ("1", "3", True),   # two levels above the computed one: the boundary
+    ("3", "1", True),   # two below
+    ("2", "3", False),  # one apart
+    ("1", "4", True),   # three apart
+])
+def test_an_assessed_level_two_or_more_from_the_computed_one_needs_a_reason(fw, answer, assessed, flagged):
+    row = submission(fw, "f", {"3.1": answer}, default=answer, levels={"3": assessed})
+    scores = score_submissions(pd.DataFrame([row]), fw, current_version="v2", today=TODAY)
+    assert section_row(scores, "f", "3")["computed_level"] == int(answer)
+    far = findings(scores, "f").get("level_far_from_computed_without_reason", [])
+    assert far == ([f"section 3: assessed level {assessed}, computed level {answer}, no reason given"] if flagged else [])
+
+
+def test_criteria_tell_na_unanswered_and_invalid_answers_apart(fw):
+    row = submission(fw, "s", {"1.1": "na", "1.2": None, "1.3": "9", "1.4": "2"})
+    criteria = score_submissions(pd.DataFrame([row]), fw, current_version="v2", today=TODAY).criteria.set_index("criterion_id")
+    assert [criteria.loc[c, "answer_status"] for c in ("1.1", "1.2", "1.3", "1.4")] == [
+        "not_assessed", "missing", "invalid", "assessed"]
+    assert criteria.loc["1.4", "level"] == 2 and criteria.loc[["1.1", "1.2", "1.3"], "level"].isna().all()
+
+
+def test_two_submissions_with_one_root_uuid_are_a_clear_error(fw):
+    rows = [submission(fw, "same", details={"agency": "A"}), submission(fw, "same", details={"agency": "B"})]
+    with pytest.raises(QafError, match="share a root_uuid with another \\(same\\)"):
+        score_submissions(pd.DataFrame(rows), fw, current_version="v2", today=TODAY)
+
+
+def test_submission_times_with_and_without_an_offset_are_read_as_utc(fw):
+    rows = [submission(fw, "z", details={"agency": "A"}), submission(fw, "o", details={"agency": "B"})]
+    rows[1]["_submission_time"] = "2026-05-01T12:00:00+03:00"
+    scores = score_submissions(pd.DataFrame(rows), fw, today=TODAY)
+    times = scores.assessments.set_index("root_uuid")["submission_time"]
+    assert times["z"] == pd.Timestamp("2026-05-01T10:00:00") and times["o"] == pd.Timestamp("2026-05-01T09:00:00")
+    assert scores.about["current_version"] == "v2"
+
+
 # --------------------------------------------------------------------------- bad input lands in quality
 def test_bad_input_becomes_findings_not_a_crash(fw):
-    bad = submission(fw, "bad", {"1.1": "5", "1.2": "abc", "1.3": " "},
-                     details={"country": "XYZ", "assessment_date": "2030-99-99", "agency": None})
-    bad["s_1/level_1"] = "x"
-    bad["details/assessment_scope"] = "everyone"
+    bad = submission(fw, "bad", {"1.1": "5", "1.2": "abc", "1.3": " "}, levels={"1": "x"},
+                     details={"country": "XYZ", "assessment_date": "2030-99-99", "agency": None, "assessment_scope": "everyone"})
     future = submission(fw, "fut", details={"assessment_date": "2999-01-01", "agency": "IRC"})
     early = submission(fw, "old", details={"assessment_date": "2014-12-31", "agency": "Plan"})
     empty = {"meta/rootUuid": "uuid:empty", "_submission_time": "2026-05-01T10:00:00"}
@@ -214,11 +193,10 @@ def test_countries_table_counts_levels_per_country_section_and_round(fw):
     rows = [
         submission(fw, "k1", {"1.1": "1"}, details={"agency": "A", "assessment_date": "2026-01-10"}),
         submission(fw, "k2", {"1.1": "4", "1.2": "4", "1.3": "4", "1.4": "4", "1.5": "4"}, details={"agency": "B"}),
-        submission(fw, "k3", details={"agency": "C", "assessment_date": "2026-02-01"}),
+        submission(fw, "k3", details={"agency": "C", "assessment_date": "2026-02-01"}, levels={"1": "2"}),  # assessed wins
         submission(fw, "k4", {"1.1": "2"}, details={"agency": "D", "round": "2"}),
         submission(fw, "u1", {"1.1": "2"}, details={"country": "UGA", "round": None}),
     ]
-    rows[2]["s_1/level_1"] = "2"  # assessed level wins over computed (3)
     scores = score_submissions(pd.DataFrame(rows), fw, current_version="v2", today=TODAY)
     table = scores.countries
     ken1 = table[(table["country"] == "KEN") & (table["round"] == "1") & (table["section_id"] == "1")].iloc[0]
@@ -329,8 +307,7 @@ def test_the_store_read_in_batches_scores_like_one_pass(fw, tmp_path, monkeypatc
     """Batches parsed apart may type a column differently (a date in one, not a date in another): same scores."""
     from qaf_kobo.scoring import load
 
-    rows = [submission(fw, f"b{i}", details={"assessment_date": f"2026-01-0{i + 1}"}) for i in range(5)]
-    rows[3]["details/assessment_date"] = "soon"
+    rows = [submission(fw, f"b{i}", details={"assessment_date": "soon" if i == 3 else f"2026-01-0{i + 1}"}) for i in range(5)]
     rows[4]["_id"] = "not a number"
     store = make_store(tmp_path / "qaf.sqlite", rows)
     monkeypatch.setattr(load, "FETCH_ROWS", 10_000)

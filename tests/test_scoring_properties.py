@@ -1,4 +1,5 @@
-"""Property tests of scoring: rule min never lifts a section above a criterion; submission order changes nothing."""
+"""Property tests of scoring: rule min never lifts a section above a criterion; submission order, the order of the
+rows passed between the stages, white space in grouping fields and a row's neighbours change nothing."""
 
 from __future__ import annotations
 
@@ -10,10 +11,21 @@ from hypothesis import strategies as st
 from qaf_kobo.form.contract import criterion_field, level_field
 from qaf_kobo.framework import default_framework
 from qaf_kobo.scoring import TABLES, score_submissions
+from qaf_kobo.scoring.countries import country_table
+from qaf_kobo.scoring.domains import domain_table
+from qaf_kobo.scoring.quality import quality_table
+from qaf_kobo.scoring.sections import section_table
+from qaf_kobo.scoring.tidy import tidy
+
+from qaf_rows import qaf_form
 
 FW = default_framework()
 CODES = st.sampled_from(["1", "2", "3", "4", "na", None, "7", "x"])
 TODAY = pd.Timestamp("2026-06-01")
+DETAIL_VALUES = {"country": ["KEN", "UGA", "XYZ", None], "agency": ["A", "B", "Save the Children", None],
+                 "assessment_date": ["2026-01-01", "2026-02-30", "2026-01-01T08:00:00+03:00", None],
+                 "round": ["1", "2", "baseline 2025", None], "area": ["North", "Upper Nile", None],
+                 "assessment_scope": ["agency", "inter_agency", None]}
 
 
 @st.composite
@@ -24,21 +36,21 @@ def submissions(draw, max_size: int = 6) -> list[dict]:
     for i in range(n):
         row = {"meta/rootUuid": f"uuid:s{i}", "__version__": draw(st.sampled_from(["v1", "v2"])),
                "_submission_time": draw(st.sampled_from(["2026-05-01T10:00:00", "2026-05-02T10:00:00"]))}
-        for key, values in (("country", ["KEN", "UGA", "XYZ", None]), ("agency", ["A", "B", None]),
-                            ("assessment_date", ["2026-01-01", "2026-02-30", None]), ("round", ["1", "2", None]),
-                            ("assessment_scope", ["agency", "inter_agency", None])):
+        for name, values in DETAIL_VALUES.items():
             value = draw(st.sampled_from(values))
             if value is not None:
-                row[f"details/{key}"] = value
+                row[qaf_form().key(name)] = value
         for section in FW.sections:
-            group = draw(st.sampled_from(["s_", "page_"])) + section.id
+            # The built form's paths, or other group names (as an older form version may have had).
+            renamed = draw(st.booleans())
+            key = (lambda field, sid=section.id: f"page_{sid}/{field}") if renamed else qaf_form().key  # noqa: E731
             for criterion in section.criteria:
                 code = draw(CODES)
                 if code is not None:
-                    row[f"{group}/{criterion_field(criterion)}"] = code
+                    row[key(criterion_field(criterion))] = code
             level = draw(st.sampled_from(["1", "2", "3", "4", None]))
             if level is not None:
-                row[f"{group}/{level_field(section)}"] = level
+                row[key(level_field(section))] = level
         rows.append(row)
     return rows
 
@@ -95,8 +107,74 @@ def test_shuffling_submissions_changes_nothing(rows, random, rule):
     assert first.about["current_version"] == second.about["current_version"]
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(submissions(max_size=5), st.randoms(use_true_random=False), st.sampled_from(["min", "median"]))
+def test_stages_find_rows_by_their_ids_not_their_positions(rows, random, rule):
+    """The tables passed between the stages, rows shuffled, give the same sections, domains, countries and quality."""
+    tables = tidy(pd.DataFrame(rows), FW, "v2")
+
+    def shuffled(table: pd.DataFrame) -> pd.DataFrame:
+        return table.iloc[random.sample(range(len(table)), len(table))].reset_index(drop=True)
+
+    sections = section_table(tables.submissions, tables.answers, tables.section_answers, FW, rule)
+    mixed_tables = type(tables)(tables.submissions, shuffled(tables.answers), shuffled(tables.section_answers),
+                                shuffled(tables.truncated))
+    mixed = section_table(tables.submissions, mixed_tables.answers, mixed_tables.section_answers, FW, rule)
+    pd.testing.assert_frame_equal(sections, mixed)
+    mixed_sections = shuffled(sections)
+    pd.testing.assert_frame_equal(domain_table(tables.submissions, sections, tables.answers, FW, rule),
+                                  domain_table(tables.submissions, mixed_sections, mixed_tables.answers, FW, rule))
+    pd.testing.assert_frame_equal(country_table(tables.submissions, sections, FW),
+                                  country_table(tables.submissions, mixed_sections, FW))
+    pd.testing.assert_frame_equal(quality_table(tables, sections, FW, "v2", TODAY),
+                                  quality_table(mixed_tables, mixed_sections, FW, "v2", TODAY))
+
+
+@st.composite
+def spaced(draw, text: str, any_case: bool = False) -> str:
+    """The text with white space added around it and inside it (``any_case``: and in any letter case)."""
+    pad = st.sampled_from(["", " ", "  ", "\t", "\u00a0", " \n"])
+    words = [draw(st.sampled_from([word, word.lower()])) if any_case else word for word in text.split(" ")]
+    return draw(pad) + (draw(pad) + " ").join(words) + draw(pad)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(submissions(max_size=5), st.data())
+def test_white_space_in_grouping_fields_changes_nothing(rows, data):
+    messy = []
+    for row in rows:
+        row = dict(row)
+        for name in ("country", "agency", "round", "area"):
+            key = qaf_form().key(name)
+            if key in row:
+                row[key] = data.draw(spaced(row[key], any_case=name == "country"))
+        messy.append(row)
+    clean = score_submissions(pd.DataFrame(rows), FW, current_version="v2", today=TODAY)
+    again = score_submissions(pd.DataFrame(messy), FW, current_version="v2", today=TODAY)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(clean, name), getattr(again, name))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(submissions(max_size=6))
+def test_a_submission_scores_the_same_alone_or_among_others(rows):
+    """Dates, answers and levels of a submission never depend on its neighbours (of one form version: the criteria
+    an older version has are found from all its submissions)."""
+    rows = [row | {"__version__": "v2"} for row in rows]
+    together = score_submissions(pd.DataFrame(rows), FW, current_version="v2", today=TODAY)
+    for row in rows:
+        alone = score_submissions(pd.DataFrame([row]), FW, current_version="v2", today=TODAY)
+        uid = alone.assessments["root_uuid"].iloc[0]
+        mine = together.assessments[together.assessments["root_uuid"] == uid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone.assessments, mine, check_dtype=False)
+        for name in ("criteria", "sections", "domains"):
+            table = getattr(together, name)
+            pd.testing.assert_frame_equal(_canonical(getattr(alone, name)),
+                                          _canonical(table[table["root_uuid"] == uid]), check_dtype=False)
+
+
 def test_rows_follow_submission_then_framework_order():
-    rows = [{"meta/rootUuid": f"uuid:{u}", "details/country": "KEN"} for u in ("b", "a")]
+    rows = [{"meta/rootUuid": f"uuid:{u}", qaf_form().key("country"): "KEN"} for u in ("b", "a")]
     scores = score_submissions(pd.DataFrame(rows), FW, current_version="v2", today=TODAY)
     k = len(FW.criteria)
     assert scores.criteria["root_uuid"].tolist() == ["b"] * k + ["a"] * k

@@ -23,11 +23,12 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import ENGLISH
 from qaf_kobo.report.cells import Cells
-from qaf_kobo.report.sheets import SHEETS, Sheet
+from qaf_kobo.report.sheets import Sheet, sheets_for
 from qaf_kobo.report.wording import Wording, wording
 from qaf_kobo.scoring import Scores
 
-_FRAMES = ("assessments", "criteria", "sections", "domains", "quality")
+_FRAMES = ("assessments", "criteria", "sections", "domains", "quality", "indicators")
+_BY_COUNTRY = ("countries", "country_indicators", "indicators_export")
 _OPTIONS = {
     "constant_memory": True,
     "strings_to_formulas": False,
@@ -40,14 +41,15 @@ def limit_to_countries(scores: Scores, countries: list[str]) -> Scores:
     """The same Scores with only these countries' assessments (and their rows in every table)."""
     keep = set(scores.assessments.loc[scores.assessments["country"].isin(countries), "root_uuid"])
     changes = {name: getattr(scores, name)[getattr(scores, name)["root_uuid"].isin(keep)] for name in _FRAMES}
-    changes["countries"] = scores.countries[scores.countries["country"].isin(countries)]
+    changes |= {name: getattr(scores, name)[getattr(scores, name)["country"].isin(countries)] for name in _BY_COUNTRY}
     return dataclasses.replace(scores, **changes)
 
 
 def write_workbook(
-    scores: Scores, fw: Framework, words: Wording, path: str | Path, sheets: Sequence[Sheet] = SHEETS,
+    scores: Scores, fw: Framework, words: Wording, path: str | Path, sheets: Sequence[Sheet] | None = None,
 ) -> Path:
-    """Write one workbook with these sheets (default: all seven) for these scores; returns ``path``."""
+    """Write one workbook with these sheets (default: every sheet for this framework) for these scores; returns
+    ``path``."""
     path = Path(path)
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
@@ -55,7 +57,7 @@ def write_workbook(
             book = xlsxwriter.Workbook(str(partial), {**_OPTIONS, "tmpdir": rows_folder})
             try:
                 cells = Cells(book, words)
-                for sheet in sheets:
+                for sheet in sheets_for(fw) if sheets is None else sheets:
                     ws = book.add_worksheet(words.sheet(sheet.KEY))
                     if words.right_to_left:
                         ws.right_to_left()

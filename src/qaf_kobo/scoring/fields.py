@@ -6,15 +6,19 @@ non-empty value (in column order) wins.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
+
+from qaf_kobo.scoring.text import as_text
 
 
 def last_segment(path: str) -> str:
-    """``details/country`` → ``country``."""
+    """``details_scope/country`` → ``country``."""
     return path.rsplit("/", 1)[-1]
 
 
-def columns_by_field(raw: pd.DataFrame, names: set[str] | list[str] | tuple[str, ...]) -> dict[str, list[str]]:
+def columns_by_field(raw: pd.DataFrame, names: Collection[str]) -> dict[str, list[str]]:
     """For each wanted field name present in ``raw``, the raw columns whose last path segment is that name."""
     wanted = set(names)
     found: dict[str, list[str]] = {}
@@ -22,13 +26,6 @@ def columns_by_field(raw: pd.DataFrame, names: set[str] | list[str] | tuple[str,
         if isinstance(column, str) and (name := last_segment(column)) in wanted:
             found.setdefault(name, []).append(column)
     return found
-
-
-def as_text(values: pd.Series) -> pd.Series:
-    """A column as text with NaN for missing; empty strings count as missing (Kobo omits unanswered keys)."""
-    if values.dtype != "str":
-        values = values.astype("str").where(values.notna())
-    return values.where(values != "")
 
 
 def pick_fields(raw: pd.DataFrame, names: list[str] | tuple[str, ...]) -> pd.DataFrame:

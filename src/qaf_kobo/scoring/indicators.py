@@ -36,31 +36,47 @@ def _number(value: float) -> str:
 
 def figures(raw: pd.DataFrame, fw: Framework) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every figure and ratio of each submission as a float (NaN: unknown), and the answers that are not numbers
-    (a long table: row position, field, text)."""
+    (a long table: row position, field, text). Each column's distinct answers are parsed once."""
     fields = [f.name for f in fw.evidence.fields]
     text = pick_fields(raw, fields).reset_index(drop=True)
-    values = text.apply(pd.to_numeric, errors="coerce").astype(float)
-    bad = text.notna() & values.isna()
-    unreadable = bad.stack().loc[lambda s: s].index.to_frame(index=False, name=["position", "field"])
-    unreadable["text"] = [text.at[p, f] for p, f in zip(unreadable["position"], unreadable["field"])]
+    values: dict[str, np.ndarray] = {}
+    unreadable = []
+    for name in fields:
+        codes, distinct = pd.factorize(text[name])
+        parsed = np.append(pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(float), np.nan)
+        values[name] = parsed[codes]  # code -1 (no answer) picks the appended NaN
+        bad = np.flatnonzero((codes >= 0) & np.isnan(values[name]))
+        unreadable.append(pd.DataFrame({"position": bad, "field": name, "text": distinct[codes[bad]].astype(str)}))
     for ratio in fw.evidence.ratios:
-        denominator = values[ratio.denominator].where(values[ratio.denominator] > 0)
-        values[ratio.name] = (values[ratio.numerator] / denominator).round(1)
-    return values, unreadable
+        denominator = np.where(values[ratio.denominator] > 0, values[ratio.denominator], np.nan)
+        values[ratio.name] = np.round(values[ratio.numerator] / denominator, 1)
+    found = pd.concat(unreadable, ignore_index=True) if unreadable else pd.DataFrame(columns=["position", "field", "text"])
+    return pd.DataFrame(values, index=text.index), found
+
+
+def _status(indicator: Indicator, value: np.ndarray) -> np.ndarray:
+    """The position in STATUSES (met, not_met, unknown) of each value's status."""
+    return np.where(np.isnan(value), 2, np.where(_meets(indicator, value), 0, 1)).astype(np.int8)
 
 
 def indicator_table(values: pd.DataFrame, assessments: pd.DataFrame, fw: Framework) -> pd.DataFrame:
-    """One row per assessment × indicator (INDICATOR_COLUMNS); ``values`` in the order of ``assessments``."""
-    keys = assessments[["root_uuid", "country", "round", "assessment_date"]].reset_index(drop=True)
-    parts = []
-    for indicator in fw.evidence.indicators:
-        value = values[indicator.value].to_numpy(dtype=float)
-        met = np.where(np.isnan(value), "unknown", np.where(_meets(indicator, value), "met", "not_met"))
-        parts.append(keys.assign(indicator_id=indicator.id, value=value, target=float(indicator.target),
-                                 direction=_direction(indicator), status=met))
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=float if c in ("value", "target") else "str") for c in INDICATOR_COLUMNS})
-    return pd.concat(parts, ignore_index=True)[list(INDICATOR_COLUMNS)]
+    """One row per assessment × indicator (INDICATOR_COLUMNS), indicator by indicator; ``values`` in the order of
+    ``assessments``."""
+    indicators = fw.evidence.indicators
+    n, k = len(assessments), len(indicators)
+    keys = {name: pd.factorize(assessments[name].reset_index(drop=True)) for name in ("root_uuid", "country", "round")}
+    out = pd.DataFrame({name: pd.Categorical.from_codes(np.tile(codes, k), categories=pd.Index(uniques, dtype=object))
+                        for name, (codes, uniques) in keys.items()})
+    out["assessment_date"] = np.tile(assessments["assessment_date"].to_numpy(), k)
+    out["indicator_id"] = pd.Categorical.from_codes(np.repeat(np.arange(k), n), categories=[i.id for i in indicators])
+    value = np.concatenate([values[i.value].to_numpy(dtype=float) for i in indicators]) if k else np.array([], float)
+    out["value"] = value
+    out["target"] = np.repeat([float(i.target) for i in indicators], n)
+    out["direction"] = pd.Categorical.from_codes(np.repeat([_direction(i) == "at_least" for i in indicators], n).astype(int),
+                                                 categories=["at_most", "at_least"])
+    status = [_status(i, values[i.value].to_numpy(dtype=float)) for i in indicators]
+    out["status"] = pd.Categorical.from_codes(np.concatenate(status) if k else np.array([], np.int8), categories=list(STATUSES))
+    return out[list(INDICATOR_COLUMNS)]
 
 
 def _meets(indicator: Indicator, value: np.ndarray) -> np.ndarray:
@@ -72,18 +88,20 @@ def _meets(indicator: Indicator, value: np.ndarray) -> np.ndarray:
 
 def country_indicators(indicators: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """Per country × round × indicator: assessments, how many gave the figure, their median value, the target and
-    whether the median meets it (COUNTRY_INDICATOR_COLUMNS)."""
+    whether the median meets it (COUNTRY_INDICATOR_COLUMNS), in the framework's indicator order."""
     if indicators.empty:
         return pd.DataFrame(columns=list(COUNTRY_INDICATOR_COLUMNS))
-    grouped = indicators.groupby(["country", "round", "indicator_id"], dropna=False, sort=True, observed=True)
-    out = grouped.agg(n_assessments=("root_uuid", "size"), n_with_value=("value", "count"), value=("value", "median"),
+    keys = ["country", "round", "indicator_id"]
+    grouped = indicators.groupby(keys, dropna=False, sort=True, observed=True)
+    out = grouped.agg(n_assessments=("value", "size"), n_with_value=("value", "count"), value=("value", "median"),
                       target=("target", "first"), direction=("direction", "first")).reset_index()
     by_id = {i.id: i for i in fw.evidence.indicators}
-    value = out["value"].to_numpy(dtype=float)
-    met = np.array([_meets(by_id[i], np.array([v]))[0] for i, v in zip(out["indicator_id"], value)], dtype=bool)
-    out["status"] = np.where(np.isnan(value), "unknown", np.where(met, "met", "not_met"))
-    order = {i.id: n for n, i in enumerate(fw.evidence.indicators)}
-    out = out.sort_values(["country", "round", "indicator_id"], key=lambda s: s.map(order) if s.name == "indicator_id" else s)
+    status = np.empty(len(out), dtype=object)
+    for indicator_id, rows in out.groupby("indicator_id", observed=True).groups.items():
+        status[rows] = np.array(STATUSES)[_status(by_id[str(indicator_id)], out.loc[rows, "value"].to_numpy(dtype=float))]
+    out["status"] = status
+    for name in ("country", "round", "indicator_id", "direction"):
+        out[name] = out[name].astype("str") if name != "round" else out[name].astype(object)
     return out[list(COUNTRY_INDICATOR_COLUMNS)].reset_index(drop=True)
 
 
@@ -103,21 +121,33 @@ def indicator_export(countries: pd.DataFrame, fw: Framework) -> pd.DataFrame:
 def cross_check_findings(indicators: pd.DataFrame, criteria: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """Findings (root_uuid, check, detail) where a cross-checked criterion is rated at one of the check's levels
     while its indicator is known and not met."""
-    rows: list[tuple[str, str, str]] = []
+    parts = []
     by_id = {i.id: i for i in fw.evidence.indicators}
-    rated = criteria[["root_uuid", "criterion_id", "level"]].astype({"root_uuid": "str", "criterion_id": "str"})
     for check in fw.evidence.cross_checks:
         indicator = by_id[check.indicator]
-        levels = rated.loc[rated["criterion_id"] == check.criterion_id, ["root_uuid", "level"]]
-        levels = levels[levels["level"].fillna(NO_LEVEL).astype(int).isin(check.levels)]
-        missed = indicators.loc[(indicators["indicator_id"] == check.indicator) & (indicators["status"] == "not_met"),
-                                ["root_uuid", "value"]].astype({"root_uuid": "str"})
-        for root_uuid, level, value in levels.merge(missed, on="root_uuid").itertuples(index=False):
-            bound = "at most" if indicator.maximum is not None else "at least"
-            rows.append((root_uuid, NOT_SUPPORTED,
-                         f"criterion {check.criterion_id} at {fw.level(int(level)).label}, but {indicator.label.lower()} "
-                         f"is {_number(value)} (target: {bound} {_number(indicator.target)})"))
-    return pd.DataFrame(rows, columns=["root_uuid", "check", "detail"]).astype("str")
+        missed = indicators.loc[(indicators["indicator_id"] == check.indicator).to_numpy()
+                                & (indicators["status"] == "not_met").to_numpy(), ["root_uuid", "value"]]
+        if missed.empty:
+            continue
+        rated = criteria.loc[(criteria["criterion_id"] == check.criterion_id).to_numpy(), ["root_uuid", "level"]]
+        level = pd.Series(rated["level"].to_numpy(), index=rated["root_uuid"].astype("str").to_numpy())
+        level = level[~level.index.duplicated()].reindex(missed["root_uuid"].astype("str").to_numpy())
+        codes = level.fillna(NO_LEVEL).astype(int).to_numpy()
+        hit = np.isin(codes, check.levels)
+        if not hit.any():
+            continue
+        bound = "at most" if indicator.maximum is not None else "at least"
+        names = {code: fw.level(code).label for code in check.levels}
+        parts.append(pd.DataFrame({
+            "root_uuid": missed["root_uuid"].astype("str").to_numpy()[hit],
+            "check": NOT_SUPPORTED,
+            "detail": [f"criterion {check.criterion_id} at {names[code]}, but {indicator.label.lower()} is "
+                       f"{_number(value)} (target: {bound} {_number(indicator.target)})"
+                       for code, value in zip(codes[hit], missed["value"].to_numpy()[hit])],
+        }))
+    if not parts:
+        return pd.DataFrame(columns=["root_uuid", "check", "detail"]).astype("str")
+    return pd.concat(parts, ignore_index=True).astype("str")
 
 
 def unreadable_findings(unreadable: pd.DataFrame, assessments: pd.DataFrame) -> pd.DataFrame:

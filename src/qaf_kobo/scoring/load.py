@@ -1,18 +1,23 @@
-"""The active submissions of a store as a raw DataFrame (one row per submission).
+"""The active submissions of a store as a raw DataFrame (one row per submission), every answer as text.
 
-Columns: the store's ``root_uuid, form_version, validation_status, submission_time`` plus every key of the
-Kobo /data/ JSON (full paths such as ``s_2a/c_2a_3``). The store gives the rows in batches (``Store.raw_batches``);
-each batch's JSON is parsed by pyarrow's reader (straight from the stored UTF-8 bytes) in a thread while the
-next batch is read.
-When batches disagree on a column's type, all rows are parsed in one pyarrow pass; if that fails too (a
-malformed row, mixed value types), each row is parsed on its own and an unreadable row becomes a submission
-with no answers (flagged later as missing fields).
+Columns: the store's ``root_uuid, form_version, validation_status, submission_time`` plus the keys of the
+Kobo /data/ JSON whose last path segment is one of the fields asked for (full paths such as ``s_2a/c_2a_3``).
+The store gives the rows in batches (``Store.raw_batches``); each batch's JSON is parsed by pyarrow's reader
+(straight from the stored UTF-8 bytes) in a thread while the next batch is read.
+
+Every value is the text the JSON held, whatever its neighbours hold (``text.value_text``): pyarrow's reader types
+a column by the values of its block, so the columns already seen are read as text from the start and a new one it
+reads as timestamps is read again as text (a timestamp loses the text: "2025-03-01" and "2025-03-01T10:00:00+03:00"
+both become instants); numbers and booleans are cast to text; a batch that pyarrow cannot read as columns (a
+number or a nested value in a wanted field read as text, a malformed row) is parsed row by row. An unreadable
+row becomes a submission with no answers (flagged later as missing fields).
 """
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pa_json
 
+from qaf_kobo.scoring.fields import last_segment
+from qaf_kobo.scoring.text import value_text
 from qaf_kobo.store import RawBatch, open_store
 
 STORE_COLUMNS: tuple[str, ...] = RawBatch._fields[:-1]
@@ -42,40 +49,40 @@ JSON_BLOCK_BYTES = 16 << 20
 FETCH_ROWS = 20_000
 """Rows read from the store at a time; each batch is parsed in a thread while the next one is read."""
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+_TEXT = pa.large_string()
 
 
-def _read_json(texts: tuple[bytes, ...]) -> pa.Table | None:
-    """One pyarrow pass over JSON texts (UTF-8 bytes); None when it fails or a row spans lines."""
+def _read_json(data: bytes, rows: int, schema: pa.Schema | None = None) -> pa.Table | None:
+    """One pyarrow pass over JSON lines (``schema``: columns read as these types); None when it fails."""
+    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer") if schema else None
+    try:
+        table = pa_json.read_json(io.BytesIO(data), read_options=pa_json.ReadOptions(block_size=JSON_BLOCK_BYTES),
+                                  parse_options=options)
+    except _ARROW_ERRORS:
+        return None
+    return table if table.num_rows == rows else None
+
+
+def _as_text_columns(texts: tuple[bytes, ...], wanted: frozenset[str], known: list[str]) -> pa.Table | None:
+    """The wanted columns of JSON texts as text, read by pyarrow (``known`` columns read as text from the start);
+    None when a row spans lines, pyarrow cannot read the texts as columns, or a wanted column holds nested values."""
     data = b"\n".join(texts)
     if data.count(b"\n") != len(texts) - 1:  # a row spans lines: not one JSON document per line
         return None
-    try:
-        table = pa_json.read_json(io.BytesIO(data), read_options=pa_json.ReadOptions(block_size=JSON_BLOCK_BYTES))
-    except _ARROW_ERRORS:
+    table = _read_json(data, len(texts), pa.schema([(name, _TEXT) for name in known]) if known else None)
+    if table is None:
         return None
-    return table if table.num_rows == len(texts) else None
-
-
-def _as_frame(table: pa.Table) -> pd.DataFrame:
-    keep = [name for name in table.column_names if not pa.types.is_nested(table.schema.field(name).type)]
-    return table.select(keep).to_pandas()
-
-
-def _parse_all(batches: list[tuple[bytes, ...]], parsed: list[pa.Table | None]) -> pd.DataFrame:
-    """Columns of the JSON texts: the batches parsed (``parsed``) put together when their column types agree,
-    else one pyarrow pass over all texts, else row by row (an unreadable row has no answers)."""
-    texts = [text for batch in batches for text in batch]
-    if not texts:
-        return pd.DataFrame(index=pd.RangeIndex(0))
-    if all(table is not None for table in parsed):
-        try:
-            return _as_frame(pa.concat_tables(parsed, promote_options="permissive"))
-        except _ARROW_ERRORS:  # a column typed differently in two batches (say a date that is not one)
-            pass
-    table = _read_json(tuple(texts)) if len(batches) > 1 else None
-    if table is not None:
-        return _as_frame(table)
-    return pd.DataFrame.from_records([_parse_one(text) for text in texts])
+    names = [name for name in table.column_names if last_segment(name) in wanted]
+    table = table.select(names)
+    timestamps = [field.name for field in table.schema if pa.types.is_timestamp(field.type)]
+    if timestamps:  # read again, those columns as the text they hold
+        again = _read_json(data, len(texts), pa.schema([(name, _TEXT) for name in (*known, *timestamps)]))
+        if again is None:
+            return None
+        table = again.select(names)
+    if any(pa.types.is_nested(field.type) for field in table.schema):
+        return None
+    return pa.table([column.cast(_TEXT) for column in table.columns], names=names)
 
 
 def _parse_one(text: bytes) -> dict:
@@ -86,21 +93,60 @@ def _parse_one(text: bytes) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def load_submissions(store_path: str | Path, only_approved: bool = False) -> StoreData:
-    """The active submissions, leaving out "not approved" ones (or keeping only approved ones)."""
+def _row_by_row(texts: tuple[bytes, ...], wanted: frozenset[str]) -> pa.Table:
+    """The wanted columns of JSON texts as text, each row parsed on its own (an unreadable row has no values)."""
+    columns: dict[str, list[str | None]] = {}
+    for i, text in enumerate(texts):
+        for key, value in _parse_one(text).items():
+            if isinstance(key, str) and last_segment(key) in wanted:
+                columns.setdefault(key, [None] * len(texts))[i] = value_text(value)
+    # Built from one placeholder column, so that a table without wanted columns still has its rows.
+    table = pa.table({"": pa.nulls(len(texts), _TEXT), **{key: pa.array(values, type=_TEXT) for key, values in columns.items()}})
+    return table.drop_columns([""])
+
+
+class BatchReader:
+    """Reads batches of JSON texts, in order, into tables of the wanted columns as text (pyarrow, else row by row).
+
+    The wanted columns of the first row, and those of every batch read, are read as text from the start: pyarrow
+    then infers the type of new columns only (and a column it reads as timestamps is read again as text).
+    """
+
+    def __init__(self, wanted: frozenset[str]) -> None:
+        self.wanted = wanted
+        self.known: dict[str, None] = {}
+
+    def __call__(self, texts: tuple[bytes, ...]) -> pa.Table:
+        if not self.known and texts:
+            self._learn(_parse_one(texts[0]))
+        table = _as_text_columns(texts, self.wanted, list(self.known))
+        if table is None:
+            table = _row_by_row(texts, self.wanted)
+        self._learn(table.column_names)
+        return table
+
+    def _learn(self, names: Iterable[object]) -> None:
+        self.known.update((name, None) for name in names if isinstance(name, str) and last_segment(name) in self.wanted)
+
+
+def load_submissions(store_path: str | Path, fields: Collection[str], only_approved: bool = False) -> StoreData:
+    """The active submissions with the answers to ``fields`` (field names: the last segment of a path), leaving
+    out "not approved" submissions (or keeping only approved ones)."""
+    read = BatchReader(frozenset(fields))
     batches: list[RawBatch] = []
-    with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool:
+    with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool:  # one: in order
         meta = store.meta()
         sources = [{**s.to_dict(), **{k: v for k, v in s.state.items() if k in ("deployed_version_id", "form_version")}}
                    for s in store.status().sources]
         jobs = []
         for batch in store.raw_batches(only_approved=only_approved, rows=FETCH_ROWS):
             batches.append(batch)
-            jobs.append(pool.submit(_read_json, batch.raw_json))
+            jobs.append(pool.submit(read, batch.raw_json))
         parsed = [job.result() for job in jobs]
-    answers = _parse_all([batch.raw_json for batch in batches], parsed)
     store_columns = pd.DataFrame({name: pd.Series([v for batch in batches for v in getattr(batch, name)], dtype="str")
                                   for name in STORE_COLUMNS})
-    answers = answers.drop(columns=[c for c in STORE_COLUMNS if c in answers.columns])
+    if not parsed:
+        return StoreData(raw=store_columns, meta=meta, sources=sources)
+    answers = pa.concat_tables(parsed, promote_options="permissive").to_pandas()
     raw = pd.concat([store_columns, answers.set_axis(store_columns.index)], axis=1) if len(answers.columns) else store_columns
     return StoreData(raw=raw, meta=meta, sources=sources)

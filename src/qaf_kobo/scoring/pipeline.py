@@ -1,4 +1,16 @@
-"""The scoring run: store → tidy tables → sections, domains, countries and quality, written as CSV + Parquet."""
+"""The scoring run: store → tidy tables → sections, domains, countries and quality, written as CSV + Parquet.
+
+The stages pass tables keyed by ids (see ``keyed``):
+
+    load       store                                   → raw: one row per submission, answers as text
+    tidy       raw                                     → submissions; answers (submission × criterion);
+                                                          section answers (submission × section); truncated
+    sections   submissions, answers, section answers   → sections (submission × section)
+    domains    submissions, sections, answers          → domains (submission × domain)
+               submissions, domains                    → index (one row per submission)
+    countries  submissions, sections                   → countries (country × round × section)
+    quality    tidy tables, sections                   → quality (one row per finding)
+"""
 
 from __future__ import annotations
 
@@ -10,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,16 +30,34 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from qaf_kobo.errors import QafError
+from qaf_kobo.excel_text import FORMULA_TRIGGERS, QUOTE
 from qaf_kobo.form.contract import FRAMEWORK_FIELD
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.scoring.countries import country_columns, country_table
 from qaf_kobo.scoring.domains import DOMAIN_COLUMNS, domain_table, overall_index
 from qaf_kobo.scoring.fields import pick_fields
+from qaf_kobo.scoring.indicators import (
+    country_indicators,
+    cross_check_findings,
+    figures,
+    indicator_export,
+    indicator_table,
+    unreadable_findings,
+)
+from qaf_kobo.scoring.keyed import submission_positions
 from qaf_kobo.scoring.load import StoreData, load_submissions
 from qaf_kobo.scoring.quality import QUALITY_COLUMNS, quality_table
 from qaf_kobo.scoring.rules import check_rule
 from qaf_kobo.scoring.sections import SECTION_COLUMNS, section_table
-from qaf_kobo.scoring.tidy import CRITERIA_COLUMNS, latest_version, tidy, tidy_submissions
+from qaf_kobo.scoring.text import normalise
+from qaf_kobo.scoring.tidy import (
+    CRITERIA_COLUMNS,
+    criteria_table,
+    latest_version,
+    scoring_fields,
+    tidy,
+    tidy_submissions,
+)
 
 ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "root_uuid",
@@ -45,7 +76,8 @@ ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "submission_time",
     "index",
 )
-TABLES: tuple[str, ...] = ("assessments", "criteria", "sections", "domains", "countries", "quality")
+TABLES: tuple[str, ...] = ("assessments", "criteria", "sections", "domains", "countries", "quality", "indicators",
+                           "country_indicators", "indicators_export")
 
 
 @dataclass
@@ -58,6 +90,12 @@ class Scores:
     domains: pd.DataFrame
     countries: pd.DataFrame
     quality: pd.DataFrame
+    indicators: pd.DataFrame
+    """Per assessment × evidence indicator: value, target, met / not met / unknown (``scoring.indicators``)."""
+    country_indicators: pd.DataFrame
+    """Per country × round × indicator: the median of the values given, how many gave one, met or not."""
+    indicators_export: pd.DataFrame
+    """The country indicators in long format (country, indicator, period, value, target)."""
     about: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -86,16 +124,25 @@ def score_submissions(
     tables = tidy(raw, fw, current_version)
     several = tables.submissions["source"].nunique() > 1  # then each source has its own current version
     current = current_version if current_version is not None or several else latest_version(tables.submissions)
-    sections = section_table(tables, fw, rule)
-    assessments = tables.submissions.copy()
-    assessments["index"] = overall_index(tables)
+    submissions, answers = tables.submissions, tables.answers
+    sections = section_table(submissions, answers, tables.section_answers, fw, rule)
+    domains = domain_table(submissions, sections, answers, fw, rule)
+    criteria = criteria_table(tables, fw)[list(CRITERIA_COLUMNS)]
+    values, unreadable = figures(raw.reset_index(drop=True), fw)
+    indicators = indicator_table(values, submissions, fw)
+    country_level = country_indicators(indicators, fw)
+    evidence = pd.concat([unreadable_findings(unreadable, submissions), cross_check_findings(indicators, criteria, fw)],
+                         ignore_index=True)
     scores = Scores(
-        assessments=assessments[list(ASSESSMENT_COLUMNS)],
-        criteria=tables.criteria[list(CRITERIA_COLUMNS)],
-        sections=sections.table[list(SECTION_COLUMNS)],
-        domains=domain_table(tables, sections, fw, rule)[list(DOMAIN_COLUMNS)],
-        countries=country_table(tables, sections, fw)[list(country_columns(fw))],
-        quality=quality_table(tables, sections, current, today)[list(QUALITY_COLUMNS)],
+        assessments=_assessments(submissions, overall_index(submissions, domains, fw)),
+        criteria=criteria,
+        sections=sections[list(SECTION_COLUMNS)],
+        domains=domains[list(DOMAIN_COLUMNS)],
+        countries=country_table(submissions, sections, fw)[list(country_columns(fw))],
+        quality=quality_table(tables, sections, fw, current, today, evidence)[list(QUALITY_COLUMNS)],
+        indicators=indicators,
+        country_indicators=country_level,
+        indicators_export=indicator_export(country_level, fw),
     )
     versions = sorted(v for v in tables.submissions["form_version"].dropna().unique())
     scores.about = {
@@ -103,10 +150,23 @@ def score_submissions(
         "framework_version": fw.version,
         "form_versions": [str(v) for v in versions],
         "current_version": current,
-        "n_submissions": len(assessments),
+        "n_submissions": len(submissions),
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     return scores
+
+
+def _assessments(submissions: pd.DataFrame, index: pd.DataFrame) -> pd.DataFrame:
+    """The assessments table: the submissions (text as text) with their overall index, found by ``root_uuid``."""
+    out = submissions.copy()
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.CategoricalDtype):
+            out[name] = pd.Series(pa.array(out[name].array, from_pandas=True).dictionary_decode().to_pandas(), dtype="str")
+    position = submission_positions(submissions, index["root_uuid"])
+    values = np.full(len(submissions), np.nan)
+    values[position[position >= 0]] = index["index"].to_numpy()[position >= 0]
+    out["index"] = values
+    return out[list(ASSESSMENT_COLUMNS)]
 
 
 def score(
@@ -125,13 +185,13 @@ def score(
     """
     check_rule(rule)
     fw = fw or default_framework()
-    data = load_submissions(store_path, only_approved=only_approved)
+    data = load_submissions(store_path, scoring_fields(fw), only_approved=only_approved)
     raw = data.raw
     check_framework(raw, fw, store_path)
     current = _current_version(data, raw)
-    wanted = sorted({c.strip().upper() for c in countries}) if countries else None
+    wanted = sorted(set(normalise(pd.Series(list(countries), dtype="str"), upper=True).dropna())) if countries else None
     if wanted:
-        country = pick_fields(raw, ["country"])["country"].str.strip().str.upper()
+        country = normalise(pick_fields(raw, ["country"])["country"], upper=True)
         raw = raw[country.isin(wanted).to_numpy()]
     scores = score_submissions(raw, fw, rule=rule, current_version=current)
     scores.about.update(
@@ -187,10 +247,34 @@ def _as_text(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
     return pa.chunked_array([pa.DictionaryArray.from_arrays(encoded.indices, text)])
 
 
+def _quoted(text: pa.Array) -> pa.Array:
+    """Text that a spreadsheet would evaluate (it starts with one of FORMULA_TRIGGERS) prefixed with QUOTE."""
+    risky = pc.is_in(pc.utf8_slice_codeunits(text, 0, 1), value_set=pa.array(FORMULA_TRIGGERS, type=text.type))
+    return pc.if_else(risky, pc.binary_join_element_wise(pa.scalar(QUOTE, text.type), text, pa.scalar("", text.type)), text)
+
+
+def _csv_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column (plain or dictionary-encoded) with its risky text quoted (see ``_quoted``)."""
+    chunks = []
+    for chunk in column.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            chunks.append(pa.DictionaryArray.from_arrays(chunk.indices, _quoted(chunk.dictionary)))
+        else:
+            chunks.append(_quoted(chunk))
+    return pa.chunked_array(chunks, type=chunks[0].type if chunks else column.type)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def _csv_ready(table: pa.Table) -> pa.Table:
-    """Columns as CSV shows them (categories are written as their text by the CSV writer)."""
+    """Columns as CSV shows them (categories are written as their text by the CSV writer); text that a
+    spreadsheet would evaluate starts with QUOTE (the Parquet files keep the text as it is)."""
     columns = [
-        _as_text(column, name) if pa.types.is_timestamp(column.type) else column
+        _as_text(column, name) if pa.types.is_timestamp(column.type) else _csv_text(column) if _is_text(column.type) else column
         for name, column in zip(table.column_names, table.columns)
     ]
     return pa.table(columns, names=table.column_names)

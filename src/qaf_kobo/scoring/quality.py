@@ -1,4 +1,9 @@
-"""Data-quality checks: one row per finding (root_uuid, check, detail). Bad input lands here, never in a crash."""
+"""Data-quality checks: one row per finding (root_uuid, check, detail). Bad input lands here, never in a crash.
+
+In: the tidy tables (submissions, answers, section answers, truncated fields) and the sections table. Each
+finding names its submission by the ``root_uuid`` of the row it was found on, and its criterion or section by
+that row's ``criterion_id`` or ``section_id``.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from qaf_kobo.form.contract import REQUIRED_DETAILS, SCOPES
+from qaf_kobo.form.contract import NOT_ASSESSED, REQUIRED_DETAILS, SCOPES
+from qaf_kobo.framework import Framework
+from qaf_kobo.scoring.indicators import INVALID_FIGURE, NOT_SUPPORTED
+from qaf_kobo.scoring.keyed import grid, id_positions, level_codes, submission_positions
 from qaf_kobo.scoring.rules import NO_LEVEL
-from qaf_kobo.scoring.sections import SectionLevels
-from qaf_kobo.scoring.tidy import INVALID, MISSING, NOT_RATED, Tidy, known_country
+from qaf_kobo.scoring.text import TEXT_LIMIT
+from qaf_kobo.scoring.tidy import ANSWER_STATUS, INVALID, MISSING, NOT_RATED, Tidy, known_country, scoring_fields
 
 QUALITY_COLUMNS: tuple[str, ...] = ("root_uuid", "check", "detail")
 CHECKS: tuple[str, ...] = (
@@ -23,172 +31,203 @@ CHECKS: tuple[str, ...] = (
     "criteria_not_assessed",
     "level_far_from_computed_without_reason",
     "duplicate_assessment",
+    "text_truncated",
+    "invalid_evidence_figure",
+    "rating_not_supported_by_evidence",
 )
 EARLIEST_DATE = pd.Timestamp("2015-01-01")
+FAR_APART = 2
+"""An assessed level this many levels or more from the computed one needs a reason."""
 
 
-def _at(values: pd.Series, rows: np.ndarray) -> pd.Series:
-    """The values at these row positions, as text."""
-    return values.iloc[rows].astype("str").reset_index(drop=True)
-
-
-def _text(values: np.ndarray) -> pd.Series:
-    """Values (numbers or text) as a text Series."""
-    return pd.Series(values).astype("str")
+def _text(values: pd.Series | np.ndarray) -> pd.Series:
+    """Values (numbers, text or categories) as a text Series with a fresh index."""
+    array = pa.array(values.array if isinstance(values, pd.Series) else values, from_pandas=True)
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    return pd.Series(array.cast(pa.large_string()).to_pandas(), dtype="str")
 
 
 @dataclass(frozen=True)
 class Findings:
-    """Findings of one check: the submission positions (rows of the submissions table) and the detail texts."""
+    """Findings of one check: the ``root_uuid`` of each finding's row, the detail texts, and the order of the
+    findings within a submission (the framework position of their criterion or section; 0 when there is none)."""
 
-    position: np.ndarray
+    root_uuid: pd.Series
     check: str
-    detail: list[pa.Array]  # chunks of text, one value per position
+    detail: list[pa.Array]  # chunks of text, one value per finding
+    within: np.ndarray
 
 
-def _findings(position: np.ndarray, check: str, detail: pd.Series | str) -> Findings:
-    position = np.asarray(position, dtype=np.int64)
+def _findings(root_uuid: pd.Series, check: str, detail: pd.Series | str, within: np.ndarray | None = None) -> Findings:
     if isinstance(detail, str):
-        detail = pd.Series(detail, index=range(len(position)), dtype="str")
+        detail = pd.Series(detail, index=range(len(root_uuid)), dtype="str")
     text = pa.array(detail, type=pa.large_string())
-    return Findings(position, check, text.chunks if isinstance(text, pa.ChunkedArray) else [text])
+    return Findings(root_uuid.reset_index(drop=True), check, text.chunks if isinstance(text, pa.ChunkedArray) else [text],
+                    np.zeros(len(root_uuid), dtype=np.int64) if within is None else within)
+
+
+def _rows(table: pd.DataFrame, where: pd.Series | np.ndarray) -> pd.DataFrame:
+    """The rows of a table where a condition holds."""
+    return table.iloc[np.flatnonzero(np.asarray(where, dtype=bool))].reset_index(drop=True)
 
 
 def _missing_fields(sub: pd.DataFrame) -> list[Findings]:
     out = []
     for name in REQUIRED_DETAILS:
         source = sub["assessment_date_text"] if name == "assessment_date" else sub[name]
-        out.append(_findings(np.flatnonzero(source.isna().to_numpy()), "missing_field", f"no {name}"))
+        out.append(_findings(sub.loc[source.isna().to_numpy(), "root_uuid"], "missing_field", f"no {name}"))
     return out
 
 
 def _unknown_countries(sub: pd.DataFrame) -> Findings:
-    rows = np.flatnonzero((sub["country"].notna() & ~known_country(sub["country"])).to_numpy())
-    return _findings(rows, "unknown_country", "'" + _at(sub["country"], rows) + "' is not an ISO 3166-1 alpha-3 country code")
+    found = _rows(sub, sub["country"].notna() & ~known_country(sub["country"]))
+    return _findings(found["root_uuid"], "unknown_country",
+                     "'" + _text(found["country"]) + "' is not an ISO 3166-1 alpha-3 country code")
 
 
 def _dates(sub: pd.DataFrame, today: pd.Timestamp) -> list[Findings]:
     text, date = sub["assessment_date_text"], sub["assessment_date"]
-    unreadable = np.flatnonzero((text.notna() & date.isna()).to_numpy())
-    future = np.flatnonzero((date > today).to_numpy())
-    early = np.flatnonzero((date < EARLIEST_DATE).to_numpy())
+    unreadable, future, early = _rows(sub, text.notna() & date.isna()), _rows(sub, date > today), _rows(sub, date < EARLIEST_DATE)
     return [
-        _findings(unreadable, "date_out_of_range", "assessment_date '" + _at(text, unreadable) + "' is not a date (YYYY-MM-DD)"),
-        _findings(future, "date_out_of_range", "assessment_date " + _at(text, future) + " is in the future"),
-        _findings(early, "date_out_of_range", "assessment_date " + _at(text, early) + " is before 2015-01-01"),
+        _findings(unreadable["root_uuid"], "date_out_of_range",
+                  "assessment_date '" + _text(unreadable["assessment_date_text"]) + "' is not a date (YYYY-MM-DD)"),
+        _findings(future["root_uuid"], "date_out_of_range",
+                  "assessment_date " + _text(future["assessment_date_text"]) + " is in the future"),
+        _findings(early["root_uuid"], "date_out_of_range",
+                  "assessment_date " + _text(early["assessment_date_text"]) + f" is before {EARLIEST_DATE:%Y-%m-%d}"),
     ]
 
 
-def _invalid_codes(tidy: Tidy) -> list[Findings]:
-    criteria, sections, sub = tidy.answers, tidy.section_answers, tidy.submissions
-    k, m = criteria.status.shape[1], sections.status.shape[1]
-    criterion_ids = np.array(tidy.criteria["criterion_id"].cat.categories, dtype=object)
-    section_ids = np.array(tidy.criteria["section_id"].cat.categories, dtype=object)
-    bad = np.flatnonzero(criteria.status.ravel() == INVALID)
-    # An assessed level with an answer but no level: anything but 1-4 (na included) is invalid here.
-    bad_level = np.flatnonzero((sections.codes.ravel() >= 0) & (sections.levels.ravel() == NO_LEVEL))
-    scope = sub["assessment_scope"]
-    bad_scope = np.flatnonzero((scope.notna() & ~scope.isin(SCOPES)).to_numpy())
-    return [
-        _findings(
-            bad // k,
-            "invalid_answer_code",
-            "criterion " + _text(criterion_ids[bad % k]) + ": answer '" + _text(criteria.text_at(bad)) + "' is not 1-4 or na",
-        ),
-        _findings(
-            bad_level // m,
-            "invalid_answer_code",
-            "section " + _text(section_ids[bad_level % m]) + " assessed level: answer '"
-            + _text(sections.text_at(bad_level)) + "' is not 1-4",
-        ),
-        _findings(
-            bad_scope,
-            "invalid_answer_code",
-            "assessment_scope '" + _at(scope, bad_scope) + f"' is not one of {', '.join(SCOPES)}",
-        ),
-    ]
+def _status(table: pd.DataFrame) -> np.ndarray:
+    """The ANSWER_STATUS codes of a table's ``answer_status`` column."""
+    return id_positions(table["answer_status"], ANSWER_STATUS)
 
 
-def _older_versions(tidy: Tidy, current_version: str | None) -> Findings:
+def _criterion_order(found: pd.DataFrame, fw: Framework) -> np.ndarray:
+    return id_positions(found["criterion_id"], [c.id for c in fw.criteria])
+
+
+def _invalid_codes(tidy: Tidy, fw: Framework) -> list[Findings]:
+    codes = f"1-{len(fw.levels)}"
+    bad = _rows(tidy.answers, _status(tidy.answers) == INVALID)
+    bad_level = _rows(tidy.section_answers, _status(tidy.section_answers) == INVALID)
     sub = tidy.submissions
-    rows = np.flatnonzero(sub["older_version"].to_numpy(dtype=bool))
-    n_in_form = pd.Series(tidy.in_form.sum(axis=1), dtype=int)
-    detail = (
-        "form version " + _at(sub["form_version"].fillna("(none)"), rows)
-        + (f" (current: {current_version}); scored on the " if current_version else " (older than its source's latest); "
-           "scored on the ")
-        + _at(n_in_form, rows) + " criteria it has"
-    )
-    return _findings(rows, "older_form_version", detail)
+    scope = _rows(sub, sub["assessment_scope"].notna() & ~sub["assessment_scope"].isin(SCOPES))
+    return [
+        _findings(bad["root_uuid"], "invalid_answer_code", "criterion " + _text(bad["criterion_id"]) + ": answer '"
+                  + _text(bad["answer"]) + f"' is not {codes} or {NOT_ASSESSED}", _criterion_order(bad, fw)),
+        _findings(bad_level["root_uuid"], "invalid_answer_code", "section " + _text(bad_level["section_id"])
+                  + " assessed level: answer '" + _text(bad_level["answer"]) + f"' is not {codes}",
+                  _section_order(bad_level, fw)),
+        _findings(scope["root_uuid"], "invalid_answer_code",
+                  "assessment_scope '" + _text(scope["assessment_scope"]) + f"' is not one of {', '.join(SCOPES)}"),
+    ]
 
 
-def _not_assessed(tidy: Tidy) -> Findings:
-    """One finding per submission listing its criteria answered ``na`` or left unanswered (of those its form has)."""
-    status, k = tidy.answers.status, tidy.answers.status.shape[1]
-    rows = np.flatnonzero((tidy.in_form & ((status == NOT_RATED) | (status == MISSING))).ravel())
-    if not len(rows):
-        return _findings(np.array([], dtype=np.int64), "criteria_not_assessed", pd.Series([], dtype="str"))
-    position = rows // k
+def _older_versions(sub: pd.DataFrame, sections: pd.DataFrame, fw: Framework, current_version: str | None) -> Findings:
+    """One finding per submission of an older form version, with the number of criteria it has (its sections'
+    ``n_criteria``)."""
+    by_section = grid(sub, sections, "section_id", [s.id for s in fw.sections])
+    n_in_form = by_section.matrix(sections["n_criteria"].to_numpy(dtype=np.int64), 0).sum(axis=1)
+    older = sub["older_version"].to_numpy(dtype=bool)
+    found = _rows(sub, older)
+    current = f"current: {current_version}" if current_version else "older than its source's latest"
+    detail = ("form version " + _text(found["form_version"].fillna("(none)")) + f" ({current}); scored on the "
+              + _text(n_in_form[older]) + " criteria it has")
+    return _findings(found["root_uuid"], "older_form_version", detail)
+
+
+def _section_order(found: pd.DataFrame, fw: Framework) -> np.ndarray:
+    return id_positions(found["section_id"], [s.id for s in fw.sections])
+
+
+def _not_assessed(tidy: Tidy, fw: Framework) -> Findings:
+    """One finding per submission listing its criteria answered ``na`` or left unanswered (of those its form has),
+    in framework order."""
+    answers, status = tidy.answers, _status(tidy.answers)
+    found = _rows(answers[["root_uuid", "criterion_id"]], answers["in_form"].to_numpy(dtype=bool)
+                  & ((status == NOT_RATED) | (status == MISSING)))
+    if found.empty:
+        return _findings(found["root_uuid"], "criteria_not_assessed", pd.Series([], dtype="str"))
+    position = submission_positions(tidy.submissions, found["root_uuid"])
+    order = np.lexsort((_criterion_order(found, fw), position))  # each submission's criteria together, in order
+    position = position[order]
     starts = np.flatnonzero(np.r_[True, position[1:] != position[:-1]])
-    ids = tidy.criteria["criterion_id"].cat.categories
-    listed_ids = np.array([f"{c}, " for c in ids], dtype=object)[rows % k]
-    listed = pd.Series(np.add.reduceat(listed_ids, starts), dtype="str").str[:-2]
-    counts = pd.Series(np.diff(np.r_[starts, len(rows)])).astype("str")
-    return _findings(position[starts], "criteria_not_assessed", counts + " criteria not assessed (na or unanswered): " + listed)
+    listed_ids = np.array([f"{c.id}, " for c in fw.criteria] + [""], dtype=object)[_criterion_order(found, fw)[order]]
+    listed = pd.Series([text[:-2] for text in np.add.reduceat(listed_ids, starts)], dtype="str")
+    counts = _text(np.diff(np.r_[starts, len(order)]))
+    return _findings(found["root_uuid"].iloc[order[starts]], "criteria_not_assessed",
+                     counts + " criteria not assessed (na or unanswered): " + listed)
 
 
-def _far_levels(tidy: Tidy, sections: SectionLevels) -> Findings:
-    computed, assessed = sections.computed.ravel(), sections.assessed.ravel()
-    far = (computed != NO_LEVEL) & (assessed != NO_LEVEL) & (np.abs(assessed.astype(np.int16) - computed) >= 2)
-    rows = np.flatnonzero(far & tidy.why.isna().to_numpy())
-    m = sections.computed.shape[1]
-    section_ids = np.array(tidy.criteria["section_id"].cat.categories, dtype=object)
-    detail = (
-        "section " + _text(section_ids[rows % m]) + ": assessed level " + _text(assessed[rows])
-        + ", computed level " + _text(computed[rows]) + ", no reason given"
-    )
-    return _findings(rows // m, "level_far_from_computed_without_reason", detail)
+def _far_levels(sections: pd.DataFrame, fw: Framework) -> Findings:
+    computed, assessed = level_codes(sections["computed_level"]), level_codes(sections["assessed_level"])
+    far = (computed != NO_LEVEL) & (assessed != NO_LEVEL) & (np.abs(assessed.astype(np.int16) - computed) >= FAR_APART)
+    found = _rows(sections[["root_uuid", "section_id", "computed_level", "assessed_level"]], far & sections["why"].isna().to_numpy())
+    detail = ("section " + _text(found["section_id"]) + ": assessed level " + _text(found["assessed_level"])
+              + ", computed level " + _text(found["computed_level"]) + ", no reason given")
+    return _findings(found["root_uuid"], "level_far_from_computed_without_reason", detail, _section_order(found, fw))
 
 
 def _duplicates(sub: pd.DataFrame) -> Findings:
     keys = ["country", "agency", "assessment_scope", "assessment_date"]
     complete = sub[keys].notna().all(axis=1).to_numpy()
-    size = pd.Series(0, index=sub.index)
-    size[complete] = sub[complete].groupby(keys, observed=True)["root_uuid"].transform("size")
-    rows = np.flatnonzero((size > 1).to_numpy())
+    size = np.zeros(len(sub), dtype=np.int64)
+    size[complete] = sub[complete].groupby(keys, observed=True)["root_uuid"].transform("size").to_numpy()
+    found = _rows(sub, size > 1)
     detail = (
-        "same country, agency, scope and date (" + _at(sub["country"], rows) + ", " + _at(sub["agency"], rows) + ", "
-        + _at(sub["assessment_scope"], rows) + ", " + _at(sub["assessment_date_text"], rows) + ") as "
-        + _at(size - 1, rows) + " other submission(s)"
+        "same country, agency, scope and date (" + _text(found["country"]) + ", " + _text(found["agency"]) + ", "
+        + _text(found["assessment_scope"]) + ", " + _text(found["assessment_date"].dt.strftime("%Y-%m-%d")) + ") as "
+        + _text(size[size > 1] - 1) + " other submission(s)"
     )
-    return _findings(rows, "duplicate_assessment", detail)
+    return _findings(found["root_uuid"], "duplicate_assessment", detail)
 
 
-def quality_table(
-    tidy: Tidy, sections: SectionLevels, current_version: str | None, today: pd.Timestamp | None = None
-) -> pd.DataFrame:
-    """All findings (QUALITY_COLUMNS), grouped by submission in submission order, then in CHECKS order."""
+def _truncated(truncated: pd.DataFrame, fw: Framework) -> Findings:
+    """One finding per field cut, in form order (the details, then the criteria, then the sections' fields)."""
+    fields = scoring_fields(fw)
+    detail = (_text(truncated["field"]) + ": " + _text(truncated["length"].map("{:,}".format))
+              + f" characters, cut to the first {TEXT_LIMIT:,}")
+    return _findings(truncated["root_uuid"], "text_truncated", detail, id_positions(truncated["field"], fields))
+
+
+def _evidence(findings: pd.DataFrame | None, check: str) -> Findings:
+    if findings is None:
+        return _findings(pd.Series([], dtype="str"), check, pd.Series([], dtype="str"))
+    mine = findings[findings["check"] == check]
+    return _findings(mine["root_uuid"], check, mine["detail"].reset_index(drop=True), np.arange(len(mine), dtype=np.int64))
+
+
+def quality_table(tidy: Tidy, sections: pd.DataFrame, fw: Framework, current_version: str | None,
+                  today: pd.Timestamp | None = None, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
+    """All findings (QUALITY_COLUMNS), grouped by submission in submission order, then in CHECKS order, then by
+    criterion, section or field in framework order. ``evidence``: the findings of ``scoring.indicators``
+    (root_uuid, check, detail), in their own order within a check."""
     sub = tidy.submissions
     today = (today or pd.Timestamp.today()).normalize()
     parts = [
         *_missing_fields(sub),
         _unknown_countries(sub),
         *_dates(sub, today),
-        *_invalid_codes(tidy),
-        _older_versions(tidy, current_version),
-        _not_assessed(tidy),
-        _far_levels(tidy, sections),
+        *_invalid_codes(tidy, fw),
+        _older_versions(sub, sections, fw, current_version),
+        _not_assessed(tidy, fw),
+        _far_levels(sections, fw),
         _duplicates(sub),
-    ]
-    position = np.concatenate([p.position for p in parts])
-    check = np.concatenate([np.full(len(p.position), CHECKS.index(p.check), dtype=np.int8) for p in parts])
+        _truncated(tidy.truncated, fw),
+        *(_evidence(evidence, check) for check in (INVALID_FIGURE, NOT_SUPPORTED)),
+    ]  # in CHECKS order
+    position = np.concatenate([submission_positions(sub, p.root_uuid) for p in parts])
+    part = np.concatenate([np.full(len(p.root_uuid), i, dtype=np.int16) for i, p in enumerate(parts)])
+    within = np.concatenate([p.within for p in parts])
+    order = np.lexsort((within, part, position))  # never the order of the rows the findings were found on
+    root_uuid = pd.concat([p.root_uuid for p in parts], ignore_index=True)
     detail = pa.chunked_array([chunk for p in parts for chunk in p.detail], type=pa.large_string())
-    order = np.lexsort((check, position))  # stable: within a check, findings keep the order they were found in
-    root_uuid = tidy.keys["root_uuid"]
     return pd.DataFrame(
         {
-            "root_uuid": pd.Series(root_uuid.categories.take(root_uuid.codes[position[order]]), dtype="str"),
-            "check": pd.Series(np.array(CHECKS, dtype=object)[check[order]], dtype="str"),
+            "root_uuid": _text(root_uuid.take(order)),
+            "check": pd.Series(np.array([p.check for p in parts], dtype=object)[part[order]], dtype="str"),
             "detail": pd.Series(detail.take(order).to_pandas(), dtype="str"),
         }
     )

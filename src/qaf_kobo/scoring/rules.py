@@ -4,8 +4,9 @@
 the alternative view; with an even number of levels it takes the lower of the two middle ones (so the
 result is always one of the levels combined, and never rounds a section up).
 
-Levels travel as int8 matrices (rows: submissions, columns: criteria, sections or domains) with
-``NO_LEVEL`` (0) where there is no level.
+The functions work on the int8 level matrices a stage builds inside itself (rows: submissions, columns:
+criteria or sections; ``groups``: the columns combined into each output column), with ``NO_LEVEL`` (0) where
+there is no level. Level codes run from 1 to the framework's number of levels (at most 6).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from qaf_kobo.errors import QafError
 RULES: tuple[str, ...] = ("min", "median")
 NO_LEVEL = 0
 """The value of an int8 level matrix where there is no level (not assessed, missing or invalid)."""
-_ABOVE = 5  # stands in for "no level" while taking minima: above every level
+_ABOVE = np.iinfo(np.int8).max  # stands in for "no level" while taking minima: above every level
 
 
 def check_rule(rule: str) -> str:
@@ -45,23 +46,25 @@ def _by_column(matrix: np.ndarray) -> np.ndarray:
 def combine_levels(levels: np.ndarray, groups: Sequence[Sequence[int]], rule: str) -> np.ndarray:
     """Combine the columns of an n × k int8 level matrix group by group → n × len(groups) int8.
 
-    Each output column is the rule applied to the levels of that group's columns; NO_LEVEL when a row has
-    no level in the group.
+    Each output column is the rule applied to the levels of that group's columns (``median``: the lower
+    median, ``lower_median_of_counts``); NO_LEVEL when a row has no level in the group.
     """
     check_rule(rule)
     out = np.zeros((len(groups), levels.shape[0]), dtype=np.int8)
-    high = _by_column(np.where(levels == NO_LEVEL, _ABOVE, levels).astype(np.int8))
+    if rule == "min":
+        by_column = _by_column(np.where(levels == NO_LEVEL, _ABOVE, levels).astype(np.int8))
+    else:
+        by_column = _by_column(levels)
+        codes = range(1, int(levels.max(initial=NO_LEVEL)) + 1)
     for g, columns in enumerate(groups):
         if not len(columns) or not levels.shape[0]:
             continue
-        block = high[_columns(columns)]
+        block = by_column[_columns(columns)]
         if rule == "min":
             value = block.min(axis=0)
-        else:
-            ordered = np.sort(block, axis=0)  # no level sorts last
-            middle = np.maximum(np.count_nonzero(block != _ABOVE, axis=0) - 1, 0) // 2
-            value = np.take_along_axis(ordered, middle[None, :], axis=0)[0]
-        out[g] = np.where(value == _ABOVE, NO_LEVEL, value)
+            out[g] = np.where(value == _ABOVE, NO_LEVEL, value)
+        elif len(codes):
+            out[g] = lower_median_of_counts(np.stack([np.count_nonzero(block == code, axis=0) for code in codes], axis=1))
     return _by_column(out)
 
 
@@ -98,8 +101,9 @@ def count_true(flags: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray
     return _by_column(out)
 
 
-def index_0_100(levels: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray:
-    """Per group, the mean of (level − 1) / 3 × 100 over the levels of an int8 level matrix (NaN when none)."""
+def index_0_100(levels: np.ndarray, groups: Sequence[Sequence[int]], n_levels: int) -> np.ndarray:
+    """Per group, the mean of (level − 1) / (n_levels − 1) × 100 over the levels of an int8 level matrix (NaN
+    when none): 0 at the lowest level, 100 at the highest."""
     by_column = _by_column(levels)
     out = np.full((len(groups), levels.shape[0]), np.nan)
     for g, columns in enumerate(groups):
@@ -108,5 +112,5 @@ def index_0_100(levels: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarr
         block = by_column[_columns(columns)]
         count = np.count_nonzero(block, axis=0)
         total = (block.sum(axis=0, dtype=np.int32) - count).astype(float)
-        out[g] = np.divide(total * 100 / 3, count, out=np.full(len(total), np.nan), where=count > 0)
+        out[g] = np.divide(total * 100 / (n_levels - 1), count, out=np.full(len(total), np.nan), where=count > 0)
     return _by_column(out)

@@ -1,13 +1,23 @@
-"""Raw submissions → tidy tables: one row per submission (details), per submission × criterion, per submission × section.
+"""Raw submissions → tidy tables keyed by ids: submissions, their criterion answers, their section answers.
 
-This is the only step that reads the raw answers; every later table is computed from these. Rows are in
-submission order, and within a submission in framework order (criteria, sections). Beside the tables, the
-answers are kept as n × k matrices (rows: submissions, columns: criteria or sections in framework order),
-which the later steps combine with numpy instead of grouping long tables.
+This is the only step that reads the raw answers (fields found by the last segment of their path); every later
+table is computed from these (see ``keyed`` for how the tables are keyed):
+
+- ``submissions``: one row per submission: ``root_uuid``, the details (free-text grouping fields normalised),
+  ``assessment_date`` (and the text it was read from), versions, validation status, submission time.
+- ``answers``: one row per submission × criterion (ANSWER_COLUMNS): the answer's text, its status
+  (ANSWER_STATUS), its level, and whether the submission's form version has the criterion.
+- ``section_answers``: one row per submission × section (SECTION_ANSWER_COLUMNS): the assessor's level of the
+  section (answer, status, level), the reason given for it and the notes.
+- ``truncated``: one row per submission × field whose text was cut to ``text.TEXT_LIMIT`` characters.
+
+Rows are in submission order, then framework order; later steps find a row by its ids, not by its position.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -16,60 +26,56 @@ import pandas as pd
 import pyarrow as pa
 import pycountry
 
-from qaf_kobo.form.contract import DETAIL_FIELDS, NOT_ASSESSED, criterion_field, level_field, notes_field, why_field
+from qaf_kobo.errors import QafError
+from qaf_kobo.form.contract import (
+    DETAIL_FIELDS,
+    FRAMEWORK_FIELD,
+    NOT_ASSESSED,
+    criterion_field,
+    level_field,
+    notes_field,
+    why_field,
+)
 from qaf_kobo.framework import Framework
-from qaf_kobo.scoring.fields import as_text, pick_fields
+from qaf_kobo.scoring.fields import pick_fields
+from qaf_kobo.scoring.keyed import (
+    KEY_COLUMNS,
+    cells,
+    framework_ids,
+    level_codes,
+    level_names,
+    nullable_levels,
+    with_keys,
+)
 from qaf_kobo.scoring.rules import NO_LEVEL
+from qaf_kobo.scoring.text import as_text, capped, normalise, per_distinct
 
-KEY_COLUMNS: tuple[str, ...] = ("root_uuid", "country", "assessment_date", "round", "agency", "assessment_scope")
-"""The submission columns repeated on every row of the criteria, sections and domains tables."""
-
-CRITERIA_COLUMNS: tuple[str, ...] = (*KEY_COLUMNS, "section_id", "criterion_id", "level", "level_name")
-
-# Answer status codes of a criterion.
-ASSESSED, NOT_RATED, MISSING, INVALID = 0, 1, 2, 3
 ANSWER_STATUS: tuple[str, ...] = ("assessed", "not_assessed", "missing", "invalid")
+"""What an answer is: a level, ``na`` (not assessed), no answer, or anything else."""
+ASSESSED, NOT_RATED, MISSING, INVALID = range(len(ANSWER_STATUS))
+ANSWER_COLUMNS: tuple[str, ...] = ("root_uuid", "section_id", "criterion_id", "answer", "answer_status", "level", "in_form")
+SECTION_ANSWER_COLUMNS: tuple[str, ...] = ("root_uuid", "section_id", "answer", "answer_status", "assessed_level", "why", "notes")
+TRUNCATED_COLUMNS: tuple[str, ...] = ("root_uuid", "field", "length")
+CRITERIA_COLUMNS: tuple[str, ...] = (*KEY_COLUMNS, "section_id", "criterion_id", "level", "level_name", "answer_status")
+"""The criteria table of the scores (``answer_status`` tells na, unanswered and invalid answers apart)."""
 
+GROUPING_DETAILS: tuple[str, ...] = ("round", "agency", "area", "country")
+"""Free-text details that group assessments: normalised once here (``text.normalise``; country also upper-cased)."""
+KEY_TEXT: tuple[str, ...] = tuple(name for name in KEY_COLUMNS if name not in ("root_uuid", "assessment_date"))
+"""The text columns of the submission keys, kept as categoricals in the submissions table."""
 
-
-@dataclass(frozen=True)
-class Answers:
-    """Parsed answer codes of n submissions × k fields.
-
-    ``levels``: int8, NO_LEVEL unless the answer is 1–4; ``status``: int8 ANSWER_STATUS codes;
-    ``codes``/``texts``: the trimmed answer as ``texts[codes]`` (code −1: no answer).
-    """
-
-    levels: np.ndarray
-    status: np.ndarray
-    codes: np.ndarray
-    texts: np.ndarray
-
-    def text_at(self, flat: np.ndarray) -> np.ndarray:
-        """The answers at these positions of the flattened (submission-major) matrix."""
-        return self.texts[self.codes.ravel()[flat]]
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
+"""A date (YYYY-MM-DD), alone or starting a date-time (its date is the date written, whatever the offset)."""
 
 
 @dataclass(frozen=True)
 class Tidy:
-    """The tidy tables of one scoring run.
-
-    ``submissions``: one row per submission (details, versions, validation status).
-    ``criteria``: one row per submission × criterion (CRITERIA_COLUMNS).
-    ``answers``: the criteria answers (n × k); ``in_form``: n × k, the submission's form version has the criterion.
-    ``section_answers``: the assessors' section levels (n × m); ``why``/``notes``: one text per submission × section.
-    ``keys``: the KEY_COLUMNS of the submissions, ready for ``repeat_keys``; ``level_names``: the dtype of level names.
-    """
+    """The tidy tables of one scoring run (see the module's docstring)."""
 
     submissions: pd.DataFrame
-    criteria: pd.DataFrame
-    answers: Answers
-    in_form: np.ndarray
-    section_answers: Answers
-    why: pd.Series
-    notes: pd.Series
-    keys: dict[str, pd.Categorical | np.ndarray]
-    level_names: pd.CategoricalDtype
+    answers: pd.DataFrame
+    section_answers: pd.DataFrame
+    truncated: pd.DataFrame
 
 
 @cache
@@ -79,13 +85,21 @@ def _country_names() -> dict[str, str]:
 
 def country_names(codes: pd.Series) -> pd.Series:
     """ISO 3166-1 alpha-3 code → country name; an unknown code stays as it is (missing stays missing)."""
-    names = codes.map(_country_names())
-    return names.fillna(codes)
+    codes = codes.astype("str")
+    return codes.map(_country_names()).fillna(codes)
 
 
 def known_country(codes: pd.Series) -> pd.Series:
     """Whether each code is an ISO 3166-1 alpha-3 code."""
     return codes.isin(_country_names().keys())
+
+
+def scoring_fields(fw: Framework) -> tuple[str, ...]:
+    """The form fields scoring reads: the framework the form was built from, the details, each criterion, each
+    section's level, reason and notes, and the evidence figures."""
+    sections = [name for s in fw.sections for name in (level_field(s), why_field(s), notes_field(s))]
+    return (FRAMEWORK_FIELD, *DETAIL_FIELDS, *(criterion_field(c) for c in fw.criteria), *sections,
+            *(f.name for f in fw.evidence.fields))
 
 
 def _column(raw: pd.DataFrame, *names: str) -> pd.Series:
@@ -105,11 +119,26 @@ def _validation_status(raw: pd.DataFrame) -> pd.Series:
     return pd.Series("", index=raw.index, dtype="str")
 
 
-def _to_datetime(text: pd.Series, **options: str) -> pd.Series:
-    """``pd.to_datetime(text, errors="coerce", **options)``, parsing each distinct text once (dates repeat a lot)."""
+def _date_part(text: str) -> str | None:
+    found = _DATE.fullmatch(text.strip())
+    return found.group(1) if found else None
+
+
+def parse_dates(text: pd.Series) -> pd.Series:
+    """Each text's date (YYYY-MM-DD, or the date of a date-time), NaT when it holds none; each distinct text is
+    read on its own, so a value never depends on its neighbours."""
+    dates = per_distinct(text, _date_part)
+    position, distinct = pd.factorize(dates)
+    parsed = pd.to_datetime(pd.Series(distinct, dtype="str"), errors="coerce", format="%Y-%m-%d")
+    values = np.append(parsed.to_numpy(), np.array(["NaT"], dtype=parsed.dtype))  # position −1: no date
+    return pd.Series(values[position], index=text.index)
+
+
+def parse_times(text: pd.Series) -> pd.Series:
+    """ISO 8601 date-times as naive UTC (a time without an offset is taken as UTC, as Kobo's server writes it)."""
     position, distinct = pd.factorize(text)
-    parsed = pd.to_datetime(pd.Series(distinct, dtype="str"), errors="coerce", **options)
-    values = np.append(parsed.to_numpy(), np.array(["NaT"], dtype=parsed.dtype))  # position −1: no text
+    parsed = pd.to_datetime(pd.Series(distinct, dtype="str"), errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
+    values = np.append(parsed.to_numpy(), np.array(["NaT"], dtype=parsed.dtype))
     return pd.Series(values[position], index=text.index)
 
 
@@ -123,47 +152,91 @@ def latest_version(submissions: pd.DataFrame) -> str | None:
     return str(latest["form_version"])
 
 
-def tidy_submissions(raw: pd.DataFrame, current_version: str | None = None) -> pd.DataFrame:
-    """One row per submission: root_uuid, details, country_name, versions, validation status, submission time.
+@dataclass(frozen=True)
+class _Picked:
+    """Fields picked from the raw rows as text, cut to TEXT_LIMIT; ``cut``: per field cut, its rows and lengths."""
 
-    ``older_version``: the submission's form version is known and differs from ``current_version`` (default:
-    the version of the most recent submission).
-    """
+    fields: pd.DataFrame
+    cut: list[tuple[str, np.ndarray, np.ndarray]]
+
+
+def _pick(raw: pd.DataFrame, names: Sequence[str]) -> _Picked:
+    fields = pick_fields(raw, list(names))
+    cut = []
+    for name in names:
+        fields[name], rows = capped(fields[name])
+        if len(rows):
+            cut.append((name, rows[:, 0], rows[:, 1]))
+    return _Picked(fields, cut)
+
+
+def _root_uuids(raw: pd.DataFrame) -> pd.Series:
+    """Each submission's id (``row-<n>`` when it has none); QafError when two submissions share one."""
     root_uuid = _column(raw, "root_uuid", "meta/rootUuid", "_uuid").str.removeprefix("uuid:")
     unnamed = np.flatnonzero(root_uuid.isna().to_numpy())
     if len(unnamed):
         root_uuid = root_uuid.fillna(pd.Series([f"row-{i + 1}" for i in unnamed], index=root_uuid.index[unnamed], dtype="str"))
-    details = pick_fields(raw, DETAIL_FIELDS)
-    details["country"] = details["country"].str.strip().str.upper()
-    out = pd.DataFrame({"root_uuid": root_uuid})
-    out["country"] = details["country"]
-    out["country_name"] = country_names(details["country"])
-    for name in ("agency", "area", "purpose"):
-        out[name] = details[name]
+    shared = root_uuid[root_uuid.duplicated()]
+    if len(shared):
+        listed = ", ".join(sorted(set(shared))[:3])
+        raise QafError(f"{len(shared)} submission(s) share a root_uuid with another ({listed}): each submission needs its own")
+    return root_uuid
+
+
+def _submissions(raw: pd.DataFrame, details: pd.DataFrame, current_version: str | None) -> pd.DataFrame:
+    """The submissions table from the raw rows and their details (text, one column per detail field)."""
+    root_uuid = _root_uuids(raw)
+    out = pd.DataFrame({"root_uuid": pd.Categorical(root_uuid)})  # categories: the ids, sorted
+    grouping = {name: normalise(details[name], upper=name == "country") for name in GROUPING_DETAILS}
+    out["country"] = grouping["country"]
+    out["country_name"] = country_names(grouping["country"])
+    out["agency"], out["area"], out["purpose"] = grouping["agency"], grouping["area"], details["purpose"]
     out["assessment_date_text"] = details["assessment_date"]
-    out["assessment_date"] = _to_datetime(details["assessment_date"].str.strip(), format="%Y-%m-%d")
-    out["round"] = details["round"]
+    out["assessment_date"] = parse_dates(details["assessment_date"])
+    out["round"] = grouping["round"]
     out["assessment_scope"] = details["assessment_scope"]
     out["form_version"] = _column(raw, "form_version", "__version__")
     out["validation_status"] = _validation_status(raw)
-    out["submission_time"] = _to_datetime(_column(raw, "submission_time", "_submission_time"), format="ISO8601")
+    out["submission_time"] = parse_times(_column(raw, "submission_time", "_submission_time"))
     out["source"] = _column(raw, "source")
     known = out["form_version"].notna()
     if current_version is None and out["source"].nunique() > 1:  # each source's forms have their own versions
         latest = {source: latest_version(group) for source, group in out.groupby("source")}
         out["older_version"] = (known & (out["form_version"] != out["source"].map(latest))).astype(bool)
-        return out.reset_index(drop=True)
-    current = current_version if current_version is not None else latest_version(out)
-    out["older_version"] = (known & (out["form_version"] != current)).astype(bool) if current is not None else False
+    else:
+        current = current_version if current_version is not None else latest_version(out)
+        out["older_version"] = (known & (out["form_version"] != current)).astype(bool) if current is not None else False
+    for name in KEY_TEXT:
+        out[name] = pd.Categorical(out[name])
     return out.reset_index(drop=True)
 
 
-def parse_answers(fields: pd.DataFrame, codes: tuple[int, ...]) -> Answers:
-    """Answer codes (n × k text) → Answers, the level ``codes`` being the answers that rate. Each column is
-    factorised once; the distinct answers are parsed."""
-    level_of_text = {str(code): code for code in codes}
+def tidy_submissions(raw: pd.DataFrame, current_version: str | None = None) -> pd.DataFrame:
+    """The submissions table of raw submissions (see the module's docstring).
+
+    ``older_version``: the submission's form version is known and differs from ``current_version`` (default:
+    the version of the most recent submission).
+    """
+    raw = raw.reset_index(drop=True)
+    return _submissions(raw, _pick(raw, DETAIL_FIELDS).fields, current_version)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """Answers of n submissions × k fields, as k × n arrays (one row per field): levels (NO_LEVEL unless a level
+    code), ANSWER_STATUS codes, and the trimmed answer as ``texts[codes]`` (code −1: no answer)."""
+
+    levels: np.ndarray
+    status: np.ndarray
+    codes: np.ndarray
+    texts: list[str]
+
+
+def _parse(fields: pd.DataFrame, level_codes: tuple[int, ...], not_assessed: str | None) -> _Parsed:
+    """Answer texts (n × k) → _Parsed, the level codes being the answers that rate and ``not_assessed`` the answer
+    of "not assessed" (None: there is none). Each column is factorised once; the distinct answers are parsed."""
+    level_of_text = {str(code): code for code in level_codes}
     n, k = fields.shape
-    # Built field by field (rows = fields, each a contiguous run), then turned submission-major once.
     levels = np.zeros((k, n), dtype=np.int8)
     status = np.full((k, n), MISSING, dtype=np.int8)
     codes = np.full((k, n), -1, dtype=np.int32)
@@ -173,7 +246,7 @@ def parse_answers(fields: pd.DataFrame, codes: tuple[int, ...]) -> Answers:
         distinct = [str(v).strip() for v in distinct]
         level_of = np.array([level_of_text.get(v, NO_LEVEL) for v in distinct] + [NO_LEVEL], dtype=np.int8)
         status_of = np.array(
-            [ASSESSED if v in level_of_text else NOT_RATED if v == NOT_ASSESSED else INVALID if v else MISSING for v in distinct]
+            [ASSESSED if v in level_of_text else NOT_RATED if v == not_assessed else INVALID if v else MISSING for v in distinct]
             + [MISSING],
             dtype=np.int8,
         )
@@ -181,16 +254,26 @@ def parse_answers(fields: pd.DataFrame, codes: tuple[int, ...]) -> Answers:
         levels[j] = level_of[position]
         status[j] = status_of[position]
         codes[j] = code_of[position]
-    return Answers(
-        levels=np.ascontiguousarray(levels.T),
-        status=np.ascontiguousarray(status.T),
-        codes=np.ascontiguousarray(codes.T),
-        texts=np.array([*texts, ""], dtype=object),  # code −1 → the appended ""
-    )
+    return _Parsed(levels, status, codes, list(texts))
+
+
+def _submission_major(values: np.ndarray) -> np.ndarray:
+    """A k × n array (rows: fields) → its values submission by submission (n·k, fields in order within each)."""
+    return np.ascontiguousarray(values.T).ravel()
+
+
+def _answer_columns(parsed: _Parsed) -> dict[str, object]:
+    """The answer, answer_status and level columns of the parsed answers, submission by submission."""
+    return {
+        "answer": pd.Categorical.from_codes(_submission_major(parsed.codes), categories=parsed.texts, validate=False),
+        "answer_status": pd.Categorical.from_codes(_submission_major(parsed.status), categories=list(ANSWER_STATUS),
+                                                   validate=False),
+        "level": nullable_levels(_submission_major(parsed.levels)),
+    }
 
 
 def _in_form(submissions: pd.DataFrame, status: np.ndarray) -> np.ndarray:
-    """Whether each submission's form version has each criterion (n × k).
+    """Whether each submission's form version has each criterion (k × n, like ``status``).
 
     Submissions of older versions have a criterion when any submission of the same version answered it;
     all others have every criterion of the framework.
@@ -198,91 +281,64 @@ def _in_form(submissions: pd.DataFrame, status: np.ndarray) -> np.ndarray:
     older = submissions["older_version"].to_numpy(dtype=bool)
     in_form = np.ones(status.shape, dtype=bool)
     if older.any():
-        answered = pd.DataFrame(status[older] != MISSING)
+        answered = pd.DataFrame((status[:, older] != MISSING).T)
         version = submissions["form_version"].fillna("").to_numpy()[older]
-        in_form[older] = answered.groupby(version).transform("any").to_numpy()
+        in_form[:, older] = answered.groupby(version).transform("any").to_numpy().T
     return in_form
 
 
-def submission_keys(submissions: pd.DataFrame) -> dict[str, pd.Categorical | np.ndarray]:
-    """The KEY_COLUMNS of the submissions, text as categoricals (factorised once, repeated cheaply)."""
-    return {
-        name: submissions[name].to_numpy() if name == "assessment_date" else pd.Categorical(submissions[name])
-        for name in KEY_COLUMNS
-    }
-
-
-def repeat_keys(keys: dict[str, pd.Categorical | np.ndarray], times: int) -> dict[str, pd.Categorical | np.ndarray]:
-    """Each submission's keys repeated ``times`` times (rows in submission-major order)."""
-    return {
-        name: np.repeat(value, times)
-        if isinstance(value, np.ndarray)
-        else pd.Categorical.from_codes(np.repeat(value.codes, times), dtype=value.dtype, validate=False)
-        for name, value in keys.items()
-    }
-
-
-def tiled(ids: list[str], n: int) -> pd.Categorical:
-    """The ids (framework order) repeated for each of n submissions, as a categorical in that order."""
-    return pd.Categorical.from_codes(np.tile(np.arange(len(ids), dtype=np.int16), n), categories=ids, validate=False)
-
-
-def nullable_levels(levels: np.ndarray) -> pd.arrays.IntegerArray:
-    """An int8 level array → a nullable Int8 array (empty where NO_LEVEL)."""
-    return pd.arrays.IntegerArray(levels.astype(np.int8, copy=False), levels == NO_LEVEL)
-
-
-def level_dtype(fw: Framework) -> pd.CategoricalDtype:
-    """The level names of a framework as a categorical dtype, lowest first."""
-    return pd.CategoricalDtype([level.name for level in fw.levels], ordered=True)
-
-
-def level_names(levels: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
-    """An int8 level array → the level names of ``dtype`` (empty where NO_LEVEL)."""
-    return pd.Categorical.from_codes(levels - np.int8(1), dtype=dtype, validate=False)
-
-
-def interleave(fields: pd.DataFrame) -> pd.Series:
-    """An n × m frame of text → its values row by row as one text Series of n·m (submission-major order)."""
+def _interleaved(fields: pd.DataFrame) -> pd.Series:
+    """An n × m frame of text → its values submission by submission (n·m: the m fields in order within each)."""
     n, m = fields.shape
     columns = [pa.array(fields[name], type=pa.large_string()) for name in fields.columns]
-    stacked = pa.concat_arrays(
-        [chunk for column in columns for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column])]
-        or [pa.array([], type=pa.large_string())]
-    )
+    stacked = pa.chunked_array([chunk for column in columns
+                                for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column])],
+                               type=pa.large_string())
     order = (np.arange(m, dtype=np.int64)[None, :] * n + np.arange(n, dtype=np.int64)[:, None]).ravel()
     return pd.Series(stacked.take(order).to_pandas(), dtype="str")
+
+
+def _truncated(submissions: pd.DataFrame, picked: Sequence[_Picked]) -> pd.DataFrame:
+    cut = [entry for p in picked for entry in p.cut]
+    rows = np.concatenate([rows for _, rows, _ in cut]) if cut else np.array([], dtype=np.int64)
+    root_uuid = submissions["root_uuid"].array
+    return pd.DataFrame({
+        "root_uuid": pd.Categorical.from_codes(root_uuid.codes[rows], dtype=root_uuid.dtype, validate=False),
+        "field": pd.Series([name for name, rows, _ in cut for _ in rows], dtype="str"),
+        "length": np.concatenate([lengths for _, _, lengths in cut]) if cut else np.array([], dtype=np.int64),
+    })
 
 
 def tidy(raw: pd.DataFrame, fw: Framework, current_version: str | None = None) -> Tidy:
     """Raw submissions (a Kobo /data/ row per submission, fields found by last path segment) → Tidy."""
     raw = raw.reset_index(drop=True)
-    submissions = tidy_submissions(raw, current_version)
-    n = len(submissions)
-    criteria_fw = fw.criteria
-    answers = parse_answers(pick_fields(raw, [criterion_field(c) for c in criteria_fw]), fw.level_codes)
-    in_form = _in_form(submissions, answers.status)
+    details = _pick(raw, DETAIL_FIELDS)
+    submissions = _submissions(raw, details.fields, current_version)
+    n, criteria, sections = len(submissions), fw.criteria, fw.sections
 
-    keys = submission_keys(submissions)
-    criteria = pd.DataFrame(repeat_keys(keys, len(criteria_fw)), copy=False)
-    section_of = np.array([[s.id for s in fw.sections].index(c.section_id) for c in criteria_fw], dtype=np.int16)
-    criteria["section_id"] = pd.Categorical.from_codes(np.tile(section_of, n), categories=[s.id for s in fw.sections], validate=False)
-    criteria["criterion_id"] = tiled([c.id for c in criteria_fw], n)
-    flat = answers.levels.ravel()
-    criteria["level"] = nullable_levels(flat)
-    names = level_dtype(fw)
-    criteria["level_name"] = level_names(flat, names)
+    answered = _pick(raw, [criterion_field(c) for c in criteria])
+    parsed = _parse(answered.fields, fw.level_codes, NOT_ASSESSED)
+    section_of = np.array([[s.id for s in sections].index(c.section_id) for c in criteria], dtype=np.int16)
+    answers = pd.DataFrame(cells(submissions, [c.id for c in criteria], "criterion_id"), copy=False)
+    answers.insert(1, "section_id", framework_ids([s.id for s in sections], np.tile(section_of, n)))
+    for name, values in _answer_columns(parsed).items():
+        answers[name] = values
+    answers["in_form"] = _submission_major(_in_form(submissions, parsed.status))
 
-    sections = fw.sections
-    fields = pick_fields(raw, [f for s in sections for f in (level_field(s), why_field(s), notes_field(s))])
-    return Tidy(
-        submissions=submissions,
-        criteria=criteria,
-        answers=answers,
-        in_form=in_form,
-        section_answers=parse_answers(fields[[level_field(s) for s in sections]], fw.level_codes),
-        why=interleave(fields[[why_field(s) for s in sections]]),
-        notes=interleave(fields[[notes_field(s) for s in sections]]),
-        keys=keys,
-        level_names=names,
-    )
+    assessed = _pick(raw, [level_field(s) for s in sections])
+    notes = _pick(raw, [f for s in sections for f in (why_field(s), notes_field(s))])
+    section_answers = pd.DataFrame(cells(submissions, [s.id for s in sections], "section_id"), copy=False)
+    levels = _answer_columns(_parse(assessed.fields, fw.level_codes, None))  # "na" is no level of a section
+    section_answers["answer"], section_answers["answer_status"] = levels["answer"], levels["answer_status"]
+    section_answers["assessed_level"] = levels["level"]
+    for name, field in (("why", why_field), ("notes", notes_field)):
+        section_answers[name] = _interleaved(notes.fields[[field(s) for s in sections]])
+    return Tidy(submissions, answers, section_answers, _truncated(submissions, [details, answered, assessed, notes]))
+
+
+def criteria_table(tidy: Tidy, fw: Framework) -> pd.DataFrame:
+    """The criteria table of the scores (CRITERIA_COLUMNS): the answers with their submission's keys."""
+    answers = tidy.answers
+    out = with_keys(tidy.submissions, answers[["root_uuid", "section_id", "criterion_id", "level", "answer_status"]])
+    out["level_name"] = level_names(level_codes(answers["level"]), fw)
+    return out[list(CRITERIA_COLUMNS)]

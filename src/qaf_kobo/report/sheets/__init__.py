@@ -12,7 +12,16 @@ from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
-from qaf_kobo.report.sheets import about, action_plan, assessments, data_quality, heat_map, overview, sections
+from qaf_kobo.report.sheets import (
+    about,
+    action_plan,
+    assessments,
+    data_quality,
+    heat_map,
+    indicators,
+    overview,
+    sections,
+)
 from qaf_kobo.report.wording import Wording
 
 
@@ -25,6 +34,11 @@ class Sheet(Protocol):
         """Write the sheet into ``ws``."""
 
 
-SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, assessments, action_plan, data_quality, about)
+SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, assessments, indicators, action_plan, data_quality, about)
 """Every sheet of a workbook, in order."""
 SHEET_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in SHEETS)
+
+
+def sheets_for(fw: Framework) -> tuple[Sheet, ...]:
+    """The sheets of a workbook for this framework: Indicators only when it declares evidence indicators."""
+    return tuple(sheet for sheet in SHEETS if sheet is not indicators or fw.evidence.indicators)
