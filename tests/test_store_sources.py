@@ -95,7 +95,7 @@ def test_reading_an_old_store_for_scoring_upgrades_it_and_an_import_only_store_b
     rows = [{"meta/rootUuid": f"uuid:r{i}", "_id": i, "_uuid": f"u{i}", "_submission_time": "2026-03-01T10:00:00",
              "__version__": "v1", "_validation_status": {}, "details_scope/country": "JOR"} for i in range(3)]
     store = schema1_store(tmp_path / "imported.sqlite", rows, {})
-    data = load_submissions(store)
+    data = load_submissions(store, ["country"])
     assert list(data.raw["source"]) == ["export:imported"] * 3 and list(data.raw["root_uuid"]) == ["r0", "r1", "r2"]
     assert (tmp_path / "imported.schema1-backup.sqlite").exists()
 
