@@ -245,7 +245,7 @@ def test_assessments_one_row_per_submission_with_coloured_levels(fw, regional):
     assert ws.cell(row=row, column=column(ws, "Older form version")).value is False
     assert ws.cell(row=row, column=column(ws, "Submitted")).value == dt.datetime(2025, 1, 10, 9, 30)
     assert isinstance(ws.cell(row=row, column=column(ws, "Index (0–100)")).value, float)
-    assert len(header(ws)) == 14 + 2 * len(fw.sections)
+    assert len(header(ws)) == 15 + 2 * len(fw.sections) and header(ws)[:2] == ["Submission id", "Source"]
 
 
 def expected_action_rows(fw: Framework) -> int:
@@ -401,7 +401,7 @@ def test_country_workbooks_hold_only_their_country(written):
     wb = openpyxl.load_workbook(written["qaf_JOR_2025-01-15.xlsx"])
     assert [r[0] for r in rows(wb["Overview"])] == ["JOR"]
     assert {r[1] for r in rows(wb["Heat map"]) if r[0]} == {"JOR"}  # rows below are the legend
-    assert {r[1] for r in rows(wb["Assessments"])} == {"JOR"}
+    assert {r[2] for r in rows(wb["Assessments"])} == {"JOR"}
     assert {r[0] for r in rows(wb["Action plan"])} == {"Jordan"}
     assert {r[1] for r in rows(wb["Data quality"])} <= {"Jordan"}
     about = {r[0]: r[1] for r in rows(wb["About"]) if r[0]}

@@ -45,6 +45,15 @@ def _as_datetime(value: object) -> object:
     return str(value or "") if pd.isna(stamp) else stamp.tz_convert(None).to_pydatetime()
 
 
+def _sources_text(sources: object) -> str:
+    """One line per source: its name, kind, server (without credentials), project or form, submissions."""
+    if not isinstance(sources, list):
+        return ""
+    return "\n".join(" — ".join(str(part) for part in (s.get("name"), s.get("kind"), _public_server(s.get("server")),
+                                                        s.get("ref"), s.get("submissions")) if part not in (None, ""))
+                     for s in sources if isinstance(s, dict))
+
+
 def about_items(scores, fw: Framework, words: Wording) -> list[tuple[str, object]]:
     """(item id, value) in the order shown; the item's label is ``report.about.<id>``."""
     about = dict(getattr(scores, "about", {}) or {})
@@ -58,6 +67,7 @@ def about_items(scores, fw: Framework, words: Wording) -> list[tuple[str, object
         ("rule", words.optional(f"report.about.rule.{rule}", rule)),
         ("server", _public_server(about.get("server"))),
         ("asset_uid", about.get("asset_uid") or ""),
+        ("sources", _sources_text(about.get("sources"))),
         ("store_path", about.get("store_path") or ""),
         ("generated_at", _as_datetime(about.get("generated_at"))),
         ("n_submissions", about.get("n_submissions")),

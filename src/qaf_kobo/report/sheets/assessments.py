@@ -26,6 +26,7 @@ def assessments_table(scores, fw: Framework, words: Wording) -> Table:
     a = scores.assessments.reset_index(drop=True)
     frame = pd.DataFrame({
         "root_uuid": a["root_uuid"],
+        "source": a["source"] if "source" in a.columns else "",
         "country": a["country"],
         "country_name": a["country_name"],
         "agency": a["agency"],
@@ -42,6 +43,7 @@ def assessments_table(scores, fw: Framework, words: Wording) -> Table:
     })
     columns = [
         Column(words("report.col.submission_id"), "text", 18),
+        Column(words("report.col.source"), "text", 16),
         Column(words("report.col.country_code"), "text", 10),
         Column(words("report.col.country"), "text", 18),
         Column(words("report.col.agency"), "wrap", 22),
