@@ -87,19 +87,20 @@ def status_command(store_path: Path, as_json: bool) -> None:
 @click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
 @click.option("--page-cap", type=int, default=1000, show_default=True, help="Largest /data/ page (KPI: 1000).")
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every request.")
-@click.option("--seed-demo", is_flag=True, help="Deploy the QAF form and add demo submissions.")
+@click.option("--seed-demo", is_flag=True, help="Deploy the form (of --framework) and add demo submissions.")
 @click.option("--anonymous-submissions", is_flag=True,
               help="Accept OpenRosa submissions without the token (a project that does not require authentication).")
 @click.option("--token-out", type=click.Path(path_type=Path), default=Path("data/devserver.token"), show_default=True,
               help="Token file used (created with mode 0600 if missing) when $KOBO_TOKEN and --token-file are not set.")
 @TOKEN_FILE_OPTION
+@framework_option
 def devserver_command(port: int, page_cap: int, latency: float, seed_demo: bool, anonymous_submissions: bool,
-                      token_out: Path, token_file: Path | None) -> None:
+                      token_out: Path, token_file: Path | None, fw: Framework) -> None:
     """Run the KoboToolbox-compatible server on 127.0.0.1 (for the demo and for trying qaf-kobo offline)."""
     from qaf_kobo.devserver import serve_until_interrupted, start_devserver
 
     launched = start_devserver(port, page_cap, latency, seed_demo, token_file, token_out,
-                               anonymous_submissions=anonymous_submissions)
+                               anonymous_submissions=anonymous_submissions, framework=fw)
     for line in launched.banner():
         click.echo(line)
     serve_until_interrupted(launched.server)

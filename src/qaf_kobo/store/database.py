@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 from filelock import FileLock, Timeout
 
 from qaf_kobo.errors import QafError
+from qaf_kobo.form.contract import FRAMEWORK_FIELD, FRAMEWORK_VERSION_FIELD
 from qaf_kobo.store import sources as src
 from qaf_kobo.store.faults import read_only_error, store_error
 from qaf_kobo.store.rows import RowError, row_label, stored_json, unicode_problem
@@ -147,6 +148,9 @@ class StoreStatus:
     versions: dict[str, int]
     sources: list[SourceStatus]
     meta: dict[str, str] = field(default_factory=dict)
+    frameworks: dict[str, int] = field(default_factory=dict)
+    """Active submissions per framework they answer (``<id> <version>`` from their framework fields; "" for
+    submissions of forms built before the fields existed)."""
 
     @property
     def last_sync(self) -> str | None:
@@ -162,7 +166,7 @@ class StoreStatus:
     def to_dict(self) -> dict[str, Any]:
         """The status as a JSON-ready dict."""
         return {"submissions": self.submissions, "deleted": self.deleted, "versions": self.versions,
-                "last_sync": self.last_sync, "last_error": self.last_error,
+                "frameworks": self.frameworks, "last_sync": self.last_sync, "last_error": self.last_error,
                 "sources": [s.to_dict() for s in self.sources]}
 
 
@@ -447,8 +451,11 @@ class Store:
         per_source = [SourceStatus(s, *counts.get(s.id, (0, 0)), dict(sorted(versions.get(s.id, Counter()).items())),
                                    src.source_state(self.conn, s.id)) for s in self.sources()]
         total = sum((Counter(v) for v in versions.values()), Counter())
+        frameworks = Counter({" ".join(str(part) for part in (fid, version) if part): n for fid, version, n in self.conn.execute(
+            f"SELECT json_extract(raw_json, '$.{FRAMEWORK_FIELD}'), json_extract(raw_json, '$.{FRAMEWORK_VERSION_FIELD}'), "
+            "COUNT(*) FROM submissions WHERE deleted_at IS NULL GROUP BY 1, 2")})
         return StoreStatus(sum(p.submissions for p in per_source), sum(p.deleted for p in per_source),
-                           dict(sorted(total.items())), per_source, self.meta())
+                           dict(sorted(total.items())), per_source, self.meta(), dict(sorted(frameworks.items())))
 
     def _current(self, source_id: int, roots: list[str]) -> dict[str, Stored]:
         found: dict[str, Stored] = {}

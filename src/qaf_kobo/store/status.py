@@ -24,6 +24,8 @@ def format_status(status: dict[str, Any]) -> str:
              f"submissions: {status['submissions']} active, {status['deleted']} deleted on the server"]
     for version, count in status["versions"].items():
         lines.append(f"  form version {version or '(none)'}: {count}")
+    for framework, count in status["frameworks"].items():
+        lines.append(f"  framework {framework or '(not recorded: a form built before qaf-kobo recorded it)'}: {count}")
     lines.append(f"sources: {len(status['sources'])}" if status["sources"] else "sources: none yet")
     for source in status["sources"]:
         where = " ".join(str(part) for part in (source["kind"], source["server"], source["ref"]) if part)
