@@ -72,7 +72,7 @@ def build_store(path: Path, n: int) -> None:
     with open_store(path) as store:
         for start in range(0, n, 5000):
             store.upsert_page(rows[start:start + 5000])
-        store.set_meta("deployed_version_id", "v2")
+        store.set_source_state("default", {"deployed_version_id": "v2"})
 
 
 def measure(step: str, store: str, out: str | None) -> dict:

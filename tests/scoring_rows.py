@@ -69,12 +69,11 @@ def submission(fw: Framework, uid: str, answers: dict[str, str | None] | None = 
 def make_store(path: Path, rows: list[dict], deployed: str | None = "v2", deleted: tuple[str, ...] = ()) -> Path:
     """A store holding these rows (``deployed``: the deployed form version; ``deleted``: root uuids marked deleted)."""
     with open_store(path) as store:
-        store.upsert_page(rows)
+        store.add_source("test", "kobo", "http://127.0.0.1:9", "aTEST")
+        store.upsert_page(rows, source="test")
         if deployed:
-            store.set_meta("deployed_version_id", deployed)
-        store.set_meta("server", "http://127.0.0.1:9")
-        store.set_meta("asset_uid", "aTEST")
-        store.mark_deleted(deleted)
+            store.set_source_state("test", {"deployed_version_id": deployed})
+        store.mark_deleted(deleted, source="test")
     return path
 
 

@@ -51,8 +51,9 @@ def readme_demo_lines() -> list[str]:
 def as_in_readme(line: str, folder: Path) -> str:
     """A demo output line with what differs from run to run — port, asset uid, store and output paths — put as
     the README shows it."""
-    line = re.sub(r"http://127\.0\.0\.1:\d+", "http://127.0.0.1:34263", line)
-    line = re.sub(r"into asset a[0-9A-Za-z]{21}$", "into asset a34aD8cTM0vVaMLb5DQ4vo", line)
+    ports = iter(("34263", "41717"))  # the Kobo server's, then the Central server's
+    line = re.sub(r"http://127\.0\.0\.1:\d+", lambda _: f"http://127.0.0.1:{next(ports)}", line)
+    line = re.sub(r"asset a[0-9A-Za-z]{21}", "asset a34aD8cTM0vVaMLb5DQ4vo", line)
     return line.replace(str(folder / "demo.sqlite"), "data/demo.sqlite").replace(str(folder / "reports"), "reports/demo")
 
 
@@ -66,18 +67,22 @@ def test_the_readme_shows_the_demo_output(demo: tuple[Path, str]) -> None:
 def test_the_counts_printed_are_those_of_the_store_the_tables_and_the_workbooks(demo: tuple[Path, str], fw) -> None:
     folder, output = demo
     numbers = lambda pattern: tuple(int(n) for n in re.search(pattern, output).groups())  # noqa: E731
-    seeded, = numbers(r"\[3/7\] Seeded (\d+) synthetic assessments")
-    new, updated, deleted = numbers(r"\[4/7\] Synced into .*: (\d+) new; .* \((\d+) updated, (\d+) deleted\)")
-    scored, critical, findings = numbers(r"\[5/7\] Scored (\d+) assessments: (\d+) sections at Critical to address, "
-                                         r"(\d+) data-quality findings")
+    kobo, central = numbers(r"\[3/7\] Seeded (\d+) synthetic assessments into Kobo .* and (\d+) \(IRQ and YEM\)")
+    new, new_central, *changes = numbers(r"\[4/7\] Synced into .*: (\d+) new from Kobo, (\d+) from Central; .* "
+                                         r"\((\d+) updated, (\d+) deleted\) .* \((\d+) updated, (\d+) deleted\)")
+    scored, critical, findings = numbers(r"\[5/7\] Scored (\d+) assessments from 2 sources: (\d+) sections at "
+                                         r"Critical to address, (\d+) data-quality findings")
     tracked, = numbers(r"\[6/7\] A coordinator filled in EGY's action plan of its first round and read it back: "
                        r"(\d+) actions tracked")
     workbooks, = numbers(r"\[7/7\] Wrote (\d+) workbooks")
     with sqlite3.connect(folder / "demo.sqlite") as db:
         in_store = db.execute("SELECT COUNT(*), COUNT(deleted_at) FROM submissions").fetchone()
+        per_source = dict(db.execute("SELECT name, COUNT(*) FROM submissions JOIN sources ON sources.id = source_id "
+                                     "GROUP BY name"))
         edits = db.execute("SELECT COUNT(*) FROM submission_history").fetchone()[0]
         assert db.execute("SELECT COUNT(*) FROM action_tracking").fetchone()[0] == tracked > 0
-    assert (seeded, new) == (in_store[0], in_store[0]) and (updated, deleted) == (edits, in_store[1]) == (1, 1)
+    assert (kobo, central) == (new, new_central) == (per_source["kobo-demo"], per_source["central-demo"])
+    assert kobo + central == in_store[0] and changes == [1, 1, 1, 1] and (edits, in_store[1]) == (2, 2)
     tables = folder / "reports"
     assessments = pd.read_csv(tables / "assessments.csv", keep_default_na=False)
     critical_code = next(level.code for level in fw.levels if level.label == "Critical to address")
@@ -154,8 +159,8 @@ def test_a_followed_up_plan_shows_in_this_years_workbooks(demo: tuple[Path, str]
 def test_edit_and_deletion_reached_the_store(demo: tuple[Path, str]) -> None:
     folder, _ = demo
     with sqlite3.connect(folder / "demo.sqlite") as db:
-        assert db.execute("SELECT COUNT(*) FROM submissions WHERE deleted_at IS NOT NULL").fetchone()[0] == 1
-        assert db.execute("SELECT COUNT(*) FROM submission_history").fetchone()[0] == 1
+        assert db.execute("SELECT COUNT(*) FROM submissions WHERE deleted_at IS NOT NULL").fetchone()[0] == 2
+        assert db.execute("SELECT COUNT(*) FROM submission_history").fetchone()[0] == 2
         active = db.execute("SELECT COUNT(*) FROM submissions WHERE deleted_at IS NULL").fetchone()[0]
     assert len(rows(summary(folder), "Assessments")) == active
 
@@ -183,7 +188,7 @@ def test_demo_refuses_to_replace_a_real_store(tmp_path: Path) -> None:
 
     real = tmp_path / "qaf.sqlite"
     with open_store(real) as store:
-        store.set_meta("server", "https://kf.kobotoolbox.org")
+        store.add_source("office", "kobo", "https://kf.kobotoolbox.org", "aReal")
     before = real.read_bytes()
     result = CliRunner().invoke(main, ["demo", "--store", str(real), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "refusing to replace" in result.output and "kf.kobotoolbox.org" in result.output

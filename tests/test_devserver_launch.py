@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from qaf_kobo.cli import main
 from qaf_kobo.devserver import start_devserver
 from qaf_kobo.errors import QafError
+from qaf_kobo.framework import find_framework
 
 
 @pytest.fixture
@@ -38,6 +39,19 @@ def test_seeded_devserver_on_a_free_port_serves_the_demo_asset(tmp_path: Path) -
         assert page["count"] == len(server.submissions(uid)) > 20
         assert {row["_id"] for row in page["results"]} <= {row["_id"] for row in server.submissions(uid)}
         assert any(key.endswith("/country") for key in page["results"][0])
+    finally:
+        launched.server.stop()
+
+
+@pytest.mark.usefixtures("no_configured_token")
+def test_the_demo_is_seeded_for_another_framework(tmp_path: Path) -> None:
+    cpss = find_framework("cpss")
+    launched = start_devserver(port=0, seed_demo=True, token_out=tmp_path / "t", quiet=True, framework=cpss)
+    try:
+        [uid] = launched.server.asset_uids()
+        rows = launched.server.submissions(uid)
+        assert rows and {row.get("framework") for row in rows} == {"cpss"}
+        assert any(key.endswith("/c_7_2") for key in rows[-1])  # CPSS's section 7 has two criteria
     finally:
         launched.server.stop()
 

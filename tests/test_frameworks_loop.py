@@ -21,6 +21,7 @@ from qaf_kobo.framework import Framework, find_framework, load_framework
 from qaf_kobo.report import write_reports
 from qaf_kobo.report.run import fallback_warning
 from qaf_kobo.scoring import score
+from qaf_kobo.store.status import format_status, store_status
 from qaf_kobo.sync.kobo import sync
 from qaf_kobo.workflows.demo_data import generate_assessments
 
@@ -96,6 +97,12 @@ def test_a_report_in_a_language_the_framework_lacks_warns_and_falls_back_to_engl
         assert warning is None  # the QAF ships French
     else:
         assert warning and "shown in English" in warning and "level." in warning
+
+
+def test_the_store_records_the_framework_each_submission_answers(loop) -> None:
+    fw = loop["fw"]
+    assert store_status(loop["store"])["frameworks"] == {f"{fw.id} {fw.version}": len(loop["assessments"])}
+    assert f"framework {fw.id} {fw.version}: {len(loop['assessments'])}" in format_status(store_status(loop["store"]))
 
 
 def test_scoring_a_store_with_another_framework_is_a_clear_error(loop) -> None:

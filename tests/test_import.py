@@ -99,7 +99,7 @@ def test_new_then_old_keeps_the_new_one(tmp_path: Path) -> None:
         result = run("import", str(tmp_path / older), "--store", store)
         assert "0 updated, 0 unchanged, 1 older than the stored version" in result.output, result.output
     with open_store(store) as st:
-        assert st.active_submissions() == [v3] and st.history("r0") == []
+        assert st.active_submissions() == [v3] and st.history("r0", "export:imported") == []
 
 
 def test_both_versions_in_one_batch_the_older_goes_to_history(tmp_path: Path) -> None:
@@ -108,9 +108,9 @@ def test_both_versions_in_one_batch_the_older_goes_to_history(tmp_path: Path) ->
     (tmp_path / "b.jsonl").write_text(json.dumps(v2) + "\n")
     store = str(tmp_path / "s.sqlite")
     result = run("import", str(tmp_path / "a.json"), str(tmp_path / "b.jsonl"), "--store", store)
-    assert result.exit_code == 0 and "imported 3 submissions from 2 file(s): 1 new, 2 updated" in result.output
+    assert result.exit_code == 0 and "imported 3 submissions from 2 file(s) into export:imported: 1 new, 2 updated" in result.output
     with open_store(store) as st:
-        assert st.active_submissions() == [v3] and st.history("r0") == [v1, v2]
+        assert st.active_submissions() == [v3] and st.history("r0", "export:imported") == [v1, v2]
 
 
 def test_versions_in_a_batch_that_cannot_be_ordered_are_refused(tmp_path: Path) -> None:
@@ -128,13 +128,14 @@ def test_import_after_a_server_delete_keeps_it_deleted(tmp_path: Path) -> None:
     v1, v2, _ = versions_of_one()
     store = tmp_path / "s.sqlite"
     with open_store(store) as st:
-        st.upsert_page([v1, *submissions(1, 1)])  # as a sync would
-        st.mark_deleted(["uuid:r0"])
+        st.add_source("export:imported", "export", "", "imported")
+        st.upsert_page([v1, *submissions(1, 1)], source="export:imported")  # as a sync would
+        st.mark_deleted(["uuid:r0"], source="export:imported")
     before = snapshot(store)
     (tmp_path / "old.json").write_text(json.dumps([v1, v2]))
     result = run("import", str(tmp_path / "old.json"), "--store", str(store))
     assert result.exit_code == 0
-    assert result.output.strip().endswith("0 new, 0 updated, 0 unchanged, 0 older than the stored version, "
+    assert result.output.strip().splitlines()[0].endswith("0 new, 0 updated, 0 unchanged, 0 older than the stored version, "
                                           "2 skipped: deleted on the server")
     assert snapshot(store) == before
     assert (before[0]["submissions"], before[0]["deleted"]) == (1, 1)

@@ -104,7 +104,7 @@ def synced_store(kobo: DevServer, tmp_path: Path) -> tuple[Path, str]:
     return store, uid
 
 
-def test_rows_of_another_asset_are_refused_by_a_synced_store(kobo: DevServer, tmp_path: Path) -> None:
+def test_rows_of_another_asset_are_refused_in_one_source(kobo: DevServer, tmp_path: Path) -> None:
     store, uid = synced_store(kobo, tmp_path)
     other = seed(kobo, 2)
     before = snapshot(store)
@@ -113,12 +113,14 @@ def test_rows_of_another_asset_are_refused_by_a_synced_store(kobo: DevServer, tm
     theirs.write_text(json.dumps(kobo.submissions(other)))
     result = run("import", str(mine), str(theirs), "--store", str(store))
     assert (result.exit_code, result.stderr) == (2, f"error: {theirs}: submission 1 is from form {other} "
-                                                    f"(_xform_id_string), but {store} holds the submissions of asset "
-                                                    f"{uid}; import it into another --store\n")
+                                                    f"(_xform_id_string), but the source export:imported of {store} "
+                                                    f"holds the submissions of form {uid} (from {mine}); import it "
+                                                    "with another --source\n")
     assert snapshot(store) == before
     again = run("import", str(mine), "--store", str(store))
-    assert again.exit_code == 0 and "0 new, 0 updated, 5 unchanged" in again.stdout
-    # so nothing of another asset is there for a full sync to mark deleted
+    assert again.exit_code == 0 and "5 new, 0 updated" in again.stdout  # a source of its own: counted again
+    assert run("import", str(theirs), "--source", "other", "--store", str(store)).exit_code == 0
+    # a full sync of the asset's source leaves the other sources alone
     assert sync(kobo.url, uid, TOKEN, store, full=True).deleted == 0
 
 
@@ -129,8 +131,9 @@ def test_a_new_store_takes_the_form_of_its_first_file(tmp_path: Path) -> None:
     store = tmp_path / "s.sqlite"
     mixed = run("import", str(first), str(second), "--store", str(store))
     assert mixed.exit_code == 2
-    assert mixed.stderr == (f"error: {second}: submission 1 is from form aSecond (_xform_id_string), but {store} holds "
-                            f"the submissions of form aFirst (from {first}); import it into another --store\n")
+    assert mixed.stderr == (f"error: {second}: submission 1 is from form aSecond (_xform_id_string), but the source "
+                            f"export:imported of {store} holds the submissions of form aFirst (from {first}); import "
+                            "it with another --source\n")
     assert run("import", str(first), "--store", str(store)).exit_code == 0
     later = run("import", str(second), "--store", str(store))
     assert later.exit_code == 2 and "holds the submissions of form aFirst;" in later.stderr

@@ -32,7 +32,7 @@ def test_a_retry_after_within_the_limit_is_obeyed_and_announced(kobo: DevServer,
     assert result.exit_code == 0, result.output
     assert time.monotonic() - began >= 2
     assert result.stderr == "note: waiting 2 s: the server asked for it (HTTP 429, Retry-After)\n"
-    assert result.stdout.startswith("synced: 20 new")
+    assert result.stdout.startswith("synced kobo:") and ": 20 new" in result.stdout
     assert_store_equals_server(tmp_path / "s.sqlite", kobo, uid)
 
 

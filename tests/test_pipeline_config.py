@@ -20,11 +20,44 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_example_is_valid() -> None:
     config = load_pipeline_config(ROOT / "pipelines" / "example.toml")
-    assert config.kobo.server == "https://kf.kobotoolbox.org"
-    assert config.kobo.token_env == "KOBO_TOKEN"
+    assert [(s.name, s.kind) for s in config.all_sources()] == [("jordan", "kobo"), ("iraq", "central"),
+                                                                ("syria-exports", "export")]
+    assert config.sources[0].token_env == "KOBO_TOKEN" and config.sources[1].project == 3
     assert config.scoring.rule == "min" and config.report.lang == "en"
     assert config.report.horizons == {"critical": 3, "requires_improvement": 6, "meets_minimum": 12}
-    assert "token =" not in (ROOT / "pipelines" / "example.toml").read_text()
+    text = (ROOT / "pipelines" / "example.toml").read_text()
+    assert "token =" not in text and "password" not in text
+
+
+def test_a_config_of_one_kobo_project_still_reads_as_one_source(tmp_path: Path) -> None:
+    config = load_pipeline_config(write(tmp_path, '[kobo]\nserver = "https://kf.kobotoolbox.org/"\nasset_uid = "aX"\n'
+                                                  'full_scan = true\n'))
+    source, = config.all_sources()
+    assert (source.name, source.kind, source.asset_uid, source.full_scan) == ("kobo:kf.kobotoolbox.org/aX", "kobo",
+                                                                              "aX", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[[sources]]\nname = "b"\nkind = "export"\nfolder = "f"\n',
+         'give either [kobo] (one KoboToolbox project) or [[sources]], not both: move the [kobo] table into a '
+         '[[sources]] entry with kind = "kobo"'),
+        ("[store]\npath = 'x.sqlite'\n", "no sources: add [[sources]] entries"),
+        ('[[sources]]\nname = "a"\nkind = "central"\nserver = "https://c.org"\nform = "f"\n',
+         "sources.0: a central source needs project"),
+        ('[[sources]]\nname = "a"\nkind = "kobo"\nserver = "https://k.org"\nasset_uid = "aX"\nfolder = "f"\n',
+         "a kobo source has no folder"),
+        ('[[sources]]\nname = "a"\nkind = "ona"\n', "sources.0.kind"),
+        ('[[sources]]\nname = "a"\nkind = "export"\nfolder = "f"\npassword = "x"\n', "sources.0.password: unknown key"),
+        ('[[sources]]\nname = "a"\nkind = "export"\nfolder = "f"\n[[sources]]\nname = "a"\nkind = "export"\n'
+         'folder = "g"\n', "two sources named 'a'"),
+    ],
+)
+def test_invalid_sources_name_the_problem(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(QafError) as info:
+        load_pipeline_config(write(tmp_path, text))
+    assert expected in str(info.value)
 
 
 @pytest.mark.parametrize(

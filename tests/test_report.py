@@ -293,15 +293,15 @@ def test_assessments_one_row_per_submission_with_coloured_levels(fw, regional, s
                                                                                  colour_of(fw, 3))
     assert (computed_2.value, computed_2.number_format, colour(computed_2)) == (1, '"Critical to address"',
                                                                                  colour_of(fw, 1))
-    assert len(header(country)) == 14 + 2 * len(fw.sections)
+    assert len(header(country)) == 15 + 2 * len(fw.sections) and header(country)[:2] == ["Submission id", "Source"]
     for sheet, line in ((ws, row), (country, mine)):
         assert sheet.cell(row=line, column=column(sheet, "Assessment date")).value == dt.datetime(2024, 4, 1)
         assert sheet.cell(row=line, column=column(sheet, "Scope")).value == "Single agency"
         assert isinstance(sheet.cell(row=line, column=column(sheet, "Index (0–100)")).value, float)
     assert country.cell(row=mine, column=column(country, "Older form version")).value is False
     assert country.cell(row=mine, column=column(country, "Submitted")).value == dt.datetime(2025, 1, 10, 9, 30)
-    assert header(ws) == ["Submission id", "Country code", "Agency", "Area", "Assessment date", "Round", "Scope",
-                          "Index (0–100)", *(f"{s.id}: level" for s in fw.sections)]  # lean: the rest is per country
+    assert header(ws) == ["Submission id", "Source", "Country code", "Agency", "Area", "Assessment date", "Round",
+                          "Scope", "Index (0–100)", *(f"{s.id}: level" for s in fw.sections)]  # the rest: per country
 
 
 def expected_action_rows(fw: Framework, country: str) -> int:
@@ -472,7 +472,7 @@ def test_country_workbooks_hold_only_their_country(written):
     wb = openpyxl.load_workbook(written["qaf_JOR_2025-01-15.xlsx"])
     assert wb["Country profile"]["A1"].value == "Country profile: Jordan (JOR)"
     assert {r[1] for r in rows(wb["Heat map"]) if r[0]} == {"JOR"}  # rows below are the legend
-    assert {r[1] for r in rows(wb["Assessments"])} == {"JOR"}
+    assert {r[2] for r in rows(wb["Assessments"])} == {"JOR"}
     assert {r[0] for r in rows(wb["Domains"])} == {"JOR"}
     assert {r[0][:4] for r in rows(wb["Country action plan"])} == {"JOR-"}
     assert header(wb["Country action plan"])[0] == "Action id"  # no Country column: one country
@@ -502,7 +502,7 @@ def test_countries_whose_file_names_collide_get_one_file_each(fw, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
     countries = {}
     for path in paths[1:]:
-        (code,) = {r[1] for r in rows(openpyxl.load_workbook(path)["Assessments"])}
+        (code,) = {r[2] for r in rows(openpyxl.load_workbook(path)["Assessments"])}
         countries[code] = path.name
     assert sorted(countries) == sorted(["=1+1", "\ufe661+1", "SUMMARY"])
     regional = {r[0] for r in rows(openpyxl.load_workbook(paths[0])["Overview"])}

@@ -189,6 +189,17 @@ def test_older_form_version_is_scored_on_its_criteria_and_found_by_last_segment(
     assert latest.assessments.set_index("root_uuid")["older_version"].to_dict() == {"new": True, "old": False}
 
 
+def test_each_source_is_compared_with_its_own_deployed_version_even_when_times_tie(fw):
+    """Two sources, every submission at the same second: the deployed version each source's sync recorded decides,
+    not the order of version ids (which are random on KoboToolbox)."""
+    rows = [submission(fw, uid, version=version, details={"agency": uid}) | {"source": source}
+            for uid, version, source in (("k-old", "vZZZ", "kobo"), ("k-new", "vAAA", "kobo"), ("c-new", "2.0", "central"))]
+    scores = score_submissions(pd.DataFrame(rows), fw, current_version={"kobo": "vAAA"}, today=TODAY)
+    older = scores.assessments.set_index("root_uuid")["older_version"].to_dict()
+    assert older == {"k-old": True, "k-new": False, "c-new": False}
+    assert findings(scores, "k-old")["older_form_version"][0].startswith("form version vZZZ (older than its source's latest)")
+
+
 def test_countries_table_counts_levels_per_country_section_and_round(fw):
     rows = [
         submission(fw, "k1", {"1.1": "1"}, details={"agency": "A", "assessment_date": "2026-01-10"}),
@@ -268,7 +279,8 @@ def test_unreadable_json_in_the_store_is_a_submission_without_answers(fw, tmp_pa
     import sqlite3
 
     with sqlite3.connect(store) as con:
-        con.execute("INSERT INTO submissions (root_uuid, raw_json, first_seen, last_seen) VALUES ('broken', '{not json', 'x', 'x')")
+        con.execute("INSERT INTO submissions (source_id, root_uuid, raw_json, first_seen, last_seen) VALUES (1, 'broken', "
+                    "'{not json', 'x', 'x')")
     scores = score(store)
     assert sorted(scores.assessments["root_uuid"]) == ["broken", "good"]
     assert "no country" in findings(scores, "broken")["missing_field"]

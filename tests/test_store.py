@@ -20,13 +20,16 @@ def row(root: str, uuid: str, kobo_id: int = 1, **answers: str) -> dict:
 def test_schema_is_the_documented_one(tmp_path: Path) -> None:
     open_store(tmp_path / "s.sqlite").close()
     conn = sqlite3.connect(tmp_path / "s.sqlite")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     columns = [r[1] for r in conn.execute("PRAGMA table_info(submissions)")]
-    assert columns == ["root_uuid", "kobo_id", "uuid", "submission_time", "form_version", "validation_status",
-                       "raw_json", "first_seen", "last_seen", "deleted_at"]
+    assert columns == ["source_id", "root_uuid", "kobo_id", "uuid", "submission_time", "form_version",
+                       "validation_status", "raw_json", "first_seen", "last_seen", "deleted_at"]
     assert [r[1] for r in conn.execute("PRAGMA table_info(submission_history)")] == ["root_uuid", "uuid", "raw_json",
-                                                                                     "replaced_at"]
-    assert dict(conn.execute("SELECT key, value FROM meta")) == {"schema_version": "1"}
+                                                                                     "replaced_at", "source_id"]
+    assert [r[1] for r in conn.execute("PRAGMA table_info(sources)")] == ["id", "name", "kind", "server", "ref",
+                                                                          "created"]
+    assert [r[1] for r in conn.execute("PRAGMA table_info(source_state)")] == ["source_id", "key", "value"]
+    assert dict(conn.execute("SELECT key, value FROM meta")) == {"schema_version": "2"}
 
 
 def test_upsert_accepts_root_uuid_with_and_without_prefix(tmp_path: Path) -> None:
@@ -187,4 +190,4 @@ def test_first_runs_at_the_same_time_create_the_store_once(tmp_path: Path) -> No
             t.join()
         assert errors == []
         with open_store(path) as store:
-            assert store.meta() == {"schema_version": "1"}
+            assert store.meta() == {"schema_version": "2"}

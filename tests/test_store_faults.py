@@ -77,7 +77,7 @@ def test_a_read_only_store_file(tmp_path: Path) -> None:
         assert result.stderr.startswith(f"error: cannot write to the store {store}: the file is read-only (attempt "
                                         f"to write a readonly database); make it writable (chmod u+w {store}; if it "
                                         f"is immutable, chattr -i {store}) or pass another --store\n")
-        assert run("status", "--store", str(store)).stdout.count("3 active") == 1
+        assert "submissions: 3 active" in run("status", "--store", str(store)).stdout
     assert snapshot(store) == before
 
 

@@ -25,10 +25,12 @@ def test_first_sync_pulls_everything_and_records_meta(kobo: DevServer, tmp_path:
     assert_store_equals_server(tmp_path / "s.sqlite", kobo, uid)
     assert seen[-1] == (2500, 2500)
     with open_store(tmp_path / "s.sqlite") as store:
-        meta = store.meta()
-    assert meta["server"] == kobo.url and meta["asset_uid"] == uid
-    assert meta["deployed_version_id"].startswith("v") and meta["last_sync"].endswith("Z")
-    assert meta["last_id"] == str(max(r["_id"] for r in kobo.submissions(uid)))
+        source, = store.sources()
+        state = store.source_state(result.source)
+    assert (source.name, source.kind, source.server, source.ref) == (
+        f"kobo:{kobo.url.split('://')[1]}/{uid}", "kobo", kobo.url, uid) and result.source == source.name
+    assert state["deployed_version_id"].startswith("v") and state["last_sync"].endswith("Z")
+    assert state["last_id"] == str(max(r["_id"] for r in kobo.submissions(uid)))
 
 
 def test_resync_with_nothing_new_makes_one_data_request(kobo: DevServer, tmp_path: Path) -> None:
@@ -75,7 +77,7 @@ def test_full_sync_finds_edits_and_hard_deletes(kobo: DevServer, tmp_path: Path)
     assert full.updated == 2  # the edit (new _uuid) and the new validation status
     assert_store_equals_server(store, kobo, uid)
     with open_store(store) as st:
-        history = st.history(edited)
+        history = st.history(edited, full.source)
         status = st.status()
         deleted = st.conn.execute("SELECT COUNT(*) FROM submissions WHERE deleted_at IS NOT NULL").fetchone()[0]
     assert len(history) == 1 and history[0]["_uuid"] == rows[10]["_uuid"]
@@ -131,24 +133,30 @@ def test_a_second_sync_on_the_same_store_stops_with_a_clear_message(kobo: DevSer
     assert sync(kobo.url, uid, TOKEN, store_path).new == 10
 
 
-def test_a_store_keeps_to_one_asset(kobo: DevServer, tmp_path: Path) -> None:
-    first, second = seed(kobo, 3), seed(kobo, 3)
-    sync(kobo.url, first, TOKEN, tmp_path / "s.sqlite")
-    with pytest.raises(QafError, match=f"holds the submissions of asset {first}"):
-        sync(kobo.url, second, TOKEN, tmp_path / "s.sqlite")
+def test_two_assets_are_two_sources_and_a_name_keeps_to_its_asset(kobo: DevServer, tmp_path: Path) -> None:
+    first, second = seed(kobo, 3), seed(kobo, 4)
+    store = tmp_path / "s.sqlite"
+    a = sync(kobo.url, first, TOKEN, store)
+    b = sync(kobo.url, second, TOKEN, store, source="second")
+    assert (a.total, b.total, b.source) == (3, 4, "second")
+    with pytest.raises(QafError, match=f"the source 'second' of this store is kobo {kobo.url} asset {second}, not "
+                                       f"kobo {kobo.url} asset {first}; give --source another name"):
+        sync(kobo.url, first, TOKEN, store, source="second")
+    with open_store(store) as st:
+        status = st.status()
+    assert status.submissions == 7 and [s.submissions for s in status.sources] == [3, 4]
 
 
-def test_a_store_keeps_to_one_server(kobo: DevServer, tmp_path: Path) -> None:
+def test_a_source_keeps_to_its_server(kobo: DevServer, tmp_path: Path) -> None:
     uid = seed(kobo, 3)
     store = tmp_path / "s.sqlite"
-    sync(kobo.url, uid, TOKEN, store)
-    with open_store(store) as st:  # as if filled from another server that happens to use the same asset uid
-        st.set_meta("server", "https://kf.kobotoolbox.org")
+    sync(kobo.url, uid, TOKEN, store, source="office")
+    with open_store(store) as st:
         before = st.status().to_dict()
-    kobo.add_submission({"x": "1"}, uid)
-    with pytest.raises(QafError, match=f"holds submissions from https://kf.kobotoolbox.org, not {kobo.url}; use "
-                                       "--store"):
-        sync(kobo.url, uid, TOKEN, store)
+    with DevServer(token=TOKEN) as other:
+        other_uid = seed(other, 2)
+        with pytest.raises(QafError, match=f"is kobo {kobo.url} asset {uid}, not kobo {other.url}"):
+            sync(other.url, other_uid, TOKEN, store, source="office")
     with open_store(store) as st:
         assert st.status().to_dict() == before
 
@@ -161,15 +169,19 @@ def test_cli_sync_and_status_json(kobo: DevServer, tmp_path: Path, monkeypatch: 
     runner = CliRunner()
     result = runner.invoke(main, ["sync", "--server", kobo.url, "--asset", uid, "--store", store])
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1].startswith("synced: 120 new, 0 updated, 0 deleted, 120 submissions")
+    assert result.output.strip().splitlines()[-1].startswith(f"synced kobo:{kobo.url.split('://')[1]}/{uid}: 120 new, "
+                                                             "0 updated, 0 deleted, 120 submissions")
     kobo.delete_submission(kobo.submissions(uid)[1]["meta/rootUuid"], uid)
     assert runner.invoke(main, ["sync", "--server", kobo.url, "--asset", uid, "--store", store, "--full"]).exit_code == 0
     status = json.loads(runner.invoke(main, ["status", "--store", store, "--json"]).output)
-    assert {"submissions", "deleted", "versions", "last_sync", "server", "last_error"} <= set(status)
-    assert (status["submissions"], status["deleted"], status["server"], status["last_error"]) == (119, 1, kobo.url, None)
+    assert {"submissions", "deleted", "versions", "last_sync", "last_error", "sources"} <= set(status)
+    assert (status["submissions"], status["deleted"], status["last_error"]) == (119, 1, None)
+    source, = status["sources"]
+    assert (source["kind"], source["server"], source["ref"], source["submissions"], source["deleted"]) == (
+        "kobo", kobo.url, uid, 119, 1) and source["last_sync"] == status["last_sync"]
     assert sum(status["versions"].values()) == 119
     text = runner.invoke(main, ["status", "--store", store]).output
-    assert "119 active, 1 deleted" in text
+    assert "119 active, 1 deleted" in text and f"{source['name']} (kobo {kobo.url} {uid}): 119 active" in text
     with open_store(store) as st:
         approved = st.conn.execute("SELECT COUNT(*) FROM submissions WHERE validation_status = "
                                    "'validation_status_approved'").fetchone()[0]

@@ -71,7 +71,7 @@ def test_an_answer_that_is_not_a_kobo_page_is_one_clear_error(case: str, tmp_pat
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
     assert data_requests == 1  # not a network fault: asked once
     with open_store(store) as st:
-        assert st.status().submissions == 0 and message in st.get_meta("last_error")
+        assert st.status().submissions == 0 and message in (st.status().last_error or "")
 
 
 def test_an_html_asset_answer_is_not_retried_either(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_a_bad_page_after_good_ones_keeps_the_good_ones(tmp_path: Path) -> None:
         with pytest.raises(QafError, match="submission 1 of the page has no _id"):
             sync(server.url, "aOdd", TOKEN, store, workers=1)
     with open_store(store) as st:
-        assert st.active_submissions() == good and st.get_meta("last_id") == "2"
+        assert st.active_submissions() == good and st.source_state(st.sources()[0].name)["last_id"] == "2"
     conn = sqlite3.connect(store)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()

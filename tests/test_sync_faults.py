@@ -54,7 +54,8 @@ def test_a_fault_that_outlasts_the_retries_fails_cleanly_and_the_next_sync_compl
         sync(kobo.url, uid, TOKEN, store, workers=1, retries=1)
     assert TOKEN not in str(err.value)
     with open_store(store) as st:
-        assert st.get_meta("last_error") and "502" in st.get_meta("last_error")
+        error = st.status().last_error
+        assert error and "502" in error
         partial = st.status().submissions
     assert partial == 1000
     kobo.clear_faults()
@@ -62,7 +63,7 @@ def test_a_fault_that_outlasts_the_retries_fails_cleanly_and_the_next_sync_compl
     assert result.new == 2500 - partial
     assert_store_equals_server(store, kobo, uid)
     with open_store(store) as st:
-        assert st.get_meta("last_error") is None
+        assert st.status().last_error is None
 
 
 def test_sync_killed_mid_run_then_restarted(tmp_path: Path) -> None:

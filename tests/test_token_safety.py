@@ -63,7 +63,7 @@ def test_the_token_appears_in_no_output_log_error_or_store(kobo: DevServer, tmp_
     for args in runs:
         done = subprocess.run([cli, "-v", *args], env=env, capture_output=True, text=True, timeout=120)
         outputs.append(done.stdout + done.stderr)
-    assert "synced: 150 new" in outputs[0] and "error: asset not found" in outputs[2]
+    assert ": 150 new" in outputs[0] and "error: asset not found" in outputs[2]
     # in-process, with every logger (requests, urllib3 included) writing DEBUG to a file
     log_file = tmp_path / "debug.log"
     handler = logging.FileHandler(log_file)

@@ -33,9 +33,9 @@ def demo_command(out_dir: Path, store: Path, seed: int, fw: Framework) -> None:
 def run_command(config_path: Path) -> None:
     """Sync → score → report for a real deployment, as the pipeline config says."""
     from qaf_kobo.workflows.pipeline_config import load_pipeline_config
-    from qaf_kobo.workflows.pipeline_run import pipeline_token, run_pipeline
+    from qaf_kobo.workflows.pipeline_run import run_pipeline
 
     config = load_pipeline_config(config_path)
-    result = run_pipeline(config, pipeline_token(config), progress=click.echo, notice=note)
+    result = run_pipeline(config, progress=click.echo, notice=note)
     for path in result.workbooks:
         click.echo(f"  {path}")

@@ -1,4 +1,4 @@
-"""``qaf-kobo form deploy``: build the QAF form and deploy it to KoboToolbox."""
+"""``qaf-kobo form deploy``: build the form and deploy it to KoboToolbox or ODK Central."""
 
 from __future__ import annotations
 
@@ -7,20 +7,25 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli.form_cmd import form
-from qaf_kobo.cli.options import framework_option
+from qaf_kobo.cli.options import CONFIG_FILE_OPTION, KIND_OPTION, TOKEN_FILE_OPTION, framework_option
 from qaf_kobo.framework import Framework
-from qaf_kobo.kobo.deploy import deploy
-from qaf_kobo.kobo.token import load_token
+from qaf_kobo.sync.server import Target, deploy_to_server
 
 
 @form.command("deploy")
-@click.option("--server", required=True, help="KoboToolbox server, e.g. https://kf.kobotoolbox.org.")
-@click.option("--asset", "asset_uid", help="Replace the form of this existing project (asset uid) and redeploy.")
+@click.option("--server", required=True, help="KoboToolbox or ODK Central server, e.g. https://kf.kobotoolbox.org.")
+@click.option("--asset", "asset_uid", help="KoboToolbox: replace the form of this existing project and redeploy.")
+@click.option("--project", "project_id", type=int, help="ODK Central: the project to publish the form in.")
+@KIND_OPTION
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("forms/build"), show_default=True,
-              help="Where the built XLSForm is written.")
-@click.option("--token-file", type=click.Path(path_type=Path),
-              help="File holding the API token (mode 0600). Default: $KOBO_TOKEN, then ~/.config/qaf-kobo/token.")
+              help="Where the built form is written.")
+@TOKEN_FILE_OPTION
+@CONFIG_FILE_OPTION
 @framework_option
-def deploy_command(server: str, asset_uid: str | None, out_dir: Path, token_file: Path | None, fw: Framework) -> None:
-    """Build the form, import it to the server and deploy it; print the asset uid and the web-form links."""
-    click.echo(deploy(server, load_token(token_file), asset_uid, out_dir=out_dir, framework=fw).describe())
+def deploy_command(server: str, asset_uid: str | None, project_id: int | None, kind: str | None, out_dir: Path,
+                   token_file: Path | None, config_file: Path | None, fw: Framework) -> None:
+    """Build the form and deploy it: KoboToolbox imports the XLSForm; ODK Central gets the XForm XML (a new form,
+    or a new version published with a new version string). Prints the asset uid or form id and the links."""
+    deployment = deploy_to_server(server, Target(asset_uid, project_id), kind=kind, out_dir=out_dir, framework=fw,
+                                  token_file=token_file, config_file=config_file)
+    click.echo(deployment.describe())

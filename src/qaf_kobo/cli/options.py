@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from qaf_kobo.framework import DEFAULT_FRAMEWORK, Framework, find_framework, framework_names
@@ -16,3 +18,12 @@ framework_option = click.option(
     help=f"A shipped framework ({', '.join(framework_names())}) or the path of a framework.yaml.",
 )
 """``--framework NAME|PATH``: the command receives the loaded Framework as ``fw``."""
+
+TOKEN_FILE_OPTION = click.option("--token-file", type=click.Path(path_type=Path),
+                                 help="KoboToolbox: file holding the API token (mode 0600). Default: $KOBO_TOKEN, "
+                                      "then ~/.config/qaf-kobo/token.")
+CONFIG_FILE_OPTION = click.option("--config-file", type=click.Path(path_type=Path),
+                                  help="ODK Central: pyodk's config file with the login (mode 0600). Default: "
+                                       "$PYODK_CONFIG_FILE, then ~/.pyodk_config.toml.")
+KIND_OPTION = click.option("--kind", type=click.Choice(["kobo", "central"]),
+                           help="The kind of server (default: from --asset or --project, else asked of the server).")

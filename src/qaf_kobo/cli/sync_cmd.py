@@ -1,4 +1,4 @@
-"""``qaf-kobo sync``, ``import``, ``status`` and ``devserver``: the store side of KoboToolbox."""
+"""``qaf-kobo sync``, ``import``, ``status`` and ``devserver``: the store side of KoboToolbox and ODK Central."""
 
 from __future__ import annotations
 
@@ -9,33 +9,44 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli import main, note
+from qaf_kobo.cli.options import CONFIG_FILE_OPTION, KIND_OPTION, TOKEN_FILE_OPTION, framework_option
+from qaf_kobo.form.structure import xlsform_paths
+from qaf_kobo.form.xlsform import build_xlsform
+from qaf_kobo.framework import Framework
 from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT
-from qaf_kobo.kobo.token import load_token
 from qaf_kobo.store import DEFAULT_STORE
 from qaf_kobo.store.status import format_status, store_status
 from qaf_kobo.sync.files import import_files
-from qaf_kobo.sync.kobo import sync as run_sync
+from qaf_kobo.sync.server import Target, sync_server
 
 STORE_OPTION = click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
                             show_default=True, help="The SQLite store of submissions.")
-TOKEN_FILE_OPTION = click.option("--token-file", type=click.Path(path_type=Path),
-                                 help="File holding the API token (mode 0600). Default: $KOBO_TOKEN, then "
-                                      "~/.config/qaf-kobo/token.")
+SOURCE_OPTION = click.option("--source", help="Name of the source the submissions belong to in the store (default: "
+                                              "kobo:<host>/<asset>, central:<host>/<project>/<form>, export:imported).")
 
 
 @main.command("sync")
-@click.option("--server", required=True, help="KoboToolbox server, e.g. https://kf.kobotoolbox.org.")
-@click.option("--asset", "asset_uid", required=True, help="The project's asset uid.")
+@click.option("--server", required=True, help="KoboToolbox or ODK Central server, e.g. https://kf.kobotoolbox.org.")
+@click.option("--asset", "asset_uid", help="KoboToolbox: the project's asset uid.")
+@click.option("--project", "project_id", type=int, help="ODK Central: the project number.")
+@click.option("--form", "form_id", help="ODK Central: the form id.")
+@KIND_OPTION
+@SOURCE_OPTION
 @STORE_OPTION
-@click.option("--full", is_flag=True, help="Also scan all ids to find edited and deleted submissions.")
+@click.option("--full", is_flag=True, help="Also scan all ids: finds what an incremental sync cannot (Kobo: edits "
+                                           "and deletions; Central: restores and purges).")
 @click.option("--max-wait", type=click.FloatRange(min=0), default=DEFAULT_MAX_WAIT, show_default=True,
-              metavar="SECONDS", help="Longest wait the server may ask for (Retry-After) before a retry; a longer "
-                                      "one stops the sync with an error.")
+              metavar="SECONDS", help="KoboToolbox: longest wait the server may ask for (Retry-After) before a retry; "
+                                      "a longer one stops the sync with an error.")
 @TOKEN_FILE_OPTION
-def sync_command(server: str, asset_uid: str, store_path: Path, full: bool, max_wait: float,
-                 token_file: Path | None) -> None:
-    """Pull new (with --full also edited and deleted) submissions into the store."""
-    token = load_token(token_file)
+@CONFIG_FILE_OPTION
+def sync_command(server: str, asset_uid: str | None, project_id: int | None, form_id: str | None, kind: str | None,
+                 source: str | None, store_path: Path, full: bool, max_wait: float, token_file: Path | None,
+                 config_file: Path | None) -> None:
+    """Pull new and changed submissions of a KoboToolbox asset or an ODK Central form into the store."""
+    target = Target(asset_uid, project_id, form_id)
+    options = dict(kind=kind, source=source, full=full, max_wait=max_wait, token_file=token_file,
+                   config_file=config_file)
     if sys.stderr.isatty():
         from tqdm import tqdm
 
@@ -44,19 +55,23 @@ def sync_command(server: str, asset_uid: str, store_path: Path, full: bool, max_
                 bar.total = total
                 bar.update(fetched - bar.n)
 
-            result = run_sync(server, asset_uid, token, store_path, full=full, progress=progress, max_wait=max_wait,
-                              notice=lambda text: bar.write(f"note: {text}", file=sys.stderr))
+            result = sync_server(server, target, store_path, progress=progress,
+                                 notice=lambda text: bar.write(f"note: {text}", file=sys.stderr), **options)
     else:
-        result = run_sync(server, asset_uid, token, store_path, full=full, max_wait=max_wait, notice=note)
+        result = sync_server(server, target, store_path, notice=note, **options)
     click.echo(result.summary())
 
 
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@SOURCE_OPTION
 @STORE_OPTION
-def import_command(files: tuple[Path, ...], store_path: Path) -> None:
-    """Load submissions saved from the API: a /data/ page, a JSON list or JSON lines."""
-    click.echo(import_files(list(files), store_path).summary())
+@framework_option
+def import_command(files: tuple[Path, ...], source: str | None, store_path: Path, fw: Framework) -> None:
+    """Load submissions saved by hand — files or folders of JSON from the API, KoboToolbox XLSX/CSV exports
+    ("XML values and headers") or Central's submissions CSV zip — into the store."""
+    paths = xlsform_paths(build_xlsform(fw, fw.version).survey)
+    click.echo(import_files(list(files), store_path, source=source, field_paths=paths).summary())
 
 
 @main.command("status")
@@ -72,19 +87,20 @@ def status_command(store_path: Path, as_json: bool) -> None:
 @click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
 @click.option("--page-cap", type=int, default=1000, show_default=True, help="Largest /data/ page (KPI: 1000).")
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every request.")
-@click.option("--seed-demo", is_flag=True, help="Deploy the QAF form and add demo submissions.")
+@click.option("--seed-demo", is_flag=True, help="Deploy the form (of --framework) and add demo submissions.")
 @click.option("--anonymous-submissions", is_flag=True,
               help="Accept OpenRosa submissions without the token (a project that does not require authentication).")
 @click.option("--token-out", type=click.Path(path_type=Path), default=Path("data/devserver.token"), show_default=True,
               help="Token file used (created with mode 0600 if missing) when $KOBO_TOKEN and --token-file are not set.")
 @TOKEN_FILE_OPTION
+@framework_option
 def devserver_command(port: int, page_cap: int, latency: float, seed_demo: bool, anonymous_submissions: bool,
-                      token_out: Path, token_file: Path | None) -> None:
+                      token_out: Path, token_file: Path | None, fw: Framework) -> None:
     """Run the KoboToolbox-compatible server on 127.0.0.1 (for the demo and for trying qaf-kobo offline)."""
     from qaf_kobo.devserver import serve_until_interrupted, start_devserver
 
     launched = start_devserver(port, page_cap, latency, seed_demo, token_file, token_out,
-                               anonymous_submissions=anonymous_submissions)
+                               anonymous_submissions=anonymous_submissions, framework=fw)
     for line in launched.banner():
         click.echo(line)
     serve_until_interrupted(launched.server)

@@ -10,7 +10,7 @@ from pathlib import Path
 from qaf_kobo.devserver.kobo import DevServer
 from qaf_kobo.devserver.loopback import check_port
 from qaf_kobo.errors import QafError
-from qaf_kobo.framework import default_framework
+from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.kobo.token import ensure_token_file, load_token
 from qaf_kobo.workflows.demo import edit_and_delete, seed_server
 
@@ -34,12 +34,13 @@ class LaunchedDevServer:
 
 def start_devserver(port: int = 8000, page_cap: int = 1000, latency: float = 0.0, seed_demo: bool = False,
                     token_file: Path | None = None, token_out: Path = DEFAULT_TOKEN_OUT,
-                    quiet: bool = False, anonymous_submissions: bool = False) -> LaunchedDevServer:
+                    quiet: bool = False, anonymous_submissions: bool = False,
+                    framework: Framework | None = None) -> LaunchedDevServer:
     """Serve on 127.0.0.1:``port`` (0 = a free port) in a background thread and return once it answers.
 
     The token is the one :func:`load_token` finds (``token_file``, $KOBO_TOKEN, the config file); failing that,
-    the one in ``token_out``, created with mode 0600 if missing. ``seed_demo`` deploys the QAF form and adds the
-    demo's assessments, then edits one and deletes another as the demo does. ``quiet``: no request log.
+    the one in ``token_out``, created with mode 0600 if missing. ``seed_demo`` deploys the form of ``framework``
+    (default: the QAF) and adds the demo's assessments, then edits one and deletes another as the demo does. ``quiet``: no request log.
     ``anonymous_submissions``: accept OpenRosa submissions without a token. Bad options, and a port that cannot
     be bound, are a QafError.
     """
@@ -63,7 +64,7 @@ def start_devserver(port: int = 8000, page_cap: int = 1000, latency: float = 0.0
         raise QafError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     if seed_demo:
         try:
-            edit_and_delete(server, seed_server(server, default_framework()))
+            edit_and_delete(server, seed_server(server, framework or default_framework()))
         except BaseException:
             server.stop()
             raise

@@ -56,3 +56,25 @@ def read_form_structure(xform: Path) -> FormStructure:
             values = [n.text or "" for n in instances[list_id].iter() if n.tag.split("}")[-1] == "name"]
         choices[name] = values
     return FormStructure(data.get("id", ""), data.get("version", ""), paths, choices)
+
+
+def xlsform_paths(survey: list[dict[str, str]]) -> dict[str, str]:
+    """Field name → full path without the root (``c_2a_3`` → ``s_2a/s_2a_criteria/c_2a_3``), from an XLSForm's
+    survey rows, nested as pyxform nests them (groups and repeats included; ``meta/instanceID`` added)."""
+    paths: dict[str, str] = {}
+    stack: list[str] = []
+    for entry in survey:
+        kind = (entry.get("type") or "").split(" ")[0]
+        name = entry.get("name") or ""
+        if kind in ("end_group", "end_repeat", "end group", "end repeat"):
+            if stack:
+                stack.pop()
+            continue
+        if name:
+            paths.setdefault(name, "/".join([*stack, name]))
+        if kind in ("begin_group", "begin_repeat"):
+            stack.append(name)
+    paths.setdefault("meta", "meta")
+    paths.setdefault("instanceID", "meta/instanceID")
+    paths.setdefault("instanceName", "meta/instanceName")
+    return paths

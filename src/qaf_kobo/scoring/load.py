@@ -19,7 +19,7 @@ import io
 import json
 from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -36,10 +36,12 @@ STORE_COLUMNS: tuple[str, ...] = RawBatch._fields[:-1]
 
 @dataclass(frozen=True)
 class StoreData:
-    """What scoring reads from a store: the raw submissions and the store's meta table."""
+    """What scoring reads from a store: the raw submissions (with each one's ``source``), the store's meta table,
+    and its sources (name, kind, server, ref, active submissions, sync state)."""
 
     raw: pd.DataFrame
     meta: dict[str, str]
+    sources: list[dict[str, str | int | None]] = field(default_factory=list)
 
 
 JSON_BLOCK_BYTES = 16 << 20
@@ -134,6 +136,8 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
     batches: list[RawBatch] = []
     with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool:  # one: in order
         meta = store.meta()
+        sources = [{**s.to_dict(), **{k: v for k, v in s.state.items() if k in ("deployed_version_id", "form_version")}}
+                   for s in store.status().sources]
         jobs = []
         for batch in store.raw_batches(only_approved=only_approved, rows=FETCH_ROWS):
             batches.append(batch)
@@ -142,7 +146,7 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
     store_columns = pd.DataFrame({name: pd.Series([v for batch in batches for v in getattr(batch, name)], dtype="str")
                                   for name in STORE_COLUMNS})
     if not parsed:
-        return StoreData(raw=store_columns, meta=meta)
+        return StoreData(raw=store_columns, meta=meta, sources=sources)
     answers = pa.concat_tables(parsed, promote_options="permissive").to_pandas()
     raw = pd.concat([store_columns, answers.set_axis(store_columns.index)], axis=1) if len(answers.columns) else store_columns
-    return StoreData(raw=raw, meta=meta)
+    return StoreData(raw=raw, meta=meta, sources=sources)

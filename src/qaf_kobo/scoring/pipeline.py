@@ -45,7 +45,7 @@ from qaf_kobo.scoring.indicators import (
     unreadable_findings,
 )
 from qaf_kobo.scoring.keyed import submission_positions
-from qaf_kobo.scoring.load import load_submissions
+from qaf_kobo.scoring.load import StoreData, load_submissions
 from qaf_kobo.scoring.quality import QUALITY_COLUMNS, quality_table
 from qaf_kobo.scoring.rules import check_rule
 from qaf_kobo.scoring.sections import SECTION_COLUMNS, section_table
@@ -61,6 +61,7 @@ from qaf_kobo.scoring.tidy import (
 
 ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "root_uuid",
+    "source",
     "country",
     "country_name",
     "agency",
@@ -110,18 +111,23 @@ def score_submissions(
     raw: pd.DataFrame,
     fw: Framework | None = None,
     rule: str = "min",
-    current_version: str | None = None,
+    current_version: str | dict[str, str] | None = None,
     today: pd.Timestamp | None = None,
 ) -> Scores:
     """Score raw submissions (one Kobo /data/ row per submission; fields found by their last path segment).
 
-    ``current_version`` is the deployed form version; when None, the version of the most recent submission.
+    ``current_version`` is the deployed form version (or, for several sources, their deployed versions by source
+    name); when None (or for a source not named), the version of the source's most recent submission.
     ``today`` (default: today) bounds the assessment dates accepted by the quality check.
     """
     check_rule(rule)
     fw = fw or default_framework()
     tables = tidy(raw, fw, current_version)
-    current = current_version if current_version is not None else latest_version(tables.submissions)
+    several = tables.submissions["source"].nunique() > 1 or isinstance(current_version, dict)
+    if several:  # each source has its own current version
+        current = None
+    else:
+        current = current_version if current_version is not None else latest_version(tables.submissions)
     submissions, answers = tables.submissions, tables.answers
     sections = section_table(submissions, answers, tables.section_answers, fw, rule)
     domains = domain_table(submissions, sections, answers, fw, rule)
@@ -186,7 +192,7 @@ def score(
     data = load_submissions(store_path, scoring_fields(fw), only_approved=only_approved)
     raw = data.raw
     check_framework(raw, fw, store_path)
-    current = data.meta.get("deployed_version_id") or latest_version(tidy_submissions(raw[_version_columns(raw)]))
+    current = _current_version(data, raw)
     wanted = sorted(set(normalise(pd.Series(list(countries), dtype="str"), upper=True).dropna())) if countries else None
     if wanted:
         country = normalise(pick_fields(raw, ["country"])["country"], upper=True)
@@ -195,8 +201,10 @@ def score(
     scores.about.update(
         {
             "store_path": str(store_path),
-            "server": data.meta.get("server"),
-            "asset_uid": data.meta.get("asset_uid"),
+            "server": data.sources[0].get("server") if len(data.sources) == 1 else None,
+            "asset_uid": data.sources[0].get("ref") if len(data.sources) == 1 else None,
+            "sources": [{k: s.get(k) for k in ("name", "kind", "server", "ref", "submissions", "last_sync")}
+                        for s in data.sources],
             "filters": {
                 "validation_status": "approved only" if only_approved else "all except not approved",
                 "countries": wanted or [],
@@ -206,6 +214,15 @@ def score(
     if out_dir is not None:
         write_scores(scores, out_dir)
     return scores
+
+
+def _current_version(data: StoreData, raw: pd.DataFrame) -> str | dict[str, str] | None:
+    """The form version submissions are compared with: the one deployed, for a store of one source; for several,
+    each source's deployed version where its sync recorded one (the others: that source's latest)."""
+    if len(data.sources) > 1:
+        return {str(s["name"]): str(s["deployed_version_id"]) for s in data.sources if s.get("deployed_version_id")}
+    deployed = data.sources[0].get("deployed_version_id") if data.sources else None
+    return deployed or latest_version(tidy_submissions(raw[_version_columns(raw)]))
 
 
 def check_framework(raw: pd.DataFrame, fw: Framework, store_path: str | Path) -> None:
@@ -220,7 +237,8 @@ def check_framework(raw: pd.DataFrame, fw: Framework, store_path: str | Path) ->
 
 def _version_columns(raw: pd.DataFrame) -> list[str]:
     """The raw columns that tell a submission's form version and time (enough to find the latest version)."""
-    return [c for c in ("root_uuid", "form_version", "__version__", "submission_time", "_submission_time") if c in raw.columns]
+    return [c for c in ("root_uuid", "source", "form_version", "__version__", "submission_time", "_submission_time")
+            if c in raw.columns]
 
 
 def _as_text(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:

@@ -132,7 +132,8 @@ def _older_versions(sub: pd.DataFrame, sections: pd.DataFrame, fw: Framework, cu
     n_in_form = by_section.matrix(sections["n_criteria"].to_numpy(dtype=np.int64), 0).sum(axis=1)
     older = sub["older_version"].to_numpy(dtype=bool)
     found = _rows(sub, older)
-    detail = ("form version " + _text(found["form_version"].fillna("(none)")) + f" (current: {current_version}); scored on the "
+    current = f"current: {current_version}" if current_version else "older than its source's latest"
+    detail = ("form version " + _text(found["form_version"].fillna("(none)")) + f" ({current}); scored on the "
               + _text(n_in_form[older]) + " criteria it has")
     return _findings(found["root_uuid"], "older_form_version", detail)
 

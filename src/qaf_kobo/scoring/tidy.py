@@ -183,7 +183,7 @@ def _root_uuids(raw: pd.DataFrame) -> pd.Series:
     return root_uuid
 
 
-def _submissions(raw: pd.DataFrame, details: pd.DataFrame, current_version: str | None) -> pd.DataFrame:
+def _submissions(raw: pd.DataFrame, details: pd.DataFrame, current_version: str | dict[str, str] | None) -> pd.DataFrame:
     """The submissions table from the raw rows and their details (text, one column per detail field)."""
     root_uuid = _root_uuids(raw)
     out = pd.DataFrame({"root_uuid": pd.Categorical(root_uuid)})  # categories: the ids, sorted
@@ -198,9 +198,15 @@ def _submissions(raw: pd.DataFrame, details: pd.DataFrame, current_version: str 
     out["form_version"] = _column(raw, "form_version", "__version__")
     out["validation_status"] = _validation_status(raw)
     out["submission_time"] = parse_times(_column(raw, "submission_time", "_submission_time"))
-    current = current_version if current_version is not None else latest_version(out)
+    out["source"] = _column(raw, "source")
     known = out["form_version"].notna()
-    out["older_version"] = (known & (out["form_version"] != current)).astype(bool) if current is not None else False
+    if isinstance(current_version, dict) or (current_version is None and out["source"].nunique() > 1):
+        deployed = current_version or {}  # each source's forms have their own versions
+        latest = {source: deployed.get(source) or latest_version(group) for source, group in out.groupby("source")}
+        out["older_version"] = (known & (out["form_version"] != out["source"].map(latest))).astype(bool)
+    else:
+        current = current_version if current_version is not None else latest_version(out)
+        out["older_version"] = (known & (out["form_version"] != current)).astype(bool) if current is not None else False
     for name in KEY_TEXT:
         out[name] = pd.Categorical(out[name])
     return out.reset_index(drop=True)
@@ -304,7 +310,7 @@ def _truncated(submissions: pd.DataFrame, picked: Sequence[_Picked]) -> pd.DataF
     })
 
 
-def tidy(raw: pd.DataFrame, fw: Framework, current_version: str | None = None) -> Tidy:
+def tidy(raw: pd.DataFrame, fw: Framework, current_version: str | dict[str, str] | None = None) -> Tidy:
     """Raw submissions (a Kobo /data/ row per submission, fields found by last path segment) → Tidy."""
     raw = raw.reset_index(drop=True)
     details = _pick(raw, DETAIL_FIELDS)

@@ -1,12 +1,17 @@
-"""The local SQLite store of submissions: one row per submission keyed by ``meta/rootUuid``, raw JSON kept whole.
+"""The local SQLite store of submissions: one row per submission keyed by its source and ``meta/rootUuid``, raw
+JSON kept whole.
 
-Writes (``upsert_page``, ``mark_deleted``, meta) are transactions; reads give the raw JSON back in batches.
+Every submission belongs to a named source (a KoboToolbox asset, an ODK Central form, a folder of exports; see
+:mod:`qaf_kobo.store.sources`), which also keeps its sync state. Writes (``upsert_page``, ``mark_deleted``, state)
+are transactions; reads give the raw JSON back in batches. A schema 1 store (one source, state in ``meta``) is
+upgraded in place when opened, after a copy of it is kept next to it.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -20,20 +25,27 @@ from typing import Any, NamedTuple
 from filelock import FileLock, Timeout
 
 from qaf_kobo.errors import QafError
+from qaf_kobo.form.contract import FRAMEWORK_FIELD, FRAMEWORK_VERSION_FIELD
+from qaf_kobo.store import sources as src
 from qaf_kobo.store.faults import read_only_error, store_error
 from qaf_kobo.store.rows import RowError, row_label, stored_json, unicode_problem
+from qaf_kobo.store.sources import Source
 from qaf_kobo.store.versions import Row, Version, bare_uuid, is_older, order_versions, root_uuid_of
 
-SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
 DEFAULT_STORE = Path("data/qaf.sqlite")
+DEFAULT_SOURCE = "default"
+"""The source of rows written without one (an ``export`` source, made on first use)."""
 
 NOT_APPROVED = "validation_status_not_approved"
 APPROVED = "validation_status_approved"
 
-SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE submissions (
-  root_uuid TEXT PRIMARY KEY,
+SUBMISSIONS_TABLE = """
+CREATE TABLE {name} (
+  source_id INTEGER NOT NULL REFERENCES sources (id),
+  root_uuid TEXT NOT NULL,
   kobo_id INTEGER,
   uuid TEXT,
   submission_time TEXT,
@@ -41,13 +53,21 @@ CREATE TABLE submissions (
   validation_status TEXT NOT NULL DEFAULT '',
   raw_json TEXT NOT NULL,
   first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
-  deleted_at TEXT
-);
-CREATE TABLE submission_history (root_uuid TEXT NOT NULL, uuid TEXT, raw_json TEXT NOT NULL, replaced_at TEXT NOT NULL);
-CREATE INDEX submissions_kobo_id ON submissions (kobo_id);
+  deleted_at TEXT,
+  PRIMARY KEY (source_id, root_uuid)
+)"""
+HISTORY_INDEX = "CREATE INDEX submission_history_root ON submission_history (source_id, root_uuid, uuid)"
+SCHEMA = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{src.SOURCES_SCHEMA}
+{SUBMISSIONS_TABLE.format(name="submissions")};
+CREATE TABLE submission_history (root_uuid TEXT NOT NULL, uuid TEXT, raw_json TEXT NOT NULL, replaced_at TEXT NOT NULL,
+  source_id INTEGER NOT NULL);
+CREATE INDEX submissions_kobo_id ON submissions (source_id, kobo_id);
 CREATE INDEX submissions_deleted_at ON submissions (deleted_at);
-CREATE INDEX submission_history_root ON submission_history (root_uuid, uuid);
+{HISTORY_INDEX};
 """
+
 
 
 def utc_now() -> str:
@@ -73,7 +93,8 @@ class Indexed(NamedTuple):
 class RawBatch(NamedTuple):
     """A batch of stored submissions as columns: the store's own columns, then each row's JSON (UTF-8 bytes)."""
 
-    root_uuid: tuple[str, ...]
+    root_uuid: tuple[str, ...]  # qualified as ``<source>:<root>`` where two sources hold the same root
+    source: tuple[str, ...]
     form_version: tuple[str | None, ...]
     validation_status: tuple[str, ...]
     submission_time: tuple[str | None, ...]
@@ -101,24 +122,52 @@ class UpsertCounts:
 
 
 @dataclass
+class SourceStatus:
+    """One source in the store: what it is, its active and deleted submissions, versions and sync state."""
+
+    source: Source
+    submissions: int
+    deleted: int
+    versions: dict[str, int]
+    state: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The source's status as a JSON-ready dict."""
+        s = self.source
+        return {"name": s.name, "kind": s.kind, "server": s.server or None, "ref": s.ref or None,
+                "submissions": self.submissions, "deleted": self.deleted, "versions": self.versions,
+                "last_sync": self.state.get("last_sync"), "last_error": self.state.get("last_error")}
+
+
+@dataclass
 class StoreStatus:
-    """What the store holds: active and deleted submissions, active counts per form version, and the sync meta."""
+    """What the store holds: active and deleted submissions, active counts per form version, per source."""
 
     submissions: int
     deleted: int
     versions: dict[str, int]
-    last_sync: str | None
-    server: str | None
-    asset_uid: str | None
-    deployed_version_id: str | None
-    last_error: str | None
+    sources: list[SourceStatus]
     meta: dict[str, str] = field(default_factory=dict)
+    frameworks: dict[str, int] = field(default_factory=dict)
+    """Active submissions per framework they answer (``<id> <version>`` from their framework fields; "" for
+    submissions of forms built before the fields existed)."""
+
+    @property
+    def last_sync(self) -> str | None:
+        """The latest sync of any source."""
+        return max((s.state["last_sync"] for s in self.sources if s.state.get("last_sync")), default=None)
+
+    @property
+    def last_error(self) -> str | None:
+        """The last errors of the sources that have one (``<source>: <error>``)."""
+        errors = [f"{s.source.name}: {s.state['last_error']}" for s in self.sources if s.state.get("last_error")]
+        return "; ".join(errors) or None
 
     def to_dict(self) -> dict[str, Any]:
         """The status as a JSON-ready dict."""
         return {"submissions": self.submissions, "deleted": self.deleted, "versions": self.versions,
-                "last_sync": self.last_sync, "server": self.server, "asset_uid": self.asset_uid,
-                "deployed_version_id": self.deployed_version_id, "last_error": self.last_error}
+                "frameworks": self.frameworks, "last_sync": self.last_sync, "last_error": self.last_error,
+                "sources": [s.to_dict() for s in self.sources]}
 
 
 def _guarded(method: Callable) -> Callable:
@@ -138,9 +187,10 @@ class Store:
     """An open store. Each ``upsert_page`` is one transaction; ``meta`` updates can join it. An SQLite error in
     any method is a QafError that says what is wrong with the file and how to recover."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, backup: Path | None = None) -> None:
         self.path = path
         self.conn = conn
+        self.backup = backup  # where the schema 1 file was kept, when this opening upgraded it
 
     def __enter__(self) -> Store:
         return self
@@ -166,7 +216,7 @@ class Store:
     # --- meta -------------------------------------------------------------------------------------------------
     @_guarded
     def get_meta(self, key: str, default: str | None = None) -> str | None:
-        """One meta value (``server``, ``asset_uid``, ``last_sync``, ``last_id``, …)."""
+        """One meta value (``schema_version`` …; sync state is per source)."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
@@ -186,11 +236,57 @@ class Store:
         """All meta values."""
         return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
 
+    # --- sources ----------------------------------------------------------------------------------------------
+    @_guarded
+    def add_source(self, name: str, kind: str, server: str = "", ref: str = "") -> Source:
+        """The source ``name`` (added when new); a QafError when the name is another kind, server or ref's."""
+        with self.conn:
+            return src.add_source(self.conn, name, kind, server, ref)
+
+    @_guarded
+    def sources(self) -> list[Source]:
+        """Every source, oldest first."""
+        return src.all_sources(self.conn)
+
+    def _source_id(self, name: str) -> int:
+        """The id of a source; the default source is made on first use, any other must have been added."""
+        found = src.find_source(self.conn, name)
+        if found is None:
+            if name != DEFAULT_SOURCE:
+                raise QafError(f"{self.path} has no source named {name!r}")
+            found = src.add_source(self.conn, name, "export", "", "")
+        return found.id
+
+    @_guarded
+    def source_state(self, name: str) -> dict[str, str]:
+        """A source's sync state (empty for a source not yet in the store)."""
+        found = src.find_source(self.conn, name)
+        return src.source_state(self.conn, found.id) if found else {}
+
+    @_guarded
+    def set_source_state(self, name: str, values: dict[str, str | None], *, commit: bool = True) -> None:
+        """Set (or, with None, remove) a source's state values."""
+        src.set_source_state(self.conn, self._source_id(name), values)
+        if commit:
+            self.conn.commit()
+
+    @_guarded
+    def source_count(self, name: str) -> int:
+        """How many active submissions a source has."""
+        found = src.find_source(self.conn, name)
+        if found is None:
+            return 0
+        return self.conn.execute("SELECT COUNT(*) FROM submissions WHERE source_id = ? AND deleted_at IS NULL",
+                                 (found.id,)).fetchone()[0]
+
     # --- submissions --------------------------------------------------------------------------------------------
     @_guarded
-    def upsert_page(self, submissions: Iterable[dict[str, Any]], *, meta: dict[str, str] | None = None,
-                    seen_at: str | None = None, from_server: bool = True) -> UpsertCounts:
-        """Insert or replace submissions by rootUuid in one transaction (with ``meta`` updates, if given).
+    def upsert_page(self, submissions: Iterable[dict[str, Any]], *, source: str = DEFAULT_SOURCE,
+                    meta: dict[str, str] | None = None, state: dict[str, str | None] | None = None,
+                    seen_at: str | None = None, from_server: bool = True,
+                    new_source: tuple[str, str, str] | None = None) -> UpsertCounts:
+        """Insert or replace a source's submissions by rootUuid in one transaction (with ``meta`` and the source's
+        ``state`` updates, if given; ``new_source`` = (kind, server, ref) adds the source in it when missing).
 
         A row whose content differs from the stored one replaces it and the stored version goes to
         ``submission_history``. A row known to be older than the stored one is ignored (``stale``): its ``_uuid``
@@ -209,136 +305,169 @@ class Store:
             except (ValueError, QafError) as exc:
                 raise RowError(number, row_label(sub), str(exc)) from None
         try:
-            return self._upsert(batch, texts, meta, seen_at or utc_now(), from_server)
+            return self._upsert(batch, texts, source, meta, state, seen_at or utc_now(), from_server, new_source)
         except UnicodeEncodeError:  # SQLite refused a lone surrogate ("\ud800"): find the row (rare, so only now)
             found = next(((n, sub) for n, sub in enumerate(batch, 1) if unicode_problem(sub)), None)
             if found is None:
                 raise
             raise RowError(found[0], row_label(found[1]), unicode_problem(found[1]) or "") from None
 
-    def _upsert(self, batch: list[dict[str, Any]], texts: dict[int, str], meta: dict[str, str] | None, now: str,
-                from_server: bool) -> UpsertCounts:
+    def _upsert(self, batch: list[dict[str, Any]], texts: dict[int, str], source: str, meta: dict[str, str] | None,
+                state: dict[str, str | None] | None, now: str, from_server: bool,
+                new_source: tuple[str, str, str] | None) -> UpsertCounts:
         groups: dict[str, list[dict[str, Any]]] = {}
         for sub in batch:
             groups.setdefault(root_uuid_of(sub), []).append(sub)
         ordered = {root: order_versions(root, subs) for root, subs in groups.items()}
         counts = UpsertCounts()
         with self.conn:
-            existing = self._current(list(ordered))
-            older = self._older_uuids(list(ordered), existing)
+            source_id = (src.add_source(self.conn, source, *new_source).id if new_source is not None
+                         else self._source_id(source))
+            existing = self._current(source_id, list(ordered))
+            older = self._older_uuids(source_id, list(ordered), existing)
             writes: dict[str, tuple[Row, str, str | None]] = {}
             history_rows, seen = [], []
             for root, rows in ordered.items():
-                state = existing.get(root)
+                current = existing.get(root)
                 known_older = older.get(root, set())
                 for sub in rows:
                     raw = texts[id(sub)]
                     version = Version.of(sub)
-                    if state is None:
+                    if current is None:
                         counts.new += 1
-                    elif state.deleted_at is not None and not from_server:
+                    elif current.deleted_at is not None and not from_server:
                         counts.deleted += 1
                         continue
-                    elif state.raw == raw and state.deleted_at is None:
+                    elif current.raw == raw and current.deleted_at is None:
                         counts.unchanged += 1
-                        seen.append((now, root))
+                        seen.append((now, source_id, root))
                         continue
-                    elif version.uuid != state.uuid and is_older(version, Version.of(json.loads(state.raw)), root,
-                                                                 known_older):
+                    elif version.uuid != current.uuid and is_older(version, Version.of(json.loads(current.raw)), root,
+                                                                   known_older):
                         counts.stale += 1
                         continue
                     else:
                         counts.updated += 1
-                        if state.raw != raw:
-                            history_rows.append((root, state.uuid, state.raw, now))
-                            if state.uuid:
-                                known_older.add(state.uuid)
-                    state = Stored(version.uuid, raw, None)
+                        if current.raw != raw:
+                            history_rows.append((source_id, root, current.uuid, current.raw, now))
+                            if current.uuid:
+                                known_older.add(current.uuid)
+                    current = Stored(version.uuid, raw, None)
                     writes[root] = (sub, raw, version.uuid)
-            inserts = [(root, sub.get("_id"), uuid, sub.get("_submission_time"), sub.get("__version__"),
+            inserts = [(source_id, root, sub.get("_id"), uuid, sub.get("_submission_time"), sub.get("__version__"),
                         validation_uid(sub), raw, now, now) for root, (sub, raw, uuid) in writes.items()]
-            self.conn.executemany("INSERT INTO submission_history (root_uuid, uuid, raw_json, replaced_at) "
-                                  "VALUES (?, ?, ?, ?)", history_rows)
+            self.conn.executemany("INSERT INTO submission_history (source_id, root_uuid, uuid, raw_json, replaced_at) "
+                                  "VALUES (?, ?, ?, ?, ?)", history_rows)
             self.conn.executemany(
-                "INSERT INTO submissions (root_uuid, kobo_id, uuid, submission_time, form_version, validation_status,"
-                " raw_json, first_seen, last_seen, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
-                " ON CONFLICT (root_uuid) DO UPDATE SET kobo_id = excluded.kobo_id, uuid = excluded.uuid,"
+                "INSERT INTO submissions (source_id, root_uuid, kobo_id, uuid, submission_time, form_version,"
+                " validation_status, raw_json, first_seen, last_seen, deleted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+                " ON CONFLICT (source_id, root_uuid) DO UPDATE SET kobo_id = excluded.kobo_id, uuid = excluded.uuid,"
                 " submission_time = excluded.submission_time, form_version = excluded.form_version,"
                 " validation_status = excluded.validation_status, raw_json = excluded.raw_json,"
                 " last_seen = excluded.last_seen, deleted_at = NULL", inserts)
-            self.conn.executemany("UPDATE submissions SET last_seen = ? WHERE root_uuid = ?", seen)
+            self.conn.executemany("UPDATE submissions SET last_seen = ? WHERE source_id = ? AND root_uuid = ?", seen)
             for key, value in (meta or {}).items():
                 self.set_meta(key, value, commit=False)
+            if state:
+                src.set_source_state(self.conn, source_id, state)
         return counts
 
     @_guarded
-    def mark_deleted(self, root_uuids: Iterable[str], *, at: str | None = None) -> int:
-        """Mark active submissions as deleted on the server (kept, never dropped); returns how many were marked."""
+    def mark_deleted(self, root_uuids: Iterable[str], *, source: str = DEFAULT_SOURCE, at: str | None = None) -> int:
+        """Mark a source's active submissions as deleted on the server (kept, never dropped); returns how many."""
         now = at or utc_now()
         with self.conn:
-            cur = self.conn.executemany("UPDATE submissions SET deleted_at = ? WHERE root_uuid = ? AND deleted_at IS NULL",
-                                        [(now, bare_uuid(r)) for r in root_uuids])
+            source_id = self._source_id(source)
+            cur = self.conn.executemany(
+                "UPDATE submissions SET deleted_at = ? WHERE source_id = ? AND root_uuid = ? AND deleted_at IS NULL",
+                [(now, source_id, bare_uuid(r)) for r in root_uuids])
         return cur.rowcount
 
     @_guarded
-    def active_submissions(self) -> list[dict[str, Any]]:
-        """The active (not deleted) submissions as the API returned them, in ``_id`` order."""
+    def active_submissions(self, source: str | None = None) -> list[dict[str, Any]]:
+        """The active (not deleted) submissions as the server gave them, of one source or all, in ``_id`` order."""
+        where, args = ("AND source_id = ?", (self._source_id(source),)) if source is not None else ("", ())
         return [json.loads(raw) for (raw,) in self.conn.execute(
-            "SELECT raw_json FROM submissions WHERE deleted_at IS NULL ORDER BY kobo_id, root_uuid")]
+            f"SELECT raw_json FROM submissions WHERE deleted_at IS NULL {where} ORDER BY source_id, kobo_id, root_uuid",
+            args)]
 
     @_guarded
-    def active_index(self) -> dict[str, Indexed]:
-        """rootUuid → instance id and validation status uid of every active submission."""
+    def active_index(self, source: str = DEFAULT_SOURCE) -> dict[str, Indexed]:
+        """rootUuid → instance id and validation status uid of every active submission of a source."""
         return {root: Indexed(uuid, status) for root, uuid, status in self.conn.execute(
-            "SELECT root_uuid, uuid, validation_status FROM submissions WHERE deleted_at IS NULL")}
+            "SELECT root_uuid, uuid, validation_status FROM submissions WHERE deleted_at IS NULL AND source_id = ?",
+            (self._source_id(source),))}
 
     def raw_batches(self, *, only_approved: bool = False, rows: int = 20_000) -> Iterator[RawBatch]:
-        """The active submissions in store order, ``rows`` at a time: all except those marked "not approved",
-        or with ``only_approved`` only the approved ones."""
+        """The active submissions of every source in store order, ``rows`` at a time: all except those marked
+        "not approved", or with ``only_approved`` only the approved ones. A root held by two sources is named
+        ``<source>:<root>`` in both, so the two stay two submissions."""
         where = "validation_status = ?" if only_approved else "validation_status IS NOT ?"
+        status = APPROVED if only_approved else NOT_APPROVED
         try:
+            shared = {root for (root,) in self.conn.execute(
+                f"SELECT root_uuid FROM submissions WHERE deleted_at IS NULL AND {where} GROUP BY root_uuid "
+                "HAVING COUNT(*) > 1", (status,))}
             cursor = self.conn.execute(
-                "SELECT root_uuid, form_version, validation_status, submission_time, CAST(raw_json AS BLOB) "
-                f"FROM submissions WHERE deleted_at IS NULL AND {where} ORDER BY rowid",
-                (APPROVED if only_approved else NOT_APPROVED,))
+                "SELECT s.root_uuid, src.name, s.form_version, s.validation_status, s.submission_time, "
+                f"CAST(s.raw_json AS BLOB) FROM submissions s JOIN sources src ON src.id = s.source_id "
+                f"WHERE s.deleted_at IS NULL AND s.{where} ORDER BY s.rowid", (status,))
             while batch := cursor.fetchmany(rows):
+                if shared:
+                    batch = [(f"{r[1]}:{r[0]}" if r[0] in shared else r[0], *r[1:]) for r in batch]
                 yield RawBatch(*zip(*batch))
         except sqlite3.Error as exc:
             raise store_error(self.path, exc) from None
 
     @_guarded
-    def form_ids(self) -> set[str]:
-        """The forms (``_xform_id_string``; the asset uid for forms deployed by KoboToolbox) of the stored rows."""
+    def form_ids(self, source: str = DEFAULT_SOURCE) -> set[str]:
+        """The forms (``_xform_id_string``; the asset uid for forms deployed by KoboToolbox) of a source's rows."""
+        found = src.find_source(self.conn, source)
+        if found is None:
+            return set()
         return {value for (value,) in self.conn.execute(
-            "SELECT DISTINCT json_extract(raw_json, '$._xform_id_string') FROM submissions") if isinstance(value, str)}
+            "SELECT DISTINCT json_extract(raw_json, '$._xform_id_string') FROM submissions WHERE source_id = ?",
+            (found.id,)) if isinstance(value, str)}
 
     @_guarded
-    def history(self, root_uuid: str) -> list[dict[str, Any]]:
+    def history(self, root_uuid: str, source: str = DEFAULT_SOURCE) -> list[dict[str, Any]]:
         """Earlier versions of one submission, oldest first."""
         return [json.loads(raw) for (raw,) in self.conn.execute(
-            "SELECT raw_json FROM submission_history WHERE root_uuid = ? ORDER BY rowid", (bare_uuid(root_uuid),))]
+            "SELECT raw_json FROM submission_history WHERE source_id = ? AND root_uuid = ? ORDER BY rowid",
+            (self._source_id(source), bare_uuid(root_uuid)))]
 
     @_guarded
     def status(self) -> StoreStatus:
-        """Counts and sync meta (see StoreStatus)."""
-        active, deleted = self.conn.execute(
-            "SELECT COALESCE(SUM(deleted_at IS NULL), 0), COALESCE(SUM(deleted_at IS NOT NULL), 0) FROM submissions").fetchone()
-        versions = Counter({v or "": n for v, n in self.conn.execute(
-            "SELECT form_version, COUNT(*) FROM submissions WHERE deleted_at IS NULL GROUP BY form_version")})
-        meta = self.meta()
-        return StoreStatus(active, deleted, dict(sorted(versions.items())), meta.get("last_sync"), meta.get("server"),
-                           meta.get("asset_uid"), meta.get("deployed_version_id"), meta.get("last_error"), meta)
+        """Counts per source and in all, and each source's sync state (see StoreStatus)."""
+        counts: dict[int, tuple[int, int]] = {sid: (a, d) for sid, a, d in self.conn.execute(
+            "SELECT source_id, COALESCE(SUM(deleted_at IS NULL), 0), COALESCE(SUM(deleted_at IS NOT NULL), 0) "
+            "FROM submissions GROUP BY source_id")}
+        versions: dict[int, Counter[str]] = {}
+        for sid, version, n in self.conn.execute(
+                "SELECT source_id, form_version, COUNT(*) FROM submissions WHERE deleted_at IS NULL "
+                "GROUP BY source_id, form_version"):
+            versions.setdefault(sid, Counter())[version or ""] += n
+        per_source = [SourceStatus(s, *counts.get(s.id, (0, 0)), dict(sorted(versions.get(s.id, Counter()).items())),
+                                   src.source_state(self.conn, s.id)) for s in self.sources()]
+        total = sum((Counter(v) for v in versions.values()), Counter())
+        frameworks = Counter({" ".join(str(part) for part in (fid, version) if part): n for fid, version, n in self.conn.execute(
+            f"SELECT json_extract(raw_json, '$.{FRAMEWORK_FIELD}'), json_extract(raw_json, '$.{FRAMEWORK_VERSION_FIELD}'), "
+            "COUNT(*) FROM submissions WHERE deleted_at IS NULL GROUP BY 1, 2")})
+        return StoreStatus(sum(p.submissions for p in per_source), sum(p.deleted for p in per_source),
+                           dict(sorted(total.items())), per_source, self.meta(), dict(sorted(frameworks.items())))
 
-    def _current(self, roots: list[str]) -> dict[str, Stored]:
+    def _current(self, source_id: int, roots: list[str]) -> dict[str, Stored]:
         found: dict[str, Stored] = {}
         for chunk in _chunks(roots):
             marks = ",".join("?" * len(chunk))
             for root, uuid, raw, deleted_at in self.conn.execute(
-                    f"SELECT root_uuid, uuid, raw_json, deleted_at FROM submissions WHERE root_uuid IN ({marks})", chunk):
+                    f"SELECT root_uuid, uuid, raw_json, deleted_at FROM submissions WHERE source_id = ? "
+                    f"AND root_uuid IN ({marks})", (source_id, *chunk)):
                 found[root] = Stored(uuid, raw, deleted_at)
         return found
 
-    def _older_uuids(self, roots: list[str], current: dict[str, Stored]) -> dict[str, set[str]]:
+    def _older_uuids(self, source_id: int, roots: list[str], current: dict[str, Stored]) -> dict[str, set[str]]:
         """rootUuid → the ``_uuid`` values known to be older than its stored version: those in the history and
         every ``meta/deprecatedID`` of the stored version and of the history."""
         found: dict[str, set[str]] = {root: {dep} for root, stored in current.items()
@@ -346,7 +475,8 @@ class Store:
         for chunk in _chunks(roots):
             marks = ",".join("?" * len(chunk))
             for root, uuid, raw in self.conn.execute(
-                    f"SELECT root_uuid, uuid, raw_json FROM submission_history WHERE root_uuid IN ({marks})", chunk):
+                    f"SELECT root_uuid, uuid, raw_json FROM submission_history WHERE source_id = ? "
+                    f"AND root_uuid IN ({marks})", (source_id, *chunk)):
                 known = found.setdefault(root, set())
                 known.update(u for u in (uuid, Version.of(json.loads(raw)).replaces) if u)
         return found
@@ -365,14 +495,17 @@ def validation_uid(submission: dict[str, Any]) -> str:
 
 def open_store(path: Path | str = DEFAULT_STORE, *, create: bool = True, read_only: bool = False) -> Store:
     """Open the store at ``path``: with ``create``, create it when missing; ``read_only`` opens it for reading only
-    (scoring, reports, status), never creating or changing anything — also in a read-only folder. A file that is
-    not a store, a damaged one, or a path that cannot hold one is a QafError that says which. Creating the schema
-    is one write transaction, so first runs at the same time do not collide."""
+    (scoring, reports, status), never creating or changing anything — also in a read-only folder — except that a
+    schema 1 store is upgraded to the current schema first, in place, after a copy is kept next to it
+    (``Store.backup``; a warning says where). A file that is not a store, a damaged one, or a path that cannot hold
+    one is a QafError that says which. Creating or upgrading the schema is one write transaction, so first runs
+    at the same time do not collide."""
     path = Path(path)
     if not path.exists() and (read_only or not create):
         raise QafError(f"no store at {path}: run `qaf-kobo sync` (or `qaf-kobo import`) first, or pass --store")
     if path.is_dir():
         raise QafError(f"the store {path} is a directory; give --store a file path such as data/qaf.sqlite")
+    backup = _upgrade_for_reading(path) if read_only else None
     if not read_only:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -387,7 +520,7 @@ def open_store(path: Path | str = DEFAULT_STORE, *, create: bool = True, read_on
             _check_schema(conn, path)
         else:
             conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-            _create_schema(conn, path)
+            backup = _create_schema(conn, path)
             _write_ahead_log(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
     except (QafError, sqlite3.Error, OSError) as exc:
@@ -397,7 +530,7 @@ def open_store(path: Path | str = DEFAULT_STORE, *, create: bool = True, read_on
             raise
         raise store_error(path, exc) from None
     conn.isolation_level = ""  # back to Python's default: DML opens a transaction, ``with conn`` commits it
-    return Store(path, conn)
+    return Store(path, conn, backup)
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
@@ -435,22 +568,58 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
                        f"expected {SCHEMA_VERSION})")
 
 
-def _create_schema(conn: sqlite3.Connection, path: Path) -> None:
-    """Create the tables of a new store in one IMMEDIATE transaction (a current store needs no write lock)."""
+def _create_schema(conn: sqlite3.Connection, path: Path) -> Path | None:
+    """Create the tables of a new store, or upgrade a schema 1 store (returning where its copy is kept), in one
+    IMMEDIATE transaction (a current store needs no write lock)."""
     if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
-        return
+        return None
+    backup = None
     conn.execute("BEGIN IMMEDIATE")
     try:
-        if _schema_version(conn, path) == 0:
+        found = _schema_version(conn, path)  # again, under the lock: another process may have done it
+        if found == 0:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+        elif found == 1:
+            backup = src.backup(path)
+            source = src.migrate_v1(conn, SUBMISSIONS_TABLE.format(name="submissions_v2"), HISTORY_INDEX)
+            conn.execute("CREATE INDEX submissions_kobo_id ON submissions (source_id, kobo_id)")
+            conn.execute("CREATE INDEX submissions_deleted_at ON submissions (deleted_at)")
+            conn.execute("INSERT INTO meta (key, value) VALUES ('schema1_backup', ?)", (str(backup),))
+            log.warning("%s was upgraded to store schema %d: its submissions are now those of the source %r; the "
+                        "file as it was is kept as %s", path, SCHEMA_VERSION, source.name, backup)
+        if found != SCHEMA_VERSION:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET "
+                         "value = excluded.value", (str(SCHEMA_VERSION),))
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+    return backup
+
+
+def _upgrade_for_reading(path: Path) -> Path | None:
+    """Before a read-only opening: upgrade a schema 1 store (see ``_create_schema``); None when current."""
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            version = probe.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            probe.close()
+    except sqlite3.Error:
+        return None  # the reading opening says what is wrong with the file
+    if version != 1:
+        return None
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise QafError(f"{path} is a store of an earlier qaf-kobo (schema 1) that must be upgraded, and it cannot be "
+                       "written here; copy it to a folder you can write to and open it there once")
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        return _create_schema(conn, path)
+    finally:
+        conn.close()
 
 
 def _write_ahead_log(conn: sqlite3.Connection, attempts: int = 100) -> None:

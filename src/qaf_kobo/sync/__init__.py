@@ -1,1 +1,2 @@
-"""Submissions into the store: from a KoboToolbox server (``kobo``) and from files saved by hand (``files``)."""
+"""Submissions into the store: from a KoboToolbox server (``kobo``), from ODK Central (``central``), either by the
+server's kind (``server``), and from files saved by hand (``files``, reading exports with ``exports``)."""

@@ -1,23 +1,29 @@
-"""``qaf-kobo demo``: the whole job offline — local server, form, synthetic assessments, sync, scores, workbooks.
+"""``qaf-kobo demo``: the whole job offline — local servers, form, synthetic assessments, sync, scores, workbooks.
 
-Every step goes through the same code a real deployment uses: the form is built and deployed through the
-Kobo client over HTTP, submissions are pulled by the sync, and the reports are written from the store.
+Every step goes through the same code a real deployment uses: the form is built and deployed through the Kobo
+client to a KoboToolbox-compatible server and through the Central client to an ODK Central-compatible one, over
+HTTP; submissions from both are pulled by the syncs into one store, as two sources; the reports are written from
+the store and combine them.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pycountry
 
+from qaf_kobo.central.client import CentralClient
+from qaf_kobo.central.credentials import CentralCredentials
+from qaf_kobo.central.deploy import deploy_form as publish_xform
 from qaf_kobo.devserver import DevServer
+from qaf_kobo.devserver.central import CentralDevServer
 from qaf_kobo.errors import QafError
-from qaf_kobo.form.build import build_form
+from qaf_kobo.form.build import BuiltForm, build_form
 from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.kobo.client import KoboClient
@@ -25,7 +31,7 @@ from qaf_kobo.kobo.deploy import deploy_form
 from qaf_kobo.report.run import tracked_actions
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score
-from qaf_kobo.store import open_store
+from qaf_kobo.sync.central import sync_central
 from qaf_kobo.sync.kobo import sync
 from qaf_kobo.workflows.demo_data import (
     duplicate_of,
@@ -36,6 +42,10 @@ from qaf_kobo.workflows.demo_data import (
 from qaf_kobo.workflows.demo_plan import demo_country, follow_up_last_plan
 
 DEMO_TOKEN = "demo-token-for-the-local-server"
+DEMO_EMAIL = "demo@example.org"
+DEMO_PASSWORD = "demo-password-for-the-local-central"
+CENTRAL_COUNTRIES = ("IRQ", "YEM")
+"""The countries whose assessments the demo keeps on its ODK Central server (the others are on KoboToolbox)."""
 
 STEPS = 7
 
@@ -55,6 +65,7 @@ class DemoResult:
     n_findings: int
     server_url: str
     asset_uid: str
+    central_url: str
     plan_country: str | None = None
     n_tracked: int = 0
 
@@ -84,26 +95,35 @@ class SeededDemo:
     to_delete: str
 
 
-def seed_server(server: DevServer, fw: Framework, seed: int = 2026) -> SeededDemo:
-    """Deploy an older and the current form to ``server`` (through the Kobo client) and add synthetic assessments.
+def build_demo_forms(folder: Path, fw: Framework) -> tuple[BuiltForm, BuiltForm]:
+    """The older form (without the framework's last section) and the current one, built into ``folder``."""
+    older_fw = fw.with_sections([s.id for s in fw.sections[:-1]])
+    return (build_form(folder / "older", framework=older_fw, stamp="202503010000"),
+            build_form(folder / "current", framework=fw))
+
+
+def seed_server(server: DevServer, fw: Framework, seed: int = 2026, *, leave_out: Collection[str] = (),
+                forms: tuple[BuiltForm, BuiltForm] | None = None) -> SeededDemo:
+    """Deploy an older and the current form to ``server`` (through the Kobo client) and add synthetic assessments,
+    but those of the countries to ``leave_out`` (the demo puts them on its Central server).
 
     The older form lacks the framework's last section: its submission is scored on the criteria it has, and
-    flagged. Used by the demo and by ``qaf-kobo devserver --seed-demo``.
+    flagged. ``forms``: the two forms already built (see :func:`build_demo_forms`). Used by the demo and by
+    ``qaf-kobo devserver --seed-demo``.
     """
     token = next(iter(server.tokens))
     with tempfile.TemporaryDirectory() as tmp, KoboClient(server.url, token) as client:
-        folder = Path(tmp)
-        older_fw = fw.with_sections([s.id for s in fw.sections[:-1]])
-        older = build_form(folder / "older", framework=older_fw, stamp="202503010000")
+        older, current = forms or build_demo_forms(Path(tmp), fw)
         deployment = deploy_form(client, older.xlsx, name=fw.title)
         asset = deployment.asset_uid
-        current = build_form(folder / "current", framework=fw)
         older_structure, structure = read_form_structure(older.xml), read_form_structure(current.xml)
         assessments = generate_assessments(fw, structure, seed=seed)
         early = next(a for a in assessments if a.role == "older_version")
         server.add_submission(older_version_of(early, structure, older_structure).answers, asset)
         deploy_form(client, current.xlsx, asset)
         assessments.remove(early)
+    country = structure.key("country")
+    assessments = [a for a in assessments if a.answers.get(country) not in leave_out or a.role != "regular"]
     roots = [server.add_submission(a.answers, asset)["meta/rootUuid"] for a in assessments]
     duplicate = server.add_submission(duplicate_of(assessments[2]).answers, asset)
     server.set_validation_status(duplicate["meta/rootUuid"], "validation_status_on_hold", asset)
@@ -118,24 +138,62 @@ def edit_and_delete(server: DevServer, seeded: SeededDemo) -> None:
     server.delete_submission(seeded.to_delete, seeded.asset_uid)
 
 
+@dataclass(frozen=True)
+class SeededCentral:
+    """What was seeded on the Central server: the project and form, how many, what the demo edits and deletes."""
+
+    project_id: int
+    form_id: str
+    count: int
+    to_edit: tuple[str, dict[str, str]]  # __id, the changes
+    to_delete: str
+
+
+def seed_central(server: CentralDevServer, credentials: CentralCredentials, fw: Framework, xform: Path,
+                 seed: int = 2026, countries: Collection[str] = CENTRAL_COUNTRIES) -> SeededCentral:
+    """Publish the form's XForm to a new project on ``server`` (through the Central client) and add the
+    synthetic assessments of ``countries`` (the same the Kobo seeding leaves out)."""
+    project = server.create_project("QAF " + " and ".join(countries))
+    with CentralClient(server.url, credentials) as client:
+        form_id = publish_xform(client, xform, project).form_id
+    structure = read_form_structure(xform)
+    country = structure.key("country")
+    assessments = [a for a in generate_assessments(fw, structure, seed=seed)
+                   if a.role == "regular" and a.answers.get(country) in countries]
+    ids = server.add_submissions((a.answers for a in assessments), project, form_id)
+    return SeededCentral(project, form_id, len(ids), (ids[0], edit_of(assessments[0], fw, structure)), ids[-1])
+
+
+def _servers(store: Path) -> list[str]:
+    """The servers a store's submissions came from, read without opening (or upgrading) it as a store."""
+    conn = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "sources" in tables:
+            return [r[0] for r in conn.execute("SELECT server FROM sources") if r[0]]
+        return [r[0] for r in conn.execute("SELECT value FROM meta WHERE key = 'server'")]
+    finally:
+        conn.close()
+
+
 def _check_replaceable(store: Path) -> None:
     """The demo recreates its store: refuse when the file holds anything but an earlier demo's (loopback) data."""
     if not store.exists():
         return
     try:
-        with open_store(store, create=False) as existing:
-            server = existing.get_meta("server") or ""
-    except (QafError, sqlite3.DatabaseError):
+        servers = _servers(store)
+    except sqlite3.DatabaseError:
         raise QafError(f"refusing to replace {store}: it is not a qaf-kobo store; give the demo another --store") from None
-    if server and urlsplit(server).hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise QafError(f"refusing to replace {store}: it holds submissions synced from {server}; "
-                       "the demo recreates its store, so give it another --store")
+    for server in servers:
+        if urlsplit(server).hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise QafError(f"refusing to replace {store}: it holds submissions synced from {server}; "
+                           "the demo recreates its store, so give it another --store")
 
 
 def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo.sqlite"), seed: int = 2026,
              progress: Callable[[str], None] = lambda line: None, fw: Framework | None = None) -> DemoResult:
-    """Run the whole job for a framework (default: the QAF) on a local KoboToolbox-compatible server and write
-    the workbooks to ``out_dir``."""
+    """Run the whole job for a framework (default: the QAF) on a local KoboToolbox-compatible server and a local
+    ODK Central-compatible one, combined in one store, and write the workbooks to ``out_dir``."""
     fw = fw or default_framework()
     step = iter(range(1, STEPS + 1))
     say = lambda text: progress(f"[{next(step)}/{STEPS}] {text}")  # noqa: E731
@@ -143,22 +201,36 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
     store.parent.mkdir(parents=True, exist_ok=True)
     for stale in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
         stale.unlink(missing_ok=True)
-    with DevServer(token=DEMO_TOKEN) as server:
-        say(f"Local KoboToolbox-compatible server on {server.url} (demo token, loopback only)")
-        say(f"Building the form of {fw.title} and deploying it through the Kobo client (an older version first, "
-            "then the current one)")
-        seeded = seed_server(server, fw, seed)
+    with DevServer(token=DEMO_TOKEN) as kobo, CentralDevServer(email=DEMO_EMAIL, password=DEMO_PASSWORD) as central, \
+            tempfile.TemporaryDirectory() as tmp:
+        say(f"Local servers: KoboToolbox-compatible on {kobo.url}, ODK Central-compatible on {central.url} "
+            "(demo credentials, loopback only)")
+        say(f"Building the form of {fw.title}: deployed to KoboToolbox through the Kobo client (an older version "
+            "first, then the current one), published to ODK Central as XForm XML through the Central client")
+        forms = build_demo_forms(Path(tmp), fw)
+        seeded = seed_server(kobo, fw, seed, leave_out=CENTRAL_COUNTRIES, forms=forms)
+        login = CentralCredentials(central.url, DEMO_EMAIL, DEMO_PASSWORD, "the demo's login")
+        on_central = seed_central(central, login, fw, forms[1].xml, seed)
         asset_uid = seeded.asset_uid
-        say(f"Seeded {len(server.submissions(asset_uid))} synthetic assessments from six countries into asset {asset_uid}")
-        first = sync(server.url, asset_uid, DEMO_TOKEN, store)
-        edit_and_delete(server, seeded)
-        again = sync(server.url, asset_uid, DEMO_TOKEN, store, full=True)
-        say(f"Synced into {store}: {first.new} new; then one edit and one deletion on the server, "
-            f"found by a full sync ({again.updated} updated, {again.deleted} deleted)")
+        say(f"Seeded {len(kobo.submissions(asset_uid))} synthetic assessments into Kobo asset {asset_uid} and "
+            f"{on_central.count} ({' and '.join(CENTRAL_COUNTRIES)}) into Central form {on_central.form_id}")
+        first = sync(kobo.url, asset_uid, DEMO_TOKEN, store, source="kobo-demo")
+        first_central = sync_central(central.url, on_central.project_id, on_central.form_id, login, store,
+                                     source="central-demo")
+        edit_and_delete(kobo, seeded)
+        central.edit_submission(*on_central.to_edit)
+        central.delete_submission(on_central.to_delete)
+        again = sync(kobo.url, asset_uid, DEMO_TOKEN, store, full=True, source="kobo-demo")
+        again_central = sync_central(central.url, on_central.project_id, on_central.form_id, login, store,
+                                     source="central-demo")
+        say(f"Synced into {store}: {first.new} new from Kobo, {first_central.new} from Central; then one edit and "
+            f"one deletion on each server, found by a full Kobo sync ({again.updated} updated, {again.deleted} "
+            f"deleted) and an incremental Central sync ({again_central.updated} updated, {again_central.deleted} "
+            "deleted)")
     scores = score(store, out_dir=out_dir, fw=fw)
     lowest = fw.levels[0]
     n_critical = scores.sections_at(lowest.code)
-    say(f"Scored {len(scores.assessments)} assessments: {n_critical} sections at {lowest.label}, "
+    say(f"Scored {len(scores.assessments)} assessments from 2 sources: {n_critical} sections at {lowest.label}, "
         f"{len(scores.quality)} data-quality findings")
     country = demo_country(scores)
     tracked = 0
@@ -174,5 +246,5 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
     codes = sorted(scores.assessments["country"].dropna().unique())
     countries = [c for c in codes if pycountry.countries.get(alpha_3=c)]
     return DemoResult(store, out_dir, workbooks, countries, [c for c in codes if c not in countries],
-                      len(scores.assessments), lowest.label, n_critical, len(scores.quality), server.url, asset_uid,
-                      country, tracked)
+                      len(scores.assessments), lowest.label, n_critical, len(scores.quality), kobo.url, asset_uid,
+                      central.url, country, tracked)

@@ -1,11 +1,17 @@
-"""Read and validate a pipeline config (pipelines/<name>.toml) for ``qaf-kobo run``: one place for settings."""
+"""Read and validate a pipeline config (pipelines/<name>.toml) for ``qaf-kobo run``: one place for settings.
+
+A config lists its sources — KoboToolbox assets (on any server), ODK Central forms and folders of exports — as
+``[[sources]]`` entries, each with a name; a config of one KoboToolbox project may keep the older ``[kobo]``
+table instead (it is read as one ``kobo`` source).
+"""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import DEFAULT_FRAMEWORK, find_framework
@@ -13,7 +19,7 @@ from qaf_kobo.framework.catalogue import available_languages
 from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT
 from qaf_kobo.report.horizons import horizons
 from qaf_kobo.scoring.rules import RULES
-from qaf_kobo.store import DEFAULT_STORE
+from qaf_kobo.store import DEFAULT_STORE, default_name
 
 
 class _Section(BaseModel):
@@ -28,6 +34,37 @@ class KoboSettings(_Section):
     token_env: str = Field(default="KOBO_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     full_scan: bool = False
     max_wait: float = Field(default=DEFAULT_MAX_WAIT, ge=0)
+
+
+class SourceSettings(_Section):
+    """One source: a KoboToolbox asset (``server``, ``asset_uid``, the token's ``token_env``), an ODK Central form
+    (``server``, ``project``, ``form``, optionally pyodk's ``config_file``), or a ``folder`` of exports and JSON
+    files saved by hand. Credentials are never written here."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["kobo", "central", "export"]
+    server: str | None = Field(default=None, pattern=r"^https?://")
+    asset_uid: str | None = Field(default=None, min_length=1)
+    token_env: str = Field(default="KOBO_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    project: int | None = None
+    form: str | None = Field(default=None, min_length=1)
+    config_file: Path | None = None
+    folder: Path | None = None
+    full_scan: bool = False
+    max_wait: float = Field(default=DEFAULT_MAX_WAIT, ge=0)
+
+    @model_validator(mode="after")
+    def _what_the_kind_needs(self) -> SourceSettings:
+        needs = {"kobo": ("server", "asset_uid"), "central": ("server", "project", "form"), "export": ("folder",)}
+        missing = [key for key in needs[self.kind] if getattr(self, key) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} source needs {' and '.join(missing)}")
+        others = {"kobo": ("project", "form", "config_file", "folder"), "central": ("asset_uid", "folder"),
+                  "export": ("server", "asset_uid", "project", "form", "config_file")}
+        extra = [key for key in others[self.kind] if getattr(self, key) is not None]
+        if extra:
+            raise ValueError(f"a {self.kind} source has no {' or '.join(extra)}")
+        return self
 
 
 class StoreSettings(_Section):
@@ -88,10 +125,33 @@ class ReportSettings(_Section):
 class PipelineConfig(_Section):
     """A whole pipeline config."""
 
-    kobo: KoboSettings
+    kobo: KoboSettings | None = None
+    sources: list[SourceSettings] = []
     store: StoreSettings = StoreSettings()
     scoring: ScoringSettings = ScoringSettings()
     report: ReportSettings = ReportSettings()
+
+    @model_validator(mode="after")
+    def _sources_or_kobo(self) -> PipelineConfig:
+        if self.kobo is not None and self.sources:
+            raise ValueError("give either [kobo] (one KoboToolbox project) or [[sources]], not both: move the [kobo] "
+                             'table into a [[sources]] entry with kind = "kobo" and a name')
+        if self.kobo is None and not self.sources:
+            raise ValueError("no sources: add [[sources]] entries (kind = \"kobo\", \"central\" or \"export\")")
+        names = [s.name for s in self.sources]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"two sources named {', '.join(map(repr, twice))}: each source needs its own name")
+        return self
+
+    def all_sources(self) -> list[SourceSettings]:
+        """The sources, the older ``[kobo]`` table as one ``kobo`` source (named as ``qaf-kobo sync`` names it)."""
+        if self.kobo is None:
+            return list(self.sources)
+        k = self.kobo
+        name = default_name("kobo", k.server.rstrip("/"), k.asset_uid)
+        return [SourceSettings(name=name, kind="kobo", server=k.server, asset_uid=k.asset_uid, token_env=k.token_env,
+                               full_scan=k.full_scan, max_wait=k.max_wait)]
 
 
 def load_pipeline_config(path: Path) -> PipelineConfig:

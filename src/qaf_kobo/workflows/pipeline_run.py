@@ -1,62 +1,114 @@
-"""``qaf-kobo run``: sync → score → report for a real deployment, as a pipeline config describes it."""
+"""``qaf-kobo run``: sync every source → score → report for a real deployment, as a pipeline config describes it."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from qaf_kobo.central.credentials import CentralCredentials, load_credentials
 from qaf_kobo.errors import QafError
+from qaf_kobo.form.structure import xlsform_paths
+from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import find_framework
 from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
 from qaf_kobo.report.horizons import horizons
 from qaf_kobo.report.run import score_for_report, tracked_actions
 from qaf_kobo.report.workbook import write_reports
+from qaf_kobo.sync.central import CentralSyncResult, sync_central
+from qaf_kobo.sync.files import ImportResult, import_files
 from qaf_kobo.sync.kobo import SyncResult, sync
-from qaf_kobo.workflows.pipeline_config import PipelineConfig
+from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """What one pipeline run did."""
+    """What one pipeline run did: each source's sync or import, then scoring and the workbooks."""
 
-    sync: SyncResult
+    syncs: list[SyncResult | CentralSyncResult | ImportResult]
     n_scored: int
     out_dir: Path
     workbooks: list[Path]
 
 
-def pipeline_token(config: PipelineConfig) -> str:
-    """The token from the environment variable the config names, else the 0600 token file."""
-    value = os.environ.get(config.kobo.token_env, "").strip()
+def source_token(source: SourceSettings, environ: Mapping[str, str] | None = None) -> str:
+    """A Kobo source's token: the environment variable the config names, else the 0600 token file."""
+    env = os.environ if environ is None else environ
+    value = env.get(source.token_env, "").strip()
     if value:
         return value
     try:
         return load_token(environ={})
     except QafError:
-        raise QafError(f"no Kobo API token: the config names ${config.kobo.token_env}, which is not set "
-                       f"(nor is there a token file {DEFAULT_TOKEN_FILE} with mode 0600)") from None
+        raise QafError(f"no Kobo API token for the source {source.name}: the config names ${source.token_env}, which "
+                       f"is not set (nor is there a token file {DEFAULT_TOKEN_FILE} with mode 0600)") from None
 
 
-def run_pipeline(config: PipelineConfig, token: str, today: date | None = None,
+def source_login(source: SourceSettings) -> CentralCredentials:
+    """A Central source's login, from pyodk's config file (the source's ``config_file``, else pyodk's default)."""
+    assert source.server is not None
+    return load_credentials(source.config_file).for_server(source.server)
+
+
+def pipeline_credentials(config: PipelineConfig) -> dict[str, str | CentralCredentials]:
+    """Each server source's credentials, found before anything runs (a missing one stops the run at once)."""
+    found: dict[str, str | CentralCredentials] = {}
+    for source in config.all_sources():
+        if source.kind == "kobo":
+            found[source.name] = source_token(source)
+        elif source.kind == "central":
+            found[source.name] = source_login(source)
+    return found
+
+
+def _pull(source: SourceSettings, secret: str | CentralCredentials | None, config: PipelineConfig,
+          field_paths: dict[str, str], notice: Callable[[str], None] | None,
+          progress: Callable[[str], None]) -> SyncResult | CentralSyncResult | ImportResult:
+    store = config.store.path
+    if source.kind == "export":
+        assert source.folder is not None
+        progress(f"import {source.name}: {source.folder} → {store}")
+        return import_files([source.folder], store, source=source.name, ref=str(source.folder), field_paths=field_paths)
+    assert source.server is not None
+    if source.kind == "kobo":
+        assert isinstance(secret, str) and source.asset_uid is not None
+        progress(f"sync   {source.name}: {source.server} asset {source.asset_uid} → {store}")
+        return sync(source.server, source.asset_uid, secret, store, full=source.full_scan, source=source.name,
+                    max_wait=source.max_wait, notice=notice)
+    assert isinstance(secret, CentralCredentials) and source.project is not None and source.form is not None
+    progress(f"sync   {source.name}: {source.server} project {source.project} form {source.form} → {store}")
+    return sync_central(source.server, source.project, source.form, secret, store, source=source.name,
+                        full=source.full_scan)
+
+
+def run_pipeline(config: PipelineConfig, today: date | None = None,
                  progress: Callable[[str], None] = lambda line: None,
                  notice: Callable[[str], None] | None = None) -> RunResult:
-    """Sync the store from Kobo, score it, and write the workbooks to ``<out_dir>/<date>/``. ``notice`` hears of
-    waits the server asks for (default: a logged warning)."""
+    """Sync (or import) every source into the store, score it once, and write the workbooks to
+    ``<out_dir>/<date>/``. ``notice`` hears of waits a KoboToolbox server asks for (default: a logged warning)."""
     day = (today or date.today()).isoformat()
     out_dir = config.report.out_dir / day
-    progress(f"sync   {config.kobo.server} asset {config.kobo.asset_uid} → {config.store.path}")
-    synced = sync(config.kobo.server, config.kobo.asset_uid, token, config.store.path, full=config.kobo.full_scan,
-                  max_wait=config.kobo.max_wait, notice=notice)
-    progress(f"       {synced.new} new, {synced.updated} updated, {synced.deleted} deleted, {synced.total} in the store")
-    countries = config.report.countries or None
+    secrets = pipeline_credentials(config)
     fw = find_framework(config.scoring.framework)
+    field_paths = xlsform_paths(build_xlsform(fw, fw.version).survey)
+    results: list[SyncResult | CentralSyncResult | ImportResult] = []
+    for source in config.all_sources():
+        result = _pull(source, secrets.get(source.name), config, field_paths, notice, progress)
+        if isinstance(result, ImportResult):
+            for line in result.summary().splitlines():
+                progress(f"       {line}")
+        else:
+            progress(f"       {result.new} new, {result.updated} updated, {result.deleted} deleted, {result.total} "
+                     "from this source in the store")
+        results.append(result)
+    countries = config.report.countries or None
     scores = score_for_report(config.store.path, countries, config.scoring.rule, config.scoring.only_approved, fw,
                               out_dir)
-    progress(f"score  {len(scores.assessments)} assessments scored ({config.scoring.rule} rule) → {out_dir}")
+    progress(f"score  {len(scores.assessments)} assessments from {len(results)} source(s) scored "
+             f"({config.scoring.rule} rule) → {out_dir}")
     workbooks = write_reports(scores, fw, out_dir, countries=countries, lang=config.report.lang,
                               tracking=tracked_actions(config.store.path), horizons=horizons(fw, config.report.horizons))
     progress(f"report {len(workbooks)} workbooks → {out_dir}")
-    return RunResult(synced, len(scores.assessments), out_dir, workbooks)
+    return RunResult(results, len(scores.assessments), out_dir, workbooks)

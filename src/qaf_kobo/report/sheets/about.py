@@ -45,6 +45,15 @@ def _horizons(data: ReportData, words: Wording) -> str:
                      for code, months in sorted(data.horizons.items()))
 
 
+def _sources_text(sources: object) -> str:
+    """One line per source: its name, kind, server (without credentials), project or form, submissions."""
+    if not isinstance(sources, list):
+        return ""
+    return "\n".join(" — ".join(str(part) for part in (s.get("name"), s.get("kind"), _public_server(s.get("server")),
+                                                        s.get("ref"), s.get("submissions")) if part not in (None, ""))
+                     for s in sources if isinstance(s, dict))
+
+
 def about_items(data: ReportData, fw: Framework, words: Wording) -> list[tuple[str, object]]:
     """(item id, value) in the order shown; the item's label is ``report.about.<id>``."""
     scores = data.scores
@@ -59,6 +68,7 @@ def about_items(data: ReportData, fw: Framework, words: Wording) -> list[tuple[s
         ("rule", words.optional(f"report.about.rule.{rule}", rule)),
         ("server", _public_server(about.get("server"))),
         ("asset_uid", about.get("asset_uid") or ""),
+        ("sources", _sources_text(about.get("sources"))),
         ("store_path", about.get("store_path") or ""),
         ("generated_at", data.generated_at.replace(tzinfo=None)),
         ("n_submissions", about.get("n_submissions")),

@@ -1,6 +1,6 @@
 """The Assessments sheet: one row per submission — its details, then per section, on its level's colour: in a country
-workbook every detail and the assessed and the computed level; in the regional workbook who, where, when, which
-round and the index, and the level the summaries use (assessed, else computed), which keeps the regional sheet lean
+workbook every detail and the assessed and the computed level; in the regional workbook the source, who, where,
+when, which round and the index, and the level the summaries use (assessed, else computed), which keeps the regional sheet lean
 at 100,000 submissions. Levels are written as codes shown by name (``level_code``: they sort in level order)."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ KEY = "assessments"
 _VALIDATION_PREFIX = "validation_status_"
 _DETAILS: dict[str, tuple[str, str, float]] = {
     "root_uuid": ("report.col.submission_id", "text", 18),
+    "source": ("report.col.source", "text", 16),
     "country": ("report.col.country_code", "text", 10),
     "country_name": ("report.col.country", "text", 18),
     "agency": ("report.col.agency", "wrap", 22),
@@ -37,9 +38,10 @@ _DETAILS: dict[str, tuple[str, str, float]] = {
 }
 """Per detail column: heading id, kind, width."""
 COUNTRY_DETAILS = tuple(_DETAILS)
-REGIONAL_DETAILS = ("root_uuid", "country", "agency", "area", "assessment_date", "round", "scope", "index")
-"""The details of a country workbook (all) and of the regional one (who, where, when, which round, the index:
-the country workbooks have the rest — country name, purpose, form version, validation, submission time)."""
+REGIONAL_DETAILS = ("root_uuid", "source", "country", "agency", "area", "assessment_date", "round", "scope", "index")
+"""The details of a country workbook (all) and of the regional one (which source, who, where, when, which round,
+the index: the country workbooks have the rest — country name, purpose, form version, validation, submission
+time)."""
 COUNTRY_LEVELS = {"assessed_level": "report.col.section_assessed", "computed_level": "report.col.section_computed"}
 REGIONAL_LEVELS = {"level": "report.col.section_level"}
 """The section level columns of a country workbook and of the regional one: field of scores.sections → heading."""
@@ -68,6 +70,7 @@ def assessments_table(scores, fw: Framework, words: Wording, levels: dict[str, s
     a = scores.assessments.reset_index(drop=True)
     values = {
         "root_uuid": a["root_uuid"],
+        "source": a["source"] if "source" in a.columns else "",
         "country": a["country"],
         "country_name": a["country_name"],
         "agency": a["agency"],
