@@ -67,17 +67,20 @@ def test_the_readme_shows_the_demo_output(demo: tuple[Path, str]) -> None:
 def test_the_counts_printed_are_those_of_the_store_the_tables_and_the_workbooks(demo: tuple[Path, str], fw) -> None:
     folder, output = demo
     numbers = lambda pattern: tuple(int(n) for n in re.search(pattern, output).groups())  # noqa: E731
-    kobo, central = numbers(r"\[3/6\] Seeded (\d+) synthetic assessments into Kobo .* and (\d+) \(IRQ and YEM\)")
-    new, new_central, *changes = numbers(r"\[4/6\] Synced into .*: (\d+) new from Kobo, (\d+) from Central; .* "
+    kobo, central = numbers(r"\[3/7\] Seeded (\d+) synthetic assessments into Kobo .* and (\d+) \(IRQ and YEM\)")
+    new, new_central, *changes = numbers(r"\[4/7\] Synced into .*: (\d+) new from Kobo, (\d+) from Central; .* "
                                          r"\((\d+) updated, (\d+) deleted\) .* \((\d+) updated, (\d+) deleted\)")
-    scored, critical, findings = numbers(r"\[5/6\] Scored (\d+) assessments from 2 sources: (\d+) sections at "
+    scored, critical, findings = numbers(r"\[5/7\] Scored (\d+) assessments from 2 sources: (\d+) sections at "
                                          r"Critical to address, (\d+) data-quality findings")
-    workbooks, = numbers(r"\[6/6\] Wrote (\d+) workbooks")
+    tracked, = numbers(r"\[6/7\] A coordinator filled in EGY's action plan of its first round and read it back: "
+                       r"(\d+) actions tracked")
+    workbooks, = numbers(r"\[7/7\] Wrote (\d+) workbooks")
     with sqlite3.connect(folder / "demo.sqlite") as db:
         in_store = db.execute("SELECT COUNT(*), COUNT(deleted_at) FROM submissions").fetchone()
         per_source = dict(db.execute("SELECT name, COUNT(*) FROM submissions JOIN sources ON sources.id = source_id "
                                      "GROUP BY name"))
         edits = db.execute("SELECT COUNT(*) FROM submission_history").fetchone()[0]
+        assert db.execute("SELECT COUNT(*) FROM action_tracking").fetchone()[0] == tracked > 0
     assert (kobo, central) == (new, new_central) == (per_source["kobo-demo"], per_source["central-demo"])
     assert kobo + central == in_store[0] and changes == [1, 1, 1, 1] and (edits, in_store[1]) == (2, 2)
     tables = folder / "reports"
@@ -113,9 +116,11 @@ def test_duplicate_and_older_version_are_flagged(demo: tuple[Path, str]) -> None
     checks = {r["Check"] for r in quality}
     assert {"Duplicate assessment", "Older form version", "Unknown country", "Criteria not assessed"} <= checks
     assert sum(r["Check"] == "Duplicate assessment" for r in quality) == 2
-    flags = [r["Older form version"] for r in rows(summary(folder), "Assessments")]
+    details = [r for path in (folder / "reports").glob("qaf_*.xlsx") if "summary" not in path.name
+               for r in rows(path, "Assessments")]  # every detail is in the country workbooks
+    flags = [r["Older form version"] for r in details]
     assert set(flags) == {True, False} and flags.count(True) == 1
-    older = [r for r in rows(summary(folder), "Assessments") if r["Older form version"] is True]
+    older = [r for r in details if r["Older form version"] is True]
     assert any(r["Check"] == "Older form version" and r["Submission id"] == older[0]["Submission id"] for r in quality)
 
 
@@ -127,7 +132,28 @@ def test_formula_agency_stays_text(demo: tuple[Path, str]) -> None:
         assert cells and all(c.data_type != "f" for c in cells)
         with zipfile.ZipFile(path) as archive:
             assert not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
-    assert any(r["Agency"] == FORMULA_AGENCY for r in rows(summary(folder), "Action plan"))
+    country_plan = rows(summary(folder), "Country action plan")
+    assert any(FORMULA_AGENCY in (r["Agencies"] or "").split("; ") for r in country_plan)
+
+
+def test_a_followed_up_plan_shows_in_this_years_workbooks(demo: tuple[Path, str]) -> None:
+    """The demo's coordinator filled in EGY's plan of its first round: this year's plan carries it forward, shows
+    what the reassessment closed, and the profile counts the progress."""
+    folder, output = demo
+    assert "[6/7] A coordinator filled in EGY's action plan of its first round and read it back:" in output
+    path = next((folder / "reports").glob("qaf_EGY_*.xlsx"))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[:2] == ["Country profile", "Heat map"] and "Action plan by assessment" in book.sheetnames
+    plan = rows(path, "Country action plan")
+    tracked = [r for r in plan if r["Last updated"] is not None]
+    closed = [r for r in plan if r["Note"]]
+    assert tracked and closed and all(r["Priority"] is None for r in closed)
+    assert {r["Implementation stage"] for r in tracked} >= {"Completed", "Underway", "Not started"}
+    profile = {r[0]: r[1] for r in book["Country profile"].iter_rows(values_only=True) if r[0]}
+    needed = [r for r in plan if not r["Note"]]
+    assert profile["Underway"] == sum(r["Implementation stage"] == "Underway" for r in needed)
+    assert profile["No longer needed"] == len(closed)
+    assert book["Country profile"]["A1"].value == "Country profile: Egypt (EGY)"
 
 
 def test_edit_and_deletion_reached_the_store(demo: tuple[Path, str]) -> None:

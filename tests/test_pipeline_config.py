@@ -24,6 +24,7 @@ def test_example_is_valid() -> None:
                                                                 ("syria-exports", "export")]
     assert config.sources[0].token_env == "KOBO_TOKEN" and config.sources[1].project == 3
     assert config.scoring.rule == "min" and config.report.lang == "en"
+    assert config.report.horizons == {"critical": 3, "requires_improvement": 6, "meets_minimum": 12}
     text = (ROOT / "pipelines" / "example.toml").read_text()
     assert "token =" not in text and "password" not in text
 
@@ -69,6 +70,9 @@ def test_invalid_sources_name_the_problem(tmp_path: Path, text: str, expected: s
         ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report]\nlang = "fra"\n', "report.lang: expected one of en, fr, ar, es, found 'fra'"),
         ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report]\ncountries = ["jordan"]\n', "report.countries: expected ISO 3166-1 alpha-3 codes such as JOR, found 'jordan'"),
         ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report]\ncountries = "JOR"\n', "report.countries: Input should be a valid list"),
+        ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report.horizons]\ncritical = "soon"\n', "report.horizons.critical: Input should be a valid integer"),
+        ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report.horizons]\nurgent = 2\n', "report.horizons: unknown level 'urgent' for a horizon"),
+        ('[kobo]\nserver = "https://x"\nasset_uid = "a"\n[report.horizons]\ngood_practice = 2\n', "report.horizons: no horizon for Good practice"),
         ("[kobo\n", "TOML syntax error"),
     ],
 )

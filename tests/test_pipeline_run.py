@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from qaf_kobo.cli import main
 from qaf_kobo.devserver import DevServer
 from qaf_kobo.framework.catalogue import texts
-from qaf_kobo.report.sheets import SHEET_KEYS as SHEETS
+from qaf_kobo.report.plan_marker import MARKER_SHEET
+from qaf_kobo.report.sheets import REGIONAL_KEYS
 from qaf_kobo.workflows.demo import seed_server
 
 from kobo_server import TOKEN
@@ -37,8 +38,8 @@ def test_run_syncs_scores_and_reports(tmp_path: Path, fw, monkeypatch) -> None: 
     workbooks = sorted((tmp_path / "reports").glob("*/*.xlsx"))
     assert [p.name.split("_")[1] for p in workbooks] == ["JOR", "summary"]
     wb = openpyxl.load_workbook(next(p for p in workbooks if "summary" in p.name))
-    assert wb.sheetnames == [texts(fw, "fr").get(f"report.sheet.{key}") for key in SHEETS]
-    assert "Plan d’action" in wb.sheetnames or "Plan d'action" in wb.sheetnames
+    assert wb.sheetnames == [*(texts(fw, "fr").get(f"report.sheet.{key}") for key in REGIONAL_KEYS), MARKER_SHEET]
+    assert "Plan d’action du pays" in wb.sheetnames
     countries = {row[0] for row in wb.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert countries == {"JOR"}
 

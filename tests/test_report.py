@@ -24,17 +24,21 @@ from qaf_kobo.form.structure import FormStructure, read_form_structure
 from qaf_kobo.framework import Framework, load_framework
 from qaf_kobo.report import write_reports
 from qaf_kobo.report.cells import NOT_ASSESSED_COLOUR, clean_text
-from qaf_kobo.report.sheets import SHEET_KEYS, overview
+from qaf_kobo.report.report_data import report_data
+from qaf_kobo.report.sheets import COUNTRY_KEYS, REGIONAL_KEYS, overview
 from qaf_kobo.report.sheets.about import about_items
+from qaf_kobo.report.sheets.about import notes as about_notes
 from qaf_kobo.report.sheets.action_plan import action_plan_rows, action_plan_table
 from qaf_kobo.report.sheets.assessments import assessments_table
+from qaf_kobo.report.sheets.country_plan import country_plan_table
 from qaf_kobo.report.sheets.data_quality import data_quality_table
+from qaf_kobo.report.sheets.domains import domains_table
 from qaf_kobo.report.sheets.heat_map import heat_map
 from qaf_kobo.report.sheets.indicators import indicators_table
 from qaf_kobo.report.sheets.overview import overview_table
 from qaf_kobo.report.sheets.sections import sections_table
 from qaf_kobo.report.wording import wording
-from qaf_kobo.report.workbook import limit_to_countries, write_workbook
+from qaf_kobo.report.workbook import write_workbook
 from qaf_kobo.scoring import score_submissions
 from qaf_kobo.scoring.text import TEXT_LIMIT
 from qaf_kobo.store import open_store
@@ -45,7 +49,11 @@ from qaf_rows import qaf_answers, qaf_form
 DAY = dt.date(2025, 1, 15)
 INJECTION = '=HYPERLINK("http://evil.example","click")'
 SECRET = "tok3n-s3cret-value"
-ENGLISH_SHEETS = ["Overview", "Heat map", "Sections", "Assessments", "Indicators", "Action plan", "Data quality", "About"]
+REGIONAL_SHEETS = ["Overview", "Heat map", "Sections", "Domains", "Assessments", "Indicators",
+                   "Country action plan", "Data quality", "About"]
+COUNTRY_SHEETS = ["Country profile", "Heat map", "Sections", "Domains", "Assessments", "Indicators",
+                  "Country action plan", "Action plan by assessment", "Data quality", "About"]
+MARKER = "qaf-kobo"
 
 
 def colour_of(fw: Framework, code: int) -> str:
@@ -105,6 +113,16 @@ def regional(written) -> openpyxl.Workbook:
     return openpyxl.load_workbook(written["qaf_summary_2025-01-15.xlsx"])
 
 
+@pytest.fixture(scope="module")
+def syria(written) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(written["qaf_SYR_2025-01-15.xlsx"])
+
+
+def visible(book) -> list[str]:
+    """The sheets a coordinator sees (the plan marker is very hidden)."""
+    return [ws.title for ws in book.worksheets if ws.sheet_state == "visible"]
+
+
 def rows(ws) -> list[tuple]:
     return list(ws.iter_rows(min_row=2, values_only=True))
 
@@ -135,9 +153,12 @@ def test_one_regional_and_one_workbook_per_country(written):
     assert sorted(p.name for p in next(iter(written.values())).parent.iterdir()) == sorted(written)  # no temporary left
 
 
-def test_sheets_in_order_with_frozen_header_filter_and_print_setup(regional):
-    assert regional.sheetnames == ENGLISH_SHEETS
-    for ws in regional.worksheets:
+def test_sheets_in_order_with_frozen_header_filter_and_print_setup(regional, syria):
+    assert regional.sheetnames == [*REGIONAL_SHEETS, MARKER] and visible(regional) == REGIONAL_SHEETS
+    assert syria.sheetnames == [*COUNTRY_SHEETS, MARKER] and visible(syria) == COUNTRY_SHEETS
+    assert regional[MARKER].sheet_state == syria[MARKER].sheet_state == "veryHidden"
+    tables = [regional[name] for name in REGIONAL_SHEETS] + [syria[name] for name in COUNTRY_SHEETS[1:]]
+    for ws in tables:
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2"), ws.title
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
         assert ws.print_title_rows == "$1:$1", ws.title
@@ -147,6 +168,8 @@ def test_sheets_in_order_with_frozen_header_filter_and_print_setup(regional):
         assert ws.sheet_view.rightToLeft in (None, False), ws.title
         if ws.title != "About":
             assert ws.row_dimensions[1].height >= 15, ws.title  # headings wrap into the lines they need
+    profile = syria["Country profile"]  # not a table: a title frozen, printed like the others
+    assert profile.freeze_panes == "A2" and profile.page_setup.orientation == "landscape"
 
 
 def test_overview_counts_dates_and_chart(fw, regional):
@@ -165,6 +188,28 @@ def test_overview_counts_dates_and_chart(fw, regional):
     assert ws.cell(row=2, column=10).number_format == "0%"
     assert len(ws._charts) == 1 and ws._charts[0].tagname == "barChart"
     assert ws.column_dimensions["B"].width == pytest.approx(22, abs=1)
+
+
+def test_overview_profiles_each_country_in_brief(fw, regional):
+    """Per country: its rounds, sections meeting the minimum, the plan's progress (as the plan sheet has it) and the
+    profile's sentences."""
+    ws = regional["Overview"]
+    heads = header(ws)
+    assert heads[11:] == ["Latest round", "Previous round", "Sections meeting the minimum (latest round)",
+                          "Sections meeting the minimum (previous round)", "Sections improved", "Sections fell",
+                          "Actions", "Not started", "Underway", "Completed", "Cancelled", "Overdue", "Summary"]
+    syr = {h: v for h, v in zip(heads, next(r for r in rows(ws) if r[0] == "SYR"))}
+    plan = [dict(zip(header(regional["Country action plan"]), r)) for r in rows(regional["Country action plan"])]
+    syria = [r for r in plan if r["Country"] == "Syrian Arab Republic"]
+    # SYR's only round is "1": section 1 at the lower median of 4 and 3 (3, the minimum), the others at 1.
+    assert (syr["Latest round"], syr["Previous round"]) == ("1", None)
+    assert syr["Sections meeting the minimum (latest round)"] == 1
+    assert syr["Sections meeting the minimum (previous round)"] is None and syr["Sections improved"] is None
+    assert syr["Actions"] == syr["Not started"] == len(syria) > 0
+    # Report date 2025-01-15, latest assessment 2024-04-01: 3 and 6 months are past, 12 months are not.
+    assert syr["Overdue"] == sum(r["Current level"] in ("Critical to address", "Requires improvement") for r in syria)
+    assert syr["Summary"].startswith("1 of 17 sections meet the minimum level in 1. The action plan lists "
+                                     f"{len(syria)} actions")
 
 
 def test_heat_map_lower_median_level_names_and_colours(fw, regional):
@@ -197,7 +242,7 @@ def test_heat_map_shows_scorings_median_level_without_recomputing_it(fw, tmp_pat
     assert list(countries.loc[cell, "median_level"]) == [1]  # 2 and 1 -> the lower median 1 (plain median 1.5)
     countries.loc[cell, "median_level"] = 4
     scores.countries = countries
-    path = write_workbook(scores, fw, wording(fw), tmp_path / "changed.xlsx")
+    path = write_workbook(report_data(scores, fw), fw, wording(fw), tmp_path / "changed.xlsx")
     ws = openpyxl.load_workbook(path)["Heat map"]
     assert ws.cell(row=2, column=6).value == "Good practice"
     frame = heat_map(make_scores(fw), fw).set_index(["round", "country"])
@@ -213,7 +258,7 @@ def test_summaries_count_scorings_section_level(fw):
     scores.sections = sections
     table = sections_table(scores, fw, wording(fw)).frame
     assert list(table.iloc[0, 1:6]) == [0, 3, 0, 0, 0]
-    syr = overview_table(scores, fw, wording(fw)).frame.set_index("country").loc["SYR"]
+    syr = overview_table(report_data(scores, fw), fw, wording(fw)).frame.set_index("country").loc["SYR"]
     assert (syr["n_1"], syr["n_2"], syr["n_3"], syr["n_4"]) == (16, 18, 0, 0)
 
 
@@ -230,27 +275,40 @@ def test_sections_distribution_with_stacked_chart(fw, regional):
     assert fills == [level.colour for level in fw.levels]
 
 
-def test_assessments_one_row_per_submission_with_coloured_levels(fw, regional):
+def test_assessments_one_row_per_submission_with_coloured_levels(fw, regional, syria):
+    """Levels are codes shown by name on their colour: the regional sheet has the level the summaries use, a country
+    workbook the assessed and the computed one."""
     ws = regional["Assessments"]
     table = rows(ws)
     ids = [bare(r[0]) for r in table]
     assert sorted(ids) == ["0000-1", "0000-2", "0000-3"]
     row = 2 + ids.index("0000-2")
-    assessed_1 = ws.cell(row=row, column=column(ws, "1: assessed"))
-    computed_2 = ws.cell(row=row, column=column(ws, "2: computed"))
-    assert (assessed_1.value, colour(assessed_1)) == ("Meets minimum levels", colour_of(fw, 3))
-    assert (computed_2.value, colour(computed_2)) == ("Critical to address", colour_of(fw, 1))
-    assert ws.cell(row=row, column=column(ws, "Assessment date")).value == dt.datetime(2024, 4, 1)
-    assert ws.cell(row=row, column=column(ws, "Scope")).value == "Single agency"
-    assert ws.cell(row=row, column=column(ws, "Older form version")).value is False
-    assert ws.cell(row=row, column=column(ws, "Submitted")).value == dt.datetime(2025, 1, 10, 9, 30)
-    assert isinstance(ws.cell(row=row, column=column(ws, "Index (0–100)")).value, float)
-    assert len(header(ws)) == 15 + 2 * len(fw.sections) and header(ws)[:2] == ["Submission id", "Source"]
+    level_1 = ws.cell(row=row, column=column(ws, "1: level"))
+    assert (level_1.value, level_1.number_format, colour(level_1)) == (3, '"Meets minimum levels"', colour_of(fw, 3))
+    country = syria["Assessments"]
+    mine = 2 + [bare(r[0]) for r in rows(country)].index("0000-2")
+    assessed_1 = country.cell(row=mine, column=column(country, "1: assessed"))
+    computed_2 = country.cell(row=mine, column=column(country, "2: computed"))
+    assert (assessed_1.value, assessed_1.number_format, colour(assessed_1)) == (3, '"Meets minimum levels"',
+                                                                                 colour_of(fw, 3))
+    assert (computed_2.value, computed_2.number_format, colour(computed_2)) == (1, '"Critical to address"',
+                                                                                 colour_of(fw, 1))
+    assert len(header(country)) == 15 + 2 * len(fw.sections) and header(country)[:2] == ["Submission id", "Source"]
+    for sheet, line in ((ws, row), (country, mine)):
+        assert sheet.cell(row=line, column=column(sheet, "Assessment date")).value == dt.datetime(2024, 4, 1)
+        assert sheet.cell(row=line, column=column(sheet, "Scope")).value == "Single agency"
+        assert isinstance(sheet.cell(row=line, column=column(sheet, "Index (0–100)")).value, float)
+    assert country.cell(row=mine, column=column(country, "Older form version")).value is False
+    assert country.cell(row=mine, column=column(country, "Submitted")).value == dt.datetime(2025, 1, 10, 9, 30)
+    assert header(ws) == ["Submission id", "Source", "Country code", "Agency", "Area", "Assessment date", "Round",
+                          "Scope", "Index (0–100)", *(f"{s.id}: level" for s in fw.sections)]  # the rest: per country
 
 
-def expected_action_rows(fw: Framework) -> int:
+def expected_action_rows(fw: Framework, country: str) -> int:
     form, count = qaf_form(), 0
     for record in records(fw):
+        if record[form.key("country")] != country:
+            continue
         for c in fw.criteria:
             answer = record[form.key(criterion_field(c))]
             if answer in ("1", "2", "3"):
@@ -258,24 +316,27 @@ def expected_action_rows(fw: Framework) -> int:
     return count
 
 
-def test_action_plan_rows_order_dropdown_and_tracking_columns(fw, regional):
-    ws = regional["Action plan"]
-    assert header(ws)[:11] == ["Country", "Agency", "Section", "Criterion", "Current level", "Target level", "Action",
-                               "Responsible", "Expected completion date", "Implementation stage", "Action taken"]
+def test_action_plan_by_assessment_rows_order_dropdown_and_tracking_columns(fw, written, syria):
+    """In the country workbooks only: one row per assessment × criterion × action, each with its Action id."""
+    ws = syria["Action plan by assessment"]
+    assert header(ws) == ["Country", "Agency", "Section", "Criterion", "Current level", "Target level", "Action",
+                          "Responsible", "Expected completion date", "Implementation stage", "Action taken",
+                          "Assessment date", "Submission id", "Action id"]
     table = rows(ws)
-    assert len(table) == expected_action_rows(fw)
-    jordan = [r for r in table if r[0] == "Jordan"]
+    assert len(table) == expected_action_rows(fw, "SYR")
+    jordan = rows(openpyxl.load_workbook(written["qaf_JOR_2025-01-15.xlsx"])["Action plan by assessment"])
+    assert len(jordan) == expected_action_rows(fw, "JOR")
     assert {r[4] for r in jordan} == {"Meets minimum levels"} and {r[5] for r in jordan} == {"Good practice"}
-    syria = [r for r in table if r[0] == "Syrian Arab Republic"]
-    first = syria[0]
+    assert {r[13].split("-")[2] for r in jordan} == {"3to4"}
+    first = table[0]
+    assert first[0] == "Syrian Arab Republic" and first[13] == "SYR-2.1-1to2-1"
     criterion = fw.criterion("2.1")  # the first criterion at Critical (B's section 1 is at 3)
     assert first[2:7] == ("2. Case management process", f"2.1 {criterion.title}", "Critical to address",
                           "Requires improvement", criterion.next_actions(1)[0])
-    levels = [r[4] for r in syria]
+    levels = [r[4] for r in table]
     assert levels == sorted(levels, key=["Critical to address", "Requires improvement", "Meets minimum levels"].index)
     assert all(r[7] is None and r[8] is None and r[10] is None and r[9] == "Not started" for r in table)
-    first_syria_row = 2 + table.index(first)
-    assert colour(ws.cell(row=first_syria_row, column=5)) == colour_of(fw, 1)
+    assert colour(ws.cell(row=2, column=5)) == colour_of(fw, 1)
     assert ws.column_dimensions["I"].width == pytest.approx(15, abs=1)
     (validation,) = ws.data_validations.dataValidation
     assert validation.type == "list"
@@ -313,23 +374,32 @@ def test_about_names_sources_without_the_token(written, regional):
     assert values["Local store"] == "data/qaf.sqlite"
     assert values["Submissions scored"] == 3 and values["Countries in this workbook"] == 2
     assert isinstance(values["Generated at"], dt.datetime)
-    assert any("lower of the two middle levels" in str(r[0]) for r in rows(ws))
-    assert len(ws.merged_cells.ranges) == 2
+    assert values["Expected completion dates (pre-filled)"] == (
+        "Critical to address: 3 months after the latest assessment of the round; Requires improvement: 6 months after "
+        "the latest assessment of the round; Meets minimum levels: 12 months after the latest assessment of the round")
+    notes = [str(r[0]) for r in rows(ws) if r[0] and r[1] is None]
+    assert any("lower of the two middle levels" in note for note in notes)
+    assert ("Priority in the country action plans (1 = do first): actions for the lowest current level first "
+            "(Critical to address → Requires improvement → Meets minimum levels); within a level, actions needed by "
+            "more agencies first; then the framework’s own order of sections, criteria and actions.") in notes
+    assert any("qaf-kobo actions import" in note for note in notes)
+    assert len(ws.merged_cells.ranges) == 5
     for path in written.values():
         with zipfile.ZipFile(path) as archive:
             for name in archive.namelist():
                 assert SECRET.encode() not in archive.read(name), (path.name, name)
 
 
-def test_field_text_starting_with_formula_characters_stays_text(written, regional):
-    ws = regional["Assessments"]
-    row = 2 + [bare(r[0]) for r in rows(ws)].index("0000-1")
-    for heading, text in (("Agency", INJECTION), ("Area", "+44 area"), ("Purpose", "@SUM(A1)")):
-        cell = ws.cell(row=row, column=column(ws, heading))
-        assert (cell.value, cell.data_type) == (text, "s")
-        assert cell.quotePrefix
-    plan = regional["Action plan"]
-    assert INJECTION in {r[1] for r in rows(plan)}
+def test_field_text_starting_with_formula_characters_stays_text(written, regional, syria):
+    for ws, fields in ((regional["Assessments"], ("Agency", "Area")), (syria["Assessments"], ("Agency", "Area", "Purpose"))):
+        row = 2 + [bare(r[0]) for r in rows(ws)].index("0000-1")
+        for heading in fields:
+            cell = ws.cell(row=row, column=column(ws, heading))
+            text = {"Agency": INJECTION, "Area": "+44 area", "Purpose": "@SUM(A1)"}[heading]
+            assert (cell.value, cell.data_type) == (text, "s")
+            assert cell.quotePrefix
+    plan = regional["Country action plan"]
+    assert INJECTION in {r[header(plan).index("Agencies")] for r in rows(plan)}
     for path in written.values():
         for name, xml in sheet_xml(path).items():
             assert "<f>" not in xml and "<f " not in xml, (path.name, name)
@@ -352,21 +422,22 @@ def test_every_text_from_the_data_is_quote_prefixed_text(fw, tmp_path):
     assert [p.name for p in paths] == ["qaf_summary_2025-01-15.xlsx", "qaf__CMD_2025-01-15.xlsx"]
     wb = openpyxl.load_workbook(paths[0])
     seen = set()
-    for ws in wb.worksheets:
+    for ws in [*wb.worksheets, *openpyxl.load_workbook(paths[1]).worksheets]:
         for cells in ws.iter_rows():
             for cell in cells:
                 if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@", "\t", "\r"):
                     assert cell.data_type == "s" and cell.quotePrefix, (ws.title, cell.coordinate, cell.value)
                     seen.add((ws.title, cell.value[:10]))
     expected = {
-        ("Overview", "=CMD"),  # unknown country code, and its name falls back to the code
-        ("Heat map", "+1"), ("Heat map", "=CMD"),
+        ("Overview", "=CMD"), ("Overview", "+1"),  # unknown country code, and its name falls back to the code
+        ("Heat map", "+1"), ("Heat map", "=CMD"), ("Domains", "=CMD"), ("Domains", "+1"),
         *(("Assessments", v) for v in ("=CMD", "-agency", "=1+1xxxxxx", "+1", "\t-scope", "@v9", "=status")),
-        ("Action plan", "=CMD"), ("Action plan", "-agency"),
+        ("Country action plan", "=CMD"), ("Country action plan", "-agency"),
+        ("Action plan by assessment", "=CMD"), ("Action plan by assessment", "-agency"),
         ("Data quality", "=CMD"), ("Data quality", "-agency"),
     }
     assert expected <= seen, expected - seen
-    ws = wb["Assessments"]
+    ws = openpyxl.load_workbook(paths[1])["Assessments"]
     area = ws.cell(row=2, column=column(ws, "Area"))  # scoring strips the CR; \x01 and \x1f (XML cannot hold
     assert (area.value, area.quotePrefix) == ("@area", True)  # them) are removed
     purpose = ws.cell(row=2, column=column(ws, "Purpose")).value
@@ -382,7 +453,7 @@ def test_dates_outside_excels_range_are_written_as_text(fw, tmp_path):
     dates = {1: "-2025-01-01", 2: "1850-06-01", 3: "1900-01-01", 4: "1900-03-01", 5: "2024-02-29"}
     raw = [submission(fw, form, n, "JOR", "IRC", date, "1", lambda c: "3") for n, date in dates.items()]
     scores = score_submissions(pd.DataFrame(raw), fw, current_version="v1")
-    path = write_workbook(scores, fw, wording(fw), tmp_path / "dates.xlsx")
+    path = write_workbook(report_data(scores, fw), fw, wording(fw), tmp_path / "dates.xlsx")
     ws = openpyxl.load_workbook(path)["Assessments"]
     shown = {bare(r[0]): r[column(ws, "Assessment date") - 1] for r in rows(ws)}
     # "-2025-01-01" is not a date to scoring (empty here, flagged below); 1850 is one, before Excel's range: text
@@ -391,7 +462,7 @@ def test_dates_outside_excels_range_are_written_as_text(fw, tmp_path):
     row = 2 + [bare(r[0]) for r in rows(ws)].index("0000-2")
     cell = ws.cell(row=row, column=column(ws, "Assessment date"))
     assert cell.data_type == "s"
-    dates_xml = sheet_xml(path)["xl/worksheets/sheet4.xml"]
+    dates_xml = sheet_xml(path)["xl/worksheets/sheet5.xml"]  # Assessments
     assert "-1433" not in dates_xml  # no negative serial (an error cell in Excel)
     findings = rows(openpyxl.load_workbook(path)["Data quality"])
     assert any(bare(r[0]) == "0000-1" and r[4] == "Date out of range" and "'-2025-01-01'" in r[5] for r in findings)
@@ -399,10 +470,13 @@ def test_dates_outside_excels_range_are_written_as_text(fw, tmp_path):
 
 def test_country_workbooks_hold_only_their_country(written):
     wb = openpyxl.load_workbook(written["qaf_JOR_2025-01-15.xlsx"])
-    assert [r[0] for r in rows(wb["Overview"])] == ["JOR"]
+    assert wb["Country profile"]["A1"].value == "Country profile: Jordan (JOR)"
     assert {r[1] for r in rows(wb["Heat map"]) if r[0]} == {"JOR"}  # rows below are the legend
     assert {r[2] for r in rows(wb["Assessments"])} == {"JOR"}
-    assert {r[0] for r in rows(wb["Action plan"])} == {"Jordan"}
+    assert {r[0] for r in rows(wb["Domains"])} == {"JOR"}
+    assert {r[0][:4] for r in rows(wb["Country action plan"])} == {"JOR-"}
+    assert header(wb["Country action plan"])[0] == "Action id"  # no Country column: one country
+    assert {r[0] for r in rows(wb["Action plan by assessment"])} == {"Jordan"}
     assert {r[1] for r in rows(wb["Data quality"])} <= {"Jordan"}
     about = {r[0]: r[1] for r in rows(wb["About"]) if r[0]}
     assert about["Assessments in this workbook"] == 1
@@ -428,7 +502,7 @@ def test_countries_whose_file_names_collide_get_one_file_each(fw, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
     countries = {}
     for path in paths[1:]:
-        (code,) = {r[0] for r in rows(openpyxl.load_workbook(path)["Overview"])}
+        (code,) = {r[2] for r in rows(openpyxl.load_workbook(path)["Assessments"])}
         countries[code] = path.name
     assert sorted(countries) == sorted(["=1+1", "\ufe661+1", "SUMMARY"])
     regional = {r[0] for r in rows(openpyxl.load_workbook(paths[0])["Overview"])}
@@ -441,52 +515,66 @@ def test_a_failed_write_leaves_no_file(fw, tmp_path):
 
     target = tmp_path / "qaf_summary.xlsx"
     with pytest.raises(RuntimeError, match="disk full"):
-        write_workbook(make_scores(fw), fw, wording(fw), target, sheets=(overview, types.SimpleNamespace(KEY="about", write=broken)))
+        write_workbook(report_data(make_scores(fw), fw), fw, wording(fw), target,
+                       sheets=(overview, types.SimpleNamespace(KEY="about", write=broken)))
     assert list(tmp_path.iterdir()) == []
 
 
-def expected_rows(scores, fw: Framework, words) -> dict[str, int]:
-    """Rows below the header of each sheet, from the pure tables (the heat map's legend and About's notes count)."""
+def expected_rows(data, fw: Framework, words) -> dict[str, int]:
+    """Rows below the header of each table sheet, from the pure tables (the heat map's legend and About's notes
+    count)."""
     legend = 1 + len(fw.levels) + 1 + 1 + 2  # title, levels, not assessed, a gap, two notes
     return {
-        words.sheet("overview"): len(overview_table(scores, fw, words)),
-        words.sheet("heat_map"): max(len(heat_map(scores, fw)) + 1, legend) - 1,
+        words.sheet("overview"): len(overview_table(data, fw, words)),
+        words.sheet("heat_map"): max(len(heat_map(data.scores, fw)) + 1, legend) - 1,
         words.sheet("sections"): len(fw.sections),
-        words.sheet("assessments"): len(assessments_table(scores, fw, words)),
-        words.sheet("indicators"): len(indicators_table(scores, fw, words)),
-        words.sheet("action_plan"): len(action_plan_table(scores, fw, words)),
-        words.sheet("data_quality"): len(data_quality_table(scores, words)),
-        words.sheet("about"): len(about_items(scores, fw, words)) + 3,  # a gap and two notes
+        words.sheet("domains"): len(domains_table(data, fw, words)),
+        words.sheet("assessments"): len(assessments_table(data.scores, fw, words)),
+        words.sheet("indicators"): len(indicators_table(data.scores, fw, words)),
+        words.sheet("country_plan"): len(country_plan_table(data, fw, words)),
+        words.sheet("action_plan"): len(action_plan_table(data.scores, fw, words)),
+        words.sheet("data_quality"): len(data_quality_table(data.scores, words)),
+        words.sheet("about"): len(about_items(data, fw, words)) + 1 + len(about_notes(fw, words)),
+        MARKER: 9,
     }
 
 
 def test_every_workbook_reads_whole_with_openpyxl_read_only_and_pandas(fw, tmp_path):
-    """A few thousand action-plan rows; every sheet of every workbook re-read in full, row counts exact."""
+    """Thousands of action rows; every sheet of every workbook re-read in full, row counts exact (the profile, not a
+    table, as many rows read-only as loaded whole)."""
     raw = pd.DataFrame([qaf_answers(i) for i in range(60)])
     scores = score_submissions(raw, fw, current_version="v1")
     words = wording(fw)
     paths = write_reports(scores, fw, tmp_path, date=DAY)
+    data = report_data(scores, fw, report_date=DAY)
     assert len(paths) == 4
     for path in paths:
         country = None if path.name.startswith("qaf_summary") else path.name.split("_")[1]
-        part = scores if country is None else limit_to_countries(scores, [country])
+        part = data if country is None else data.for_country(country)
         expected = expected_rows(part, fw, words)
-        assert expected[words.sheet("action_plan")] > (1000 if country is None else 300)
+        names = [*(REGIONAL_SHEETS if country is None else COUNTRY_SHEETS), MARKER]
+        if country:
+            assert expected[words.sheet("action_plan")] > 300
+            expected["Country profile"] = openpyxl.load_workbook(path)["Country profile"].max_row - 1
+        assert expected[words.sheet("country_plan")] > (50 if country else 150)
         book = openpyxl.load_workbook(path, read_only=True)
         try:
-            assert book.sheetnames == ENGLISH_SHEETS
+            assert book.sheetnames == names
             for ws in book.worksheets:
                 assert ws.max_row == expected[ws.title] + 1, (path.name, ws.title)  # from <dimension>
                 assert sum(1 for _ in ws.iter_rows(values_only=True)) == expected[ws.title] + 1, (path.name, ws.title)
         finally:
             book.close()
         frames = pd.read_excel(path, sheet_name=None)
-        assert list(frames) == ENGLISH_SHEETS
+        assert list(frames) == names
         for title, frame in frames.items():
             assert len(frame) == expected[title], (path.name, title)
-        plan = frames["Action plan"]
+        plan = frames["Country action plan"]
         assert plan["Implementation stage"].eq("Not started").all() and plan["Action"].notna().all()
-        assert pd.api.types.is_datetime64_any_dtype(plan["Assessment date"])
+        assert pd.api.types.is_datetime64_any_dtype(plan["Expected completion date"])
+        assert plan["Action id"].is_unique and plan["Priority"].notna().all()
+        if country:
+            assert pd.api.types.is_datetime64_any_dtype(frames["Action plan by assessment"]["Assessment date"])
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar", "es"])
@@ -494,19 +582,23 @@ def test_report_languages(fw, tmp_path, lang):
     words = wording(fw, lang)
     path = write_reports(make_scores(fw), fw, tmp_path, countries=["SYR"], lang=lang, date=DAY)[0]
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [words.sheet(key) for key in SHEET_KEYS]
-    assert wb.sheetnames != ENGLISH_SHEETS
-    for ws in wb.worksheets:
-        assert bool(ws.sheet_view.rightToLeft) == (lang == "ar"), ws.title
-    plan = wb[words.sheet("action_plan")]
+    assert visible(wb) == [words.sheet(key) for key in REGIONAL_KEYS] != REGIONAL_SHEETS
+    country = openpyxl.load_workbook(write_reports(make_scores(fw), fw, tmp_path, countries=["SYR"], lang=lang,
+                                                   date=DAY)[1])
+    assert visible(country) == [words.sheet(key) for key in COUNTRY_KEYS] != COUNTRY_SHEETS
+    for ws in [*wb.worksheets, *country.worksheets]:
+        if ws.sheet_state == "visible":
+            assert bool(ws.sheet_view.rightToLeft) == (lang == "ar"), ws.title
+    plan = wb[words.sheet("country_plan")]
     first = rows(plan)[0]
-    assert first[4] == words("level.critical") != "Critical to address"
+    assert first[1:3] == ("SYR-2.1-1to2-1", 1)
+    assert first[7] == words("level.critical") != "Critical to address"
     assert first[6] == words("action.2.1.1-2.1")
     assert plan.data_validations.dataValidation[0].formula1 == '"' + ",".join(words.stages()) + '"'
     if lang == "ar":
         arabic = re.compile(r"[\u0600-\u06FF]")
-        assert all(arabic.search(name) for name in wb.sheetnames)
-        assert arabic.search(first[4]) and arabic.search(first[6])
+        assert all(arabic.search(name) for name in visible(wb))
+        assert arabic.search(first[7]) and arabic.search(first[6])
 
 
 def small_framework(folder: Path, count: int) -> Framework:
@@ -548,7 +640,7 @@ def test_reports_follow_the_frameworks_levels(tmp_path, count):
 
     ws = wb["Overview"]
     assert header(ws)[5:5 + count] == [f"Sections at: {label}" for label in labels]
-    assert header(ws)[5 + count:] == ["Share meeting the minimum", "Index (0–100)"]
+    assert header(ws)[5 + count:7 + count] == ["Share meeting the minimum", "Index (0–100)"]
     shares = {r[0]: r[5 + count] for r in rows(ws)}
     meeting = sum(level >= fw.minimum for level in (1, 2, count, count))  # JOR: section A at 1 and 2, B at the top
     assert shares == {"JOR": meeting / 4, "LBN": 1.0}
@@ -569,16 +661,27 @@ def test_reports_follow_the_frameworks_levels(tmp_path, count):
     jor = ws.cell(row=2, column=5)  # JOR's section A: levels 1 and 2 -> the lower median 1
     assert (jor.value, colour(jor)) == ("Step 1", colours[0])
 
-    plan = rows(wb["Action plan"])
-    assert [(r[0], r[4], r[5], r[6]) for r in plan] == [
+    plan = rows(wb["Country action plan"])  # Country, Action id, Priority, …, Action, Current, Target, Agencies …
+    assert [(r[0], r[1], r[2], r[6], r[7], r[8], r[9], r[10]) for r in plan] == [
+        ("Jordan", "JOR-A.1-1to2-1", 1, "Move A.1 from 1 to 2", "Step 1", "Step 2", 1, "IRC"),
+        ("Jordan", "JOR-A.1-2to3-1", 2, "Move A.1 from 2 to 3", "Step 2", "Step 3", 1, "UNICEF")]
+    by_assessment = rows(openpyxl.load_workbook(paths[1])["Action plan by assessment"])
+    assert [(r[0], r[4], r[5], r[6]) for r in by_assessment] == [
         ("Jordan", "Step 1", "Step 2", "Move A.1 from 1 to 2"), ("Jordan", "Step 2", "Step 3", "Move A.1 from 2 to 3")]
+    about = {r[0]: r[1] for r in rows(wb["About"]) if r[0]}
+    months = [3, 6, 12, 12][:count - 1]  # 3 × 2^(k−1), at most 12, for every level but the top
+    assert about["Expected completion dates (pre-filled)"] == "; ".join(
+        f"Step {k}: {m} months after the latest assessment of the round" for k, m in enumerate(months, 1))
+    domains = rows(wb["Domains"])  # JOR's domain 1: per assessment the lowest section (1 and 2) → lower median 1
+    assert [(r[0], r[5]) for r in domains] == [("JOR", "Step 1"), ("LBN", f"Step {count}")]
 
 
 def test_empty_scores_give_headers_only(fw, tmp_path):
     empty = score_submissions(pd.DataFrame(), fw)
     (path,) = write_reports(empty, fw, tmp_path, date=DAY)
     wb = openpyxl.load_workbook(path)
-    assert header(wb["Action plan"])[0] == "Country" and rows(wb["Action plan"]) == []
+    assert header(wb["Country action plan"])[:2] == ["Country", "Action id"] and rows(wb["Country action plan"]) == []
+    assert rows(wb["Domains"]) == []
     assert rows(wb["Assessments"]) == [] and rows(wb["Overview"]) == []
 
 
@@ -657,3 +760,35 @@ def test_libreoffice_converts_the_workbook_to_pdf_and_reads_the_rows(written, tm
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
     overview_csv = (tmp_path / (source.stem + ".csv")).read_text(encoding="utf-8", errors="replace")
     assert "SYR" in overview_csv and "Syrian Arab Republic" in overview_csv and "JOR" in overview_csv
+
+
+def test_country_workbooks_written_by_worker_processes_are_the_same(fw, tmp_path):
+    """The path a big report takes (country workbooks in worker processes) writes the same cells."""
+    scores = make_scores(fw)
+    moment = dt.datetime(2025, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
+    alone = write_reports(scores, fw, tmp_path / "one", date=DAY, generated_at=moment, workers=1)
+    shared = write_reports(scores, fw, tmp_path / "two", date=DAY, generated_at=moment, workers=2)
+    assert [p.name for p in alone] == [p.name for p in shared]
+    for first, second in zip(alone, shared):
+        one, two = openpyxl.load_workbook(first), openpyxl.load_workbook(second)
+        assert one.sheetnames == two.sheetnames
+        for ws in one.worksheets:
+            assert list(ws.iter_rows(values_only=True)) == list(two[ws.title].iter_rows(values_only=True)), ws.title
+
+
+def test_plan_workbooks_say_what_they_are_in_a_very_hidden_sheet(written, regional, syria):
+    """What ``actions import`` reads: format and version, generation time, language, framework, the plan sheet and
+    its column keys (the regional plan starts with Country)."""
+    facts = {name: dict(list(book[MARKER].iter_rows(values_only=True))[1:]) for name, book in
+             (("regional", regional), ("country", syria))}
+    for name, values in facts.items():
+        assert values["format"] == "qaf-kobo action plan" and values["format_version"] == "1", name
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", values["generated_at"]), name
+        assert (values["language"], values["framework"], values["framework_version"]) == ("en", "qaf", "1.0.0")
+        assert values["plan_sheet"] == "Country action plan"
+    keys = ("action_id,priority,domain,section,criterion,action,current_level,target_level,n_agencies,agencies,"
+            "responsible,expected_completion,implementation_stage,action_taken,last_updated,note")
+    assert facts["country"]["plan_columns"] == keys and facts["regional"]["plan_columns"] == "country," + keys
+    assert facts["country"]["generated_at"] == facts["regional"]["generated_at"]  # one time for the whole report
+    about = {r[0]: r[1] for r in rows(regional["About"]) if r[0]}
+    assert about["Generated at"] == dt.datetime.fromisoformat(facts["regional"]["generated_at"][:-1]).replace(second=0)

@@ -45,6 +45,7 @@ def note(text: str) -> None:
 
 
 from qaf_kobo.cli import (  # noqa: E402,F401  # noqa: E402,F401  (after form_cmd: deploy joins `form`)
+    actions_cmd,  # noqa: E402,F401
     demo_cmd,  # noqa: E402,F401
     deploy_cmd,
     form_cmd,

@@ -27,12 +27,15 @@ from qaf_kobo.scoring.rules import RULES
 @click.option("--rule", type=click.Choice(RULES), default=RULES[0], show_default=True,
               help="How a section's level is computed from its criteria.")
 @click.option("--only-approved", is_flag=True, help="Only submissions marked approved in KoboToolbox.")
+@click.option("--horizon", "horizons", multiple=True, metavar="LEVEL=MONTHS",
+              help="Months from the latest assessment to an action's expected completion, per current level, by "
+                   "level name or code (repeat for several): critical=3 or 1=3. Default: 3 × 2^(level−1), at most 12.")
 @framework_option
 def report(store_path: Path, out_dir: Path, countries: tuple[str, ...], lang: str, rule: str, only_approved: bool,
-           fw: Framework) -> None:
+           horizons: tuple[str, ...], fw: Framework) -> None:
     """Write <framework>_summary_<date>.xlsx and one <framework>_<ISO3>_<date>.xlsx per country (runs scoring
-    first); qaf_summary_<date>.xlsx for the QAF."""
-    paths = build_reports(store_path, out_dir, list(countries) or None, lang, rule, only_approved, fw)
+    first); qaf_summary_<date>.xlsx for the QAF. The Country action plans carry what `actions import` read back."""
+    paths = build_reports(store_path, out_dir, list(countries) or None, lang, rule, only_approved, fw, horizons)
     if warning := fallback_warning(fw, lang):
         click.echo(f"warning: {warning}", err=True)
     for path in paths:

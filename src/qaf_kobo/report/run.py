@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+import pandas as pd
 
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.framework.catalogue import ENGLISH, UI_PREFIXES
+from qaf_kobo.report.horizons import horizons as horizon_months
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import Scores, score
+from qaf_kobo.store import open_store
+from qaf_kobo.store.actions import read_tracking
 
 DEFAULT_STORE = Path("data/qaf.sqlite")
 DEFAULT_OUT = Path("reports")
@@ -23,6 +29,12 @@ def score_for_report(store_path: str | Path, countries: list[str] | None, rule: 
     if wanted - set(scores.assessments["country"].dropna().astype(str)):
         return score(store_path, rule=rule, only_approved=only_approved, fw=fw)
     return scores
+
+
+def tracked_actions(store_path: str | Path) -> pd.DataFrame:
+    """What the store tracks of the country action plans (``store.actions``), read without changing the store."""
+    with open_store(store_path, read_only=True) as store:
+        return read_tracking(store)
 
 
 def fallback_warning(fw: Framework, lang: str) -> str | None:
@@ -42,13 +54,17 @@ def build_reports(
     rule: str = "min",
     only_approved: bool = False,
     fw: Framework | None = None,
+    horizons: Iterable[str] | Mapping[str, int] = (),
 ) -> list[Path]:
-    """Score the submissions of ``store_path`` and write the regional and per-country workbooks into ``out_dir``.
+    """Score the submissions of ``store_path`` and write the regional and per-country workbooks into ``out_dir``,
+    with the actions the store tracks; ``horizons`` overrides the default months per level (``["critical=2"]``).
 
-    An unknown language or rule, or a country the store has no assessment of, raises QafError (naming the
-    languages, rules or countries there are).
+    An unknown language, rule or level, or a country the store has no assessment of, raises QafError (naming the
+    languages, rules, levels or countries there are).
     """
     fw = fw or default_framework()
     wording(fw, lang)  # an unknown language fails before any work
+    months = horizon_months(fw, horizons)
     scores = score_for_report(store_path, countries, rule, only_approved, fw)
-    return write_reports(scores, fw, out_dir, countries=countries, lang=lang)
+    return write_reports(scores, fw, out_dir, countries=countries, lang=lang, tracking=tracked_actions(store_path),
+                         horizons=months)

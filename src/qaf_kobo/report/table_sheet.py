@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
@@ -62,8 +63,21 @@ def heading_height(columns: tuple[Column, ...]) -> float:
     return 15 * min(max(lines, 1), 4)
 
 
-def write_table(ws: Worksheet, cells: Cells, table: Table) -> None:
-    """The header row, the rows, widths, frozen header, autofilter and print setup of a table sheet."""
+def fitted_heights(table: Table, most_lines: int = 8) -> list[float]:
+    """Row heights that show the wrapped text of each row whole (an estimate: about 1.1 characters per unit of
+    column width, 15 points a line, at most ``most_lines``), for sheets that are read or printed row by row."""
+    lines = np.ones(len(table), dtype=np.int64)
+    for i, column in enumerate(table.columns):
+        if column.kind == "wrap":
+            texts = table.frame.iloc[:, i].astype(object)
+            lengths = texts.where(texts.notna(), "").astype(str).str.len().to_numpy(dtype=np.int64)
+            lines = np.maximum(lines, np.ceil(lengths / (column.width * 1.1)).astype(np.int64))
+    return (15.0 * np.clip(lines, 1, most_lines)).tolist()
+
+
+def write_table(ws: Worksheet, cells: Cells, table: Table, heights: list[float] | None = None) -> None:
+    """The header row, the rows (with these ``heights``, else Excel's default), widths, frozen header, autofilter
+    and print setup of a table sheet."""
     if len(table) >= MAX_ROWS:
         raise QafError(
             f"the {ws.get_name()} sheet would have {len(table):,} rows, more than an Excel sheet holds; "
@@ -80,6 +94,8 @@ def write_table(ws: Worksheet, cells: Cells, table: Table) -> None:
         prepared.append((col, values.writers, values.values, values.formats))
     for i in range(len(table)):
         row = i + 1
+        if heights is not None:
+            ws.set_row(row, heights[i])  # before the row's cells: rows are written out one at a time
         for col, writers, values, formats in prepared:
             write = writers[i]
             if write is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from qaf_kobo.framework import Criterion, Framework, Section
+from qaf_kobo.framework import Criterion, Domain, Framework, Section
 from qaf_kobo.framework.catalogue import ENGLISH, Texts, installed_translations, texts
 
 STAGES = ("not_started", "underway", "completed", "cancelled")
@@ -61,6 +61,10 @@ class Wording:
             return self("report.col.not_assessed")
         return self(f"level.{self.fw.level(code).name}")
 
+    def domain(self, domain: Domain) -> str:
+        """``2. Case management process``."""
+        return f"{domain.id}. {self(f'domain.{domain.id}.title')}"
+
     def section(self, section: Section) -> str:
         """``2a. Identification and registration``."""
         return f"{section.id}. {self(f'section.{section.id}.title')}"
@@ -68,6 +72,10 @@ class Wording:
     def criterion(self, criterion: Criterion) -> str:
         """``2a.3 Informed consent and assent``."""
         return f"{criterion.id} {self(f'criterion.{criterion.id}.title')}"
+
+    def stage(self, key: str) -> str:
+        """An implementation stage's name as the dropdown lists it (``not_started`` → "Not started")."""
+        return dict(zip(STAGES, self.stages()))[key]
 
     def stages(self) -> list[str]:
         """The implementation stages for the dropdown (commas and quotes removed: they would break the list)."""

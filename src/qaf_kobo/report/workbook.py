@@ -1,19 +1,22 @@
 """A report workbook is a list of sheets written with XlsxWriter; the reports are the regional
 ``<framework>_summary_<date>.xlsx`` and one ``<framework>_<code>_<date>.xlsx`` per country (``qaf_summary_…``
-for the QAF).
+for the QAF). Both hold a Country action plan and the marker that lets ``qaf-kobo actions import`` read it back.
 
 XlsxWriter writes in constant memory (one row at a time), never turns a string into a formula, number or link,
-and writes to a temporary name that is renamed at the end: a failed write leaves no half file.
+and writes to a temporary name that is renamed at the end: a failed write leaves no half file. A big report
+writes the country workbooks in worker processes while the main process writes the regional one (XlsxWriter is
+pure Python: one workbook keeps one core busy).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+import multiprocessing
 import os
 import re
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -23,12 +26,18 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import ENGLISH
 from qaf_kobo.report.cells import Cells
-from qaf_kobo.report.sheets import Sheet, sheets_for
+from qaf_kobo.report.plan_marker import PlanFacts, write_marker
+from qaf_kobo.report.report_data import ReportData, limit_to_countries, report_data
+from qaf_kobo.report.sheets import Sheet, country_plan, sheets_for
 from qaf_kobo.report.wording import Wording, wording
 from qaf_kobo.scoring import Scores
 
-_FRAMES = ("assessments", "criteria", "sections", "domains", "quality", "indicators")
-_BY_COUNTRY = ("countries", "country_indicators", "indicators_export")
+__all__ = ["limit_to_countries", "workbook_names", "write_reports", "write_workbook"]
+
+PARALLEL_FROM = 200_000
+"""Criteria rows (submissions × criteria) from which the country workbooks are written in worker processes: below,
+starting the workers costs more than it saves."""
+MAX_WORKERS = 4
 _OPTIONS = {
     "constant_memory": True,
     "strings_to_formulas": False,
@@ -37,31 +46,30 @@ _OPTIONS = {
 }
 
 
-def limit_to_countries(scores: Scores, countries: list[str]) -> Scores:
-    """The same Scores with only these countries' assessments (and their rows in every table)."""
-    keep = set(scores.assessments.loc[scores.assessments["country"].isin(countries), "root_uuid"])
-    changes = {name: getattr(scores, name)[getattr(scores, name)["root_uuid"].isin(keep)] for name in _FRAMES}
-    changes |= {name: getattr(scores, name)[getattr(scores, name)["country"].isin(countries)] for name in _BY_COUNTRY}
-    return dataclasses.replace(scores, **changes)
+def _facts(data: ReportData, fw: Framework, words: Wording) -> PlanFacts:
+    return PlanFacts(data.generated_at, words.lang, fw.id, fw.version, words.sheet(country_plan.KEY),
+                     country_plan.column_keys(data.country is None))
 
 
-def write_workbook(
-    scores: Scores, fw: Framework, words: Wording, path: str | Path, sheets: Sequence[Sheet] | None = None,
-) -> Path:
-    """Write one workbook with these sheets (default: every sheet for this framework) for these scores; returns
-    ``path``."""
+def write_workbook(data: ReportData, fw: Framework, words: Wording, path: str | Path,
+                   sheets: Sequence[Sheet] | None = None) -> Path:
+    """Write one workbook of these sheets (default: the regional or the country sheets for this framework, as
+    ``data`` is) and, when it holds the Country action plan, the plan marker; returns ``path``."""
     path = Path(path)
+    sheets = sheets if sheets is not None else sheets_for(fw, data.country is not None)
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         with tempfile.TemporaryDirectory(prefix="qaf-xlsx-") as rows_folder:
             book = xlsxwriter.Workbook(str(partial), {**_OPTIONS, "tmpdir": rows_folder})
             try:
                 cells = Cells(book, words)
-                for sheet in sheets_for(fw) if sheets is None else sheets:
+                for sheet in sheets:
                     ws = book.add_worksheet(words.sheet(sheet.KEY))
                     if words.right_to_left:
                         ws.right_to_left()
-                    sheet.write(ws, cells, scores, fw, words)
+                    sheet.write(ws, cells, data, fw, words)
+                if country_plan in sheets:
+                    write_marker(book, cells, _facts(data, fw, words))
             finally:
                 book.close()
         os.replace(partial, path)
@@ -93,10 +101,14 @@ def workbook_names(countries: Sequence[str], stamp: str, prefix: str = "qaf") ->
 
 def write_reports(
     scores: Scores, fw: Framework, out_dir: str | Path, countries: list[str] | None = None, lang: str = ENGLISH,
-    date: dt.date | None = None,
+    date: dt.date | None = None, *, tracking: pd.DataFrame | None = None, horizons: dict[int, int] | None = None,
+    generated_at: dt.datetime | None = None, workers: int | None = None,
 ) -> list[Path]:
     """Write the regional workbook and one workbook per country (only ``countries`` when given); return the paths
-    written, each a different file.
+    written, each a different file. ``tracking``: what the store tracks of the plans (``store.actions``);
+    ``horizons``: months per level code (``report.horizons``); ``date``: the report date (file names, overdue);
+    ``workers``: processes for the country workbooks (default: up to MAX_WORKERS, one per core, from
+    PARALLEL_FROM criteria rows on; 1: none).
 
     An unknown language, or a requested country without assessments, raises QafError.
     """
@@ -111,8 +123,28 @@ def write_reports(
             raise QafError(f"no assessments for country {', '.join(missing)} (found: {', '.join(present) or 'none'})")
         scores = limit_to_countries(scores, wanted)
         present = sorted(wanted)
-    names = workbook_names(present, (date or dt.date.today()).isoformat(), fw.id)
-    paths = [write_workbook(scores, fw, words, out / names[""])]
-    for country in present:
-        paths.append(write_workbook(limit_to_countries(scores, [country]), fw, words, out / names[country]))
-    return paths
+    data = report_data(scores, fw, tracking, horizons, generated_at, date or dt.date.today())
+    names = workbook_names(present, data.report_date.isoformat(), fw.id)
+    if workers is None:
+        workers = min(MAX_WORKERS, os.cpu_count() or 1) if len(scores.criteria) >= PARALLEL_FROM else 1
+    workers = min(workers, len(present))
+    if workers < 2:
+        paths = [write_workbook(data, fw, words, out / names[""])]
+        for country in present:
+            paths.append(write_workbook(data.for_country(country), fw, words, out / names[country]))
+        return paths
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        jobs = [pool.submit(_write_country, data.for_country(country), fw, lang, out / names[country])
+                for country in present]
+        try:
+            regional = write_workbook(data, fw, words, out / names[""])
+            return [regional, *(job.result() for job in jobs)]
+        except BaseException:
+            for job in jobs:
+                job.cancel()
+            raise
+
+
+def _write_country(data: ReportData, fw: Framework, lang: str, path: Path) -> Path:
+    """A country workbook, in a worker process."""
+    return write_workbook(data, fw, wording(fw, lang), path)

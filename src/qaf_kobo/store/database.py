@@ -452,8 +452,9 @@ class Store:
                                    src.source_state(self.conn, s.id)) for s in self.sources()]
         total = sum((Counter(v) for v in versions.values()), Counter())
         frameworks = Counter({" ".join(str(part) for part in (fid, version) if part): n for fid, version, n in self.conn.execute(
-            f"SELECT json_extract(raw_json, '$.{FRAMEWORK_FIELD}'), json_extract(raw_json, '$.{FRAMEWORK_VERSION_FIELD}'), "
-            "COUNT(*) FROM submissions WHERE deleted_at IS NULL GROUP BY 1, 2")})
+            f"SELECT json_extract(json, '$.{FRAMEWORK_FIELD}'), json_extract(json, '$.{FRAMEWORK_VERSION_FIELD}'), "
+            "COUNT(*) FROM (SELECT CASE WHEN json_valid(raw_json) THEN raw_json ELSE '{}' END AS json FROM submissions "
+            "WHERE deleted_at IS NULL) GROUP BY 1, 2")})
         return StoreStatus(sum(p.submissions for p in per_source), sum(p.deleted for p in per_source),
                            dict(sorted(total.items())), per_source, self.meta(), dict(sorted(frameworks.items())))
 

@@ -28,6 +28,7 @@ from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.kobo.client import KoboClient
 from qaf_kobo.kobo.deploy import deploy_form
+from qaf_kobo.report.run import tracked_actions
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score
 from qaf_kobo.sync.central import sync_central
@@ -38,6 +39,7 @@ from qaf_kobo.workflows.demo_data import (
     generate_assessments,
     older_version_of,
 )
+from qaf_kobo.workflows.demo_plan import demo_country, follow_up_last_plan
 
 DEMO_TOKEN = "demo-token-for-the-local-server"
 DEMO_EMAIL = "demo@example.org"
@@ -45,7 +47,7 @@ DEMO_PASSWORD = "demo-password-for-the-local-central"
 CENTRAL_COUNTRIES = ("IRQ", "YEM")
 """The countries whose assessments the demo keeps on its ODK Central server (the others are on KoboToolbox)."""
 
-STEPS = 6
+STEPS = 7
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class DemoResult:
     server_url: str
     asset_uid: str
     central_url: str
+    plan_country: str | None = None
+    n_tracked: int = 0
 
     def summary(self) -> str:
         """The closing lines of ``qaf-kobo demo``: countries, counts and the workbooks."""
@@ -74,6 +78,9 @@ class DemoResult:
             f"Countries: {', '.join(self.countries)}{unknown}",
             f"Assessments scored: {self.n_assessments}; sections at {self.lowest_level}: {self.n_critical_sections}; "
             f"data-quality findings: {self.n_findings}",
+            *([f"Action plan: {self.plan_country}'s plan of its first round was filled in and read back ({self.n_tracked} "
+               "actions, qaf-kobo actions import); see its Country profile and Country action plan"]
+              if self.plan_country else []),
             "Workbooks:",
             *(f"  {path}" for path in self.workbooks),
         ])
@@ -225,10 +232,19 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
     n_critical = scores.sections_at(lowest.code)
     say(f"Scored {len(scores.assessments)} assessments from 2 sources: {n_critical} sections at {lowest.label}, "
         f"{len(scores.quality)} data-quality findings")
-    workbooks = write_reports(scores, fw, out_dir)
-    say(f"Wrote {len(workbooks)} workbooks to {out_dir}")
+    country = demo_country(scores)
+    tracked = 0
+    if country:
+        with tempfile.TemporaryDirectory(prefix="qaf-demo-plan-") as folder:
+            tracked = follow_up_last_plan(scores, fw, store, country, Path(folder))
+        say(f"A coordinator filled in {country}'s action plan of its first round and read it back: {tracked} actions "
+            "tracked")
+    else:
+        say("No country has two rounds: no earlier action plan to follow up")
+    workbooks = write_reports(scores, fw, out_dir, tracking=tracked_actions(store))
+    say(f"Wrote {len(workbooks)} workbooks to {out_dir} (country profiles, consolidated action plans, domains)")
     codes = sorted(scores.assessments["country"].dropna().unique())
     countries = [c for c in codes if pycountry.countries.get(alpha_3=c)]
     return DemoResult(store, out_dir, workbooks, countries, [c for c in codes if c not in countries],
                       len(scores.assessments), lowest.label, n_critical, len(scores.quality), kobo.url, asset_uid,
-                      central.url)
+                      central.url, country, tracked)

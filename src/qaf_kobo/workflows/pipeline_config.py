@@ -17,6 +17,7 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.framework import DEFAULT_FRAMEWORK, find_framework
 from qaf_kobo.framework.catalogue import available_languages
 from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT
+from qaf_kobo.report.horizons import horizons
 from qaf_kobo.scoring.rules import RULES
 from qaf_kobo.store import DEFAULT_STORE, default_name
 
@@ -97,11 +98,13 @@ class ScoringSettings(_Section):
 
 
 class ReportSettings(_Section):
-    """Where the workbooks go, for which countries, in which language."""
+    """Where the workbooks go, for which countries, in which language; the months from the latest assessment to an
+    action's expected completion, per current level (level name or code → months; the others keep the default)."""
 
     out_dir: Path = Path("reports")
     countries: list[str] = []
     lang: str = "en"
+    horizons: dict[str, int] = {}
 
     @field_validator("countries")
     @classmethod
@@ -160,7 +163,7 @@ def load_pipeline_config(path: Path) -> PipelineConfig:
     except tomllib.TOMLDecodeError as exc:
         raise QafError(f"{path}: TOML syntax error: {exc}") from exc
     try:
-        return PipelineConfig.model_validate(data)
+        config = PipelineConfig.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -169,3 +172,8 @@ def load_pipeline_config(path: Path) -> PipelineConfig:
             problem = problem.removeprefix("Value error, ")
             problems.append(f"{key}: {problem}")
         raise QafError(f"{path}: {'; '.join(problems)}") from None
+    try:
+        horizons(find_framework(config.scoring.framework), config.report.horizons)
+    except QafError as exc:
+        raise QafError(f"{path}: report.horizons: {exc}") from None
+    return config

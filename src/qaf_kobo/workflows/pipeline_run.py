@@ -14,7 +14,8 @@ from qaf_kobo.form.structure import xlsform_paths
 from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import find_framework
 from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
-from qaf_kobo.report.run import score_for_report
+from qaf_kobo.report.horizons import horizons
+from qaf_kobo.report.run import score_for_report, tracked_actions
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.sync.central import CentralSyncResult, sync_central
 from qaf_kobo.sync.files import ImportResult, import_files
@@ -107,6 +108,7 @@ def run_pipeline(config: PipelineConfig, today: date | None = None,
                               out_dir)
     progress(f"score  {len(scores.assessments)} assessments from {len(results)} source(s) scored "
              f"({config.scoring.rule} rule) → {out_dir}")
-    workbooks = write_reports(scores, fw, out_dir, countries=countries, lang=config.report.lang)
+    workbooks = write_reports(scores, fw, out_dir, countries=countries, lang=config.report.lang,
+                              tracking=tracked_actions(config.store.path), horizons=horizons(fw, config.report.horizons))
     progress(f"report {len(workbooks)} workbooks → {out_dir}")
     return RunResult(results, len(scores.assessments), out_dir, workbooks)

@@ -1,7 +1,8 @@
-"""The sheets of a report workbook, one module each, in the order of the workbook.
+"""The sheets of the report workbooks, one module each, in the order of the workbook.
 
 Each module is a ``Sheet``: ``KEY`` (its name in the wording: ``report.sheet.<KEY>``) and ``write(ws, cells,
-scores, fw, words)``; a table sheet's module also has a pure function from the scores to its table.
+data, fw, words)`` (``data``: the workbook's ``report.report_data.ReportData``); a table sheet's module also has a
+pure function to its table.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from qaf_kobo.report.sheets import (
     about,
     action_plan,
     assessments,
+    country_plan,
     data_quality,
+    domains,
     heat_map,
     indicators,
     overview,
+    profile,
     sections,
 )
 from qaf_kobo.report.wording import Wording
@@ -30,15 +34,22 @@ class Sheet(Protocol):
 
     KEY: str
 
-    def write(self, ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
+    def write(self, ws: Worksheet, cells: Cells, data, fw: Framework, words: Wording) -> None:
         """Write the sheet into ``ws``."""
 
 
-SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, assessments, indicators, action_plan, data_quality, about)
-"""Every sheet of a workbook, in order."""
-SHEET_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in SHEETS)
+REGIONAL_SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, domains, assessments, indicators, country_plan,
+                                      data_quality, about)
+"""The regional workbook's sheets, in order: consolidated views only (the plans per country, not per assessment)."""
+COUNTRY_SHEETS: tuple[Sheet, ...] = (profile, heat_map, sections, domains, assessments, indicators, country_plan,
+                                     action_plan, data_quality, about)
+"""A country workbook's sheets, in order: its profile first; its plan, and the actions per assessment."""
+REGIONAL_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in REGIONAL_SHEETS)
+COUNTRY_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in COUNTRY_SHEETS)
 
 
-def sheets_for(fw: Framework) -> tuple[Sheet, ...]:
-    """The sheets of a workbook for this framework: Indicators only when it declares evidence indicators."""
-    return tuple(sheet for sheet in SHEETS if sheet is not indicators or fw.evidence.indicators)
+def sheets_for(fw: Framework, country: bool = False) -> tuple[Sheet, ...]:
+    """The sheets of the regional (or a country's) workbook for this framework: Indicators only when it declares
+    evidence indicators."""
+    sheets = COUNTRY_SHEETS if country else REGIONAL_SHEETS
+    return tuple(sheet for sheet in sheets if sheet is not indicators or fw.evidence.indicators)

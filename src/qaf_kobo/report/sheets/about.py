@@ -1,17 +1,18 @@
 """The About sheet: where the figures come from — framework and form versions, scoring rule, data source (never a
-token), counts, filters, language — and how the summaries read section levels."""
+token), counts, filters, language, the horizons of the expected completion dates — and notes: how the summaries
+read section levels, the priority rule of the country action plans, the regional median and the round trip."""
 
 from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import urlsplit, urlunsplit
 
-import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import LANGUAGE_NAMES
 from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import setup_print
 from qaf_kobo.report.wording import Wording
 
@@ -39,10 +40,9 @@ def _filters_text(filters: object, words: Wording) -> str:
     return "; ".join(shown) or words("report.about.none")
 
 
-def _as_datetime(value: object) -> object:
-    """An ISO time as a (naive UTC) datetime; other values as text."""
-    stamp = pd.to_datetime(value, errors="coerce", utc=True) if value else pd.NaT
-    return str(value or "") if pd.isna(stamp) else stamp.tz_convert(None).to_pydatetime()
+def _horizons(data: ReportData, words: Wording) -> str:
+    return "; ".join(words("report.about.horizon", level=words.level(code), months=str(months))
+                     for code, months in sorted(data.horizons.items()))
 
 
 def _sources_text(sources: object) -> str:
@@ -54,8 +54,9 @@ def _sources_text(sources: object) -> str:
                      for s in sources if isinstance(s, dict))
 
 
-def about_items(scores, fw: Framework, words: Wording) -> list[tuple[str, object]]:
+def about_items(data: ReportData, fw: Framework, words: Wording) -> list[tuple[str, object]]:
     """(item id, value) in the order shown; the item's label is ``report.about.<id>``."""
+    scores = data.scores
     about = dict(getattr(scores, "about", {}) or {})
     rule = str(about.get("rule", ""))
     versions = about.get("form_versions") or []
@@ -69,21 +70,31 @@ def about_items(scores, fw: Framework, words: Wording) -> list[tuple[str, object
         ("asset_uid", about.get("asset_uid") or ""),
         ("sources", _sources_text(about.get("sources"))),
         ("store_path", about.get("store_path") or ""),
-        ("generated_at", _as_datetime(about.get("generated_at"))),
+        ("generated_at", data.generated_at.replace(tzinfo=None)),
         ("n_submissions", about.get("n_submissions")),
         ("n_assessments", int(scores.assessments["root_uuid"].nunique())),
         ("n_countries", int(scores.assessments["country"].nunique())),
         ("filters", _filters_text(about.get("filters"), words)),
         ("language", LANGUAGE_NAMES.get(words.lang, words.lang)),
+        ("horizons", _horizons(data, words)),
     ]
     if words.status:
         items.append(("translation_status", words.status))
     return items
 
 
-def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
-    """Item and value columns, then two notes across both columns."""
-    items = about_items(scores, fw, words)
+def notes(fw: Framework, words: Wording) -> list[tuple[str, float]]:
+    """The notes below the items, with their row heights: how the summaries read levels, the priority rule of the
+    country action plans, the regional median, and how the plans are read back."""
+    levels = " → ".join(words.level(code) for code in fw.level_codes[:-1])
+    return [(words("report.about.median_rule"), 45), (words("report.about.level_source"), 30),
+            (words("report.about.priority_rule", levels=levels), 45), (words("report.about.regional_median"), 30),
+            (words("report.about.round_trip"), 60)]
+
+
+def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
+    """Item and value columns, then the notes across both columns."""
+    items = about_items(data, fw, words)
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 80)
     cells.text(ws, 0, 0, words("report.about.item"), "header")
@@ -96,11 +107,10 @@ def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) ->
             cells.number(ws, row, 1, value)
         else:
             cells.text(ws, row, 1, "" if value is None else value, "wrap")
-    notes = len(items) + 2
-    for row, (string_id, height) in enumerate((("report.about.median_rule", 45), ("report.about.level_source", 30)), notes):
+    for row, (text, height) in enumerate(notes(fw, words), len(items) + 2):
         ws.set_row(row, height)
         ws.merge_range(row, 0, row, 1, None, cells.format("wrap"))
-        cells.text(ws, row, 0, words(string_id), "wrap")
+        cells.text(ws, row, 0, text, "wrap")
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(items), 1)
     setup_print(ws)

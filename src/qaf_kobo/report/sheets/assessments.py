@@ -1,30 +1,74 @@
-"""The Assessments sheet: one row per submission — its details, then the assessed and the computed level of every
-section (each on its level's colour)."""
+"""The Assessments sheet: one row per submission — its details, then per section, on its level's colour: in a country
+workbook every detail and the assessed and the computed level; in the regional workbook the source, who, where,
+when, which round and the index, and the level the summaries use (assessed, else computed), which keeps the regional sheet lean
+at 100,000 submissions. Levels are written as codes shown by name (``level_code``: they sort in level order)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.form.contract import SCOPES
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.country_levels import positions
+from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording, translate
 
 KEY = "assessments"
 _VALIDATION_PREFIX = "validation_status_"
-_LEVELS = {"assessed_level": "report.col.section_assessed", "computed_level": "report.col.section_computed"}
+_DETAILS: dict[str, tuple[str, str, float]] = {
+    "root_uuid": ("report.col.submission_id", "text", 18),
+    "source": ("report.col.source", "text", 16),
+    "country": ("report.col.country_code", "text", 10),
+    "country_name": ("report.col.country", "text", 18),
+    "agency": ("report.col.agency", "wrap", 22),
+    "area": ("report.col.area", "wrap", 18),
+    "purpose": ("report.col.purpose", "wrap", 24),
+    "assessment_date": ("report.col.assessment_date", "date", 13),
+    "round": ("report.col.round", "wrap", 9),
+    "scope": ("report.col.scope", "text", 16),
+    "form_version": ("report.col.form_version", "text", 14),
+    "older_version": ("report.col.older_version", "bool", 10),
+    "validation_status": ("report.col.validation_status", "text", 13),
+    "submission_time": ("report.col.submission_time", "datetime", 17),
+    "index": ("report.col.index", "number", 10),
+}
+"""Per detail column: heading id, kind, width."""
+COUNTRY_DETAILS = tuple(_DETAILS)
+REGIONAL_DETAILS = ("root_uuid", "source", "country", "agency", "area", "assessment_date", "round", "scope", "index")
+"""The details of a country workbook (all) and of the regional one (which source, who, where, when, which round,
+the index: the country workbooks have the rest — country name, purpose, form version, validation, submission
+time)."""
+COUNTRY_LEVELS = {"assessed_level": "report.col.section_assessed", "computed_level": "report.col.section_computed"}
+REGIONAL_LEVELS = {"level": "report.col.section_level"}
+"""The section level columns of a country workbook and of the regional one: field of scores.sections → heading."""
 
 
 def _validation(values: pd.Series) -> pd.Series:
     return values.astype(object).map(lambda v: str(v).removeprefix(_VALIDATION_PREFIX) if isinstance(v, str) else v)
 
 
-def assessments_table(scores, fw: Framework, words: Wording) -> Table:
-    """One row per submission, in scoring's order."""
+def _section_matrix(scores, uuids: pd.Index, fw: Framework, field: str) -> np.ndarray:
+    """The ``field`` of scores.sections as a submissions (``uuids``) × sections float matrix (NaN: no level)."""
+    sections = scores.sections
+    rows = positions(sections["root_uuid"], uuids)
+    cols = positions(sections["section_id"], pd.Index([s.id for s in fw.sections], dtype=object))
+    ok = (rows >= 0) & (cols >= 0)
+    values = pd.to_numeric(sections[field], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    matrix = np.full((len(uuids), len(fw.sections)), np.nan)
+    matrix[rows[ok], cols[ok]] = values[ok]
+    return matrix
+
+
+def assessments_table(scores, fw: Framework, words: Wording, levels: dict[str, str] = COUNTRY_LEVELS,
+                      details: tuple[str, ...] = COUNTRY_DETAILS) -> Table:
+    """One row per submission, in scoring's order: the ``details`` columns, then per section the ``levels``
+    columns (field → heading id)."""
     a = scores.assessments.reset_index(drop=True)
-    frame = pd.DataFrame({
+    values = {
         "root_uuid": a["root_uuid"],
         "source": a["source"] if "source" in a.columns else "",
         "country": a["country"],
@@ -40,36 +84,23 @@ def assessments_table(scores, fw: Framework, words: Wording) -> Table:
         "validation_status": translate(_validation(a["validation_status"]), words, "report.validation."),
         "submission_time": a["submission_time"],
         "index": a["index"],
-    })
-    columns = [
-        Column(words("report.col.submission_id"), "text", 18),
-        Column(words("report.col.source"), "text", 16),
-        Column(words("report.col.country_code"), "text", 10),
-        Column(words("report.col.country"), "text", 18),
-        Column(words("report.col.agency"), "wrap", 22),
-        Column(words("report.col.area"), "wrap", 18),
-        Column(words("report.col.purpose"), "wrap", 24),
-        Column(words("report.col.assessment_date"), "date", 13),
-        Column(words("report.col.round"), "wrap", 9),
-        Column(words("report.col.scope"), "text", 16),
-        Column(words("report.col.form_version"), "text", 14),
-        Column(words("report.col.older_version"), "bool", 10),
-        Column(words("report.col.validation_status"), "text", 13),
-        Column(words("report.col.submission_time"), "datetime", 17),
-        Column(words("report.col.index"), "number", 10),
-    ]
-    sections = scores.sections.astype({"root_uuid": object, "section_id": object})
-    wide = {field: sections.pivot_table(index="root_uuid", columns="section_id", values=field, aggfunc="first")
-            for field in _LEVELS}
-    ids = frame["root_uuid"].astype(object)
-    for section in fw.sections:
-        for field, heading in _LEVELS.items():
-            levels = wide[field].get(section.id)
-            frame[f"{field}:{section.id}"] = pd.NA if levels is None else ids.map(pd.to_numeric(levels, errors="coerce"))
-            columns.append(Column(words(heading, section=section.id), "level", 14))
+    }
+    frame = pd.DataFrame({key: values[key] for key in details})
+    columns = [Column(words(_DETAILS[key][0]), _DETAILS[key][1], _DETAILS[key][2]) for key in details]
+    uuids = pd.Index(pd.unique(a["root_uuid"].astype(object)), dtype=object)
+    rows = uuids.get_indexer(pd.Index(a["root_uuid"].astype(object)))
+    matrices = {field: _section_matrix(scores, uuids, fw, field)[rows] for field in levels}
+    for i, section in enumerate(fw.sections):
+        for field, heading in levels.items():
+            frame[f"{field}:{section.id}"] = matrices[field][:, i]
+            columns.append(Column(words(heading, section=section.id), "level_code", 14))
     return Table(tuple(columns), frame)
 
 
-def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
-    """The table."""
-    write_table(ws, cells, assessments_table(scores, fw, words))
+def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
+    """The table (the regional workbook's lean: its details, and one level per section)."""
+    if data.country is None:
+        table = assessments_table(data.scores, fw, words, REGIONAL_LEVELS, REGIONAL_DETAILS)
+    else:
+        table = assessments_table(data.scores, fw, words, COUNTRY_LEVELS, COUNTRY_DETAILS)
+    write_table(ws, cells, table)

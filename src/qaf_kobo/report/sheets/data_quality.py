@@ -8,6 +8,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording, translate
 
@@ -39,6 +40,6 @@ def data_quality_table(scores, words: Wording) -> Table:
     return Table(columns, frame)
 
 
-def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
+def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
     """The table."""
-    write_table(ws, cells, data_quality_table(scores, words))
+    write_table(ws, cells, data_quality_table(data.scores, words))

@@ -13,6 +13,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import setup_print
 from qaf_kobo.report.wording import Wording
 
@@ -60,10 +61,10 @@ def _legend(words: Wording) -> list[tuple[str, str, int | None]]:
     ]
 
 
-def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
+def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
     """The grid (frozen on the section columns), the legend to its right, print setup."""
-    frame = heat_map(scores, fw)
-    rounds = has_rounds(scores.assessments)
+    frame = heat_map(data.scores, fw)
+    rounds = has_rounds(data.scores.assessments)
     heads = ([words("report.col.round")] if rounds else []) + [
         words("report.col.country_code"), words("report.col.country"), words("report.col.assessments"),
     ]

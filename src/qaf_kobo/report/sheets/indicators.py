@@ -9,6 +9,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording
 
@@ -51,9 +52,9 @@ def indicators_table(scores, fw: Framework, words: Wording) -> Table:
     return Table(columns, frame)
 
 
-def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
+def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
     """The table, with met and missed targets coloured."""
-    table = indicators_table(scores, fw, words)
+    table = indicators_table(data.scores, fw, words)
     write_table(ws, cells, table)
     if len(table):
         last = len(table)

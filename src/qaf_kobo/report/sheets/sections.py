@@ -11,6 +11,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording
 
@@ -49,9 +50,9 @@ def sections_table(scores, fw: Framework, words: Wording) -> Table:
     return Table(columns, frame)
 
 
-def write(ws: Worksheet, cells: Cells, scores, fw: Framework, words: Wording) -> None:
+def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
     """The table and a stacked bar chart of the level distribution of every section, one colour per level."""
-    table = sections_table(scores, fw, words)
+    table = sections_table(data.scores, fw, words)
     write_table(ws, cells, table)
     rows, name = len(table), ws.get_name()
     chart = cells.book.add_chart({"type": "bar", "subtype": "stacked"})

@@ -1,0 +1,129 @@
+"""The Country action plan sheet: one row per country × action the latest round needs (``report.country_plan``),
+by priority, in the tracking format of seed 000 — the sheet coordinators fill in and ``qaf-kobo actions import``
+reads back (by Action id, columns found by their headings in the report's language).
+
+Columns: Action id, Priority, Domain, Section, Criterion, Action, Current level, Target level, Agencies needing it,
+Agencies, Responsible, Expected completion date, Implementation stage (dropdown), Action taken, Last updated, Note;
+the regional workbook starts with Country. Rows past their date and neither completed nor cancelled are
+highlighted as overdue by a conditional format (TODAY(), so it stays right when the file is opened later).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+from qaf_kobo.framework import Framework
+from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.report_data import ReportData
+from qaf_kobo.report.sheets.action_plan import stage_dropdown
+from qaf_kobo.report.table_sheet import Column, Table, fitted_heights, write_table
+from qaf_kobo.report.wording import Wording
+
+KEY = "country_plan"
+COLUMNS: dict[str, tuple[str, str, float]] = {
+    "country": ("report.col.country", "text", 16),
+    "action_id": ("report.col.action_id", "text", 17),
+    "priority": ("report.col.priority", "int", 9),
+    "domain": ("report.col.domain", "wrap", 20),
+    "section": ("report.col.section", "wrap", 24),
+    "criterion": ("report.col.criterion", "wrap", 28),
+    "action": ("report.col.action", "wrap", 56),
+    "current_level": ("report.col.current_level", "level", 15),
+    "target_level": ("report.col.target_level", "level", 15),
+    "n_agencies": ("report.col.n_agencies_needing", "int", 11),
+    "agencies": ("report.col.agency_names", "wrap", 26),
+    "responsible": ("report.col.responsible", "wrap", 18),
+    "expected_completion": ("report.col.expected_completion", "date", 14),
+    "implementation_stage": ("report.col.implementation_stage", "text", 16),
+    "action_taken": ("report.col.action_taken", "wrap", 30),
+    "last_updated": ("report.col.last_updated", "datetime", 16),
+    "note": ("report.col.note", "wrap", 36),
+}
+"""Per column key: the heading's string id, the kind and the width."""
+TRACKED = ("responsible", "expected_completion", "implementation_stage", "action_taken", "last_updated")
+"""The columns coordinators fill in (read back by ``qaf-kobo actions import``)."""
+OVERDUE_LOOK = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+
+
+def column_keys(regional: bool) -> tuple[str, ...]:
+    """The plan's columns in order: with Country first in the regional workbook."""
+    keys = tuple(COLUMNS)
+    return keys if regional else keys[1:]
+
+
+def heading(key: str, words: Wording) -> str:
+    """The heading of a column in the report's language."""
+    return words(COLUMNS[key][0])
+
+
+def country_plan_table(data: ReportData, fw: Framework, words: Wording) -> Table:
+    """The plans of ``data``'s countries in the report language."""
+    plan = data.plans
+    names = data.scores.assessments.drop_duplicates("country").set_index("country")["country_name"]
+    domains = {d.id: words.domain(d) for d in fw.domains}
+    sections = {s.id: words.section(s) for s in fw.sections}
+    criteria = {c.id: words.criterion(c) for c in fw.criteria}
+    actions = {key: words(key) if key else words("report.action_plan.no_action") for key in plan["action_key"].unique()}
+    notes = [words(f"report.note.{note}", round=str(round_)) if note else None
+             for note, round_ in zip(plan["note"], plan["round"])]
+    values = {
+        "country": plan["country"].map(names).fillna(plan["country"]),
+        "action_id": plan["action_id"],
+        "priority": plan["priority"],
+        "domain": plan["domain_id"].map(domains),
+        "section": plan["section_id"].map(sections),
+        "criterion": plan["criterion_id"].map(criteria),
+        "action": plan["action_key"].map(actions),
+        "current_level": plan["current_level"],
+        "target_level": plan["target_level"],
+        "n_agencies": plan["n_agencies"],
+        "agencies": plan["agencies"],
+        "responsible": plan["responsible"],
+        "expected_completion": plan["expected_completion"],
+        "implementation_stage": plan["stage"].map(words.stage),
+        "action_taken": plan["action_taken"],
+        "last_updated": plan["last_updated"],
+        "note": pd.Series(notes, index=plan.index, dtype=object),
+    }
+    keys = column_keys(data.country is None)
+    frame = pd.DataFrame({key: values[key].reset_index(drop=True) for key in keys})
+    level_width = max(len(words.level(code)) for code in fw.level_codes) + 2  # a level name is read whole
+    columns = tuple(Column(heading(key, words), COLUMNS[key][1],
+                           level_width if COLUMNS[key][1] == "level" else COLUMNS[key][2]) for key in keys)
+    return Table(columns, frame)
+
+
+def _ranges(n_columns: int, skip: set[int], first: int, last: int) -> str:
+    """Cell ranges over the columns but ``skip``, rows ``first`` to ``last`` (0-based), e.g. "A2:F9 I2:Q9"."""
+    spans, run = [], []
+    for col in range(n_columns + 1):
+        if col < n_columns and col not in skip:
+            run.append(col)
+            continue
+        if run:
+            spans.append(f"{xl_col_to_name(run[0])}{first + 1}:{xl_col_to_name(run[-1])}{last + 1}")
+            run = []
+    return " ".join(spans)
+
+
+def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
+    """The table, the stage dropdown and its looks, the overdue highlight (all but the level columns); frozen on the
+    Action id column."""
+    table = country_plan_table(data, fw, words)
+    write_table(ws, cells, table, fitted_heights(table))
+    keys = column_keys(data.country is None)
+    col = {key: i for i, key in enumerate(keys)}
+    last = max(len(table), 1)
+    stage_dropdown(ws, cells, words, last, col["implementation_stage"])
+    letter = {key: xl_col_to_name(i) for key, i in col.items()}
+    due, stage, note = letter["expected_completion"], letter["implementation_stage"], letter["note"]
+    closed = [f'${stage}2<>"{words.stage(s)}"' for s in ("completed", "cancelled")]
+    formula = f'=AND(ISNUMBER(${due}2),${due}2<TODAY(),{",".join(closed)},${note}2="")'
+    levels = {col["current_level"], col["target_level"]}
+    ws.conditional_format(1, 0, last, len(keys) - 1, {
+        "type": "formula", "criteria": formula, "format": cells.book.add_format(OVERDUE_LOOK),
+        "multi_range": _ranges(len(keys), levels, 1, last),
+    })
+    ws.freeze_panes(1, col["action_id"] + 1)
