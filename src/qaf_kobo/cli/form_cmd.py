@@ -1,4 +1,5 @@
-"""``qaf-kobo form build``: the QAF as an XLSForm and XForm (``form deploy`` is added by cli/deploy_cmd.py)."""
+"""``qaf-kobo form build``: a framework (the QAF by default) as an XLSForm and XForm (``form deploy`` is added by
+cli/deploy_cmd.py)."""
 
 from __future__ import annotations
 

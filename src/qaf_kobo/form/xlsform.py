@@ -1,4 +1,4 @@
-"""The QAF as an XLSForm: Framework (+ languages) -> the rows of the survey, choices and settings sheets (pure).
+"""A framework as an XLSForm: Framework (+ languages) -> the rows of the survey, choices and settings sheets (pure).
 
 Field names come from the Framework object (``c_2a_3``, ``calc_2a``, ``level_2a`` …); every visible string comes
 from the catalogue by id, in each selected language, with English as the fallback (listed as a warning, or an

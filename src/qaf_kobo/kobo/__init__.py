@@ -1,1 +1,2 @@
-"""KoboToolbox: the API client, form deployment, paged submission reads, the token, and a compatible dev/test server."""
+"""KoboToolbox: the API client, form deployment, paged submission reads and the token (the compatible server is in
+``qaf_kobo.devserver``)."""

@@ -64,9 +64,9 @@ def indicator_table(values: pd.DataFrame, assessments: pd.DataFrame, fw: Framewo
     ``assessments``."""
     indicators = fw.evidence.indicators
     n, k = len(assessments), len(indicators)
-    keys = {name: pd.factorize(assessments[name].reset_index(drop=True)) for name in ("root_uuid", "country", "round")}
-    out = pd.DataFrame({name: pd.Categorical.from_codes(np.tile(codes, k), categories=pd.Index(uniques, dtype=object))
-                        for name, (codes, uniques) in keys.items()})
+    keys = {name: _codes(assessments[name].reset_index(drop=True)) for name in ("root_uuid", "country", "round")}
+    out = pd.DataFrame({name: pd.Categorical.from_codes(np.tile(codes, k), categories=categories)
+                        for name, (codes, categories) in keys.items()})
     out["assessment_date"] = np.tile(assessments["assessment_date"].to_numpy(), k)
     out["indicator_id"] = pd.Categorical.from_codes(np.repeat(np.arange(k), n), categories=[i.id for i in indicators])
     value = np.concatenate([values[i.value].to_numpy(dtype=float) for i in indicators]) if k else np.array([], float)
@@ -86,23 +86,64 @@ def _meets(indicator: Indicator, value: np.ndarray) -> np.ndarray:
         return value >= indicator.minimum
 
 
-def country_indicators(indicators: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Category codes and categories of a key column (−1: missing), without re-factorising a categorical."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Index(uniques)
+
+
+def _group_medians(values: np.ndarray, group: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (0 … groups − 1): how many values are known, and their median (NaN when none)."""
+    known = ~np.isnan(values)
+    v, g = values[known], group[known]
+    order = np.lexsort((v, g))
+    v, g = v[order], g[order]
+    count = np.bincount(g, minlength=groups)
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    low = np.clip(start + (count - 1) // 2, 0, max(len(v) - 1, 0))
+    high = np.clip(start + count // 2, 0, max(len(v) - 1, 0))
+    median = (v[low] + v[high]) / 2 if len(v) else np.full(groups, np.nan)
+    return count, np.where(count > 0, median, np.nan)
+
+
+def country_indicators(values: pd.DataFrame, assessments: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """Per country × round × indicator: assessments, how many gave the figure, their median value, the target and
-    whether the median meets it (COUNTRY_INDICATOR_COLUMNS), in the framework's indicator order."""
-    if indicators.empty:
+    whether the median meets it (COUNTRY_INDICATOR_COLUMNS), by country and round (missing ones last), in the
+    framework's indicator order; ``values`` in the order of ``assessments``."""
+    indicators = fw.evidence.indicators
+    if not indicators or assessments.empty:
         return pd.DataFrame(columns=list(COUNTRY_INDICATOR_COLUMNS))
-    keys = ["country", "round", "indicator_id"]
-    grouped = indicators.groupby(keys, dropna=False, sort=True, observed=True)
-    out = grouped.agg(n_assessments=("value", "size"), n_with_value=("value", "count"), value=("value", "median"),
-                      target=("target", "first"), direction=("direction", "first")).reset_index()
-    by_id = {i.id: i for i in fw.evidence.indicators}
-    status = np.empty(len(out), dtype=object)
-    for indicator_id, rows in out.groupby("indicator_id", observed=True).groups.items():
-        status[rows] = np.array(STATUSES)[_status(by_id[str(indicator_id)], out.loc[rows, "value"].to_numpy(dtype=float))]
-    out["status"] = status
-    for name in ("country", "round", "indicator_id", "direction"):
-        out[name] = out[name].astype("str") if name != "round" else out[name].astype(object)
-    return out[list(COUNTRY_INDICATOR_COLUMNS)].reset_index(drop=True)
+    (country, countries), (round_, rounds) = (_codes(assessments[name].reset_index(drop=True))
+                                              for name in ("country", "round"))
+    # Sorted by country then round, a missing one after the others.
+    country_rank = np.append(np.argsort(np.argsort(countries.astype(str))), len(countries))[country]
+    round_rank = np.append(np.argsort(np.argsort(rounds.astype(str))), len(rounds))[round_]
+    key = country_rank * (len(rounds) + 1) + round_rank
+    present, group = np.unique(key, return_inverse=True)
+    sorted_countries = np.append(np.asarray(countries.astype(object))[np.argsort(countries.astype(str))], None)
+    sorted_rounds = np.append(np.asarray(rounds.astype(object))[np.argsort(rounds.astype(str))], None)
+    size = np.bincount(group, minlength=len(present))
+    k = len(indicators)
+    counts, medians, statuses = [], [], []
+    for indicator in indicators:
+        count, median = _group_medians(values[indicator.value].to_numpy(dtype=float), group, len(present))
+        counts.append(count)
+        medians.append(median)
+        statuses.append(_status(indicator, median))
+    out = pd.DataFrame({
+        "country": pd.Series(np.repeat(sorted_countries[present // (len(rounds) + 1)], k), dtype="str"),
+        "round": np.repeat(sorted_rounds[present % (len(rounds) + 1)], k),
+        "indicator_id": np.tile([i.id for i in indicators], len(present)),
+        "n_assessments": np.repeat(size, k),
+        "n_with_value": np.column_stack(counts).ravel(),
+        "value": np.column_stack(medians).ravel(),
+        "target": np.tile([float(i.target) for i in indicators], len(present)),
+        "direction": np.tile([_direction(i) for i in indicators], len(present)),
+        "status": np.array(STATUSES, dtype=object)[np.column_stack(statuses).ravel()],
+    })
+    return out[list(COUNTRY_INDICATOR_COLUMNS)]
 
 
 def indicator_export(countries: pd.DataFrame, fw: Framework) -> pd.DataFrame:

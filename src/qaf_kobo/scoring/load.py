@@ -29,6 +29,7 @@ import pyarrow.json as pa_json
 from qaf_kobo.scoring.fields import last_segment
 from qaf_kobo.scoring.text import value_text
 from qaf_kobo.store import RawBatch, open_store
+from qaf_kobo.store.sources import Source
 
 STORE_COLUMNS: tuple[str, ...] = RawBatch._fields[:-1]
 """The store's own columns of each submission (the last field of a batch is the raw JSON)."""
@@ -37,7 +38,7 @@ STORE_COLUMNS: tuple[str, ...] = RawBatch._fields[:-1]
 @dataclass(frozen=True)
 class StoreData:
     """What scoring reads from a store: the raw submissions (with each one's ``source``), the store's meta table,
-    and its sources (name, kind, server, ref, active submissions, sync state)."""
+    and its sources (name, kind, server, ref, the submissions read from it, sync state)."""
 
     raw: pd.DataFrame
     meta: dict[str, str]
@@ -129,6 +130,13 @@ class BatchReader:
         self.known.update((name, None) for name in names if isinstance(name, str) and last_segment(name) in self.wanted)
 
 
+def _source(source: Source, state: dict[str, str]) -> dict[str, str | int | None]:
+    """What scoring keeps of a source: what it is, its sync state, and the form version deployed when it synced."""
+    return {"name": source.name, "kind": source.kind, "server": source.server or None, "ref": source.ref or None,
+            "last_sync": state.get("last_sync"),
+            **{k: v for k, v in state.items() if k in ("deployed_version_id", "form_version")}}
+
+
 def load_submissions(store_path: str | Path, fields: Collection[str], only_approved: bool = False) -> StoreData:
     """The active submissions with the answers to ``fields`` (field names: the last segment of a path), leaving
     out "not approved" submissions (or keeping only approved ones)."""
@@ -136,8 +144,7 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
     batches: list[RawBatch] = []
     with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool:  # one: in order
         meta = store.meta()
-        sources = [{**s.to_dict(), **{k: v for k, v in s.state.items() if k in ("deployed_version_id", "form_version")}}
-                   for s in store.status().sources]
+        sources = [_source(s, store.source_state(s.name)) for s in store.sources()]
         jobs = []
         for batch in store.raw_batches(only_approved=only_approved, rows=FETCH_ROWS):
             batches.append(batch)
@@ -145,6 +152,9 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
         parsed = [job.result() for job in jobs]
     store_columns = pd.DataFrame({name: pd.Series([v for batch in batches for v in getattr(batch, name)], dtype="str")
                                   for name in STORE_COLUMNS})
+    scored = store_columns["source"].value_counts() if "source" in store_columns else pd.Series(dtype=int)
+    for source in sources:
+        source["submissions"] = int(scored.get(source["name"], 0))
     if not parsed:
         return StoreData(raw=store_columns, meta=meta, sources=sources)
     answers = pa.concat_tables(parsed, promote_options="permissive").to_pandas()

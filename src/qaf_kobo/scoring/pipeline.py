@@ -134,7 +134,7 @@ def score_submissions(
     criteria = criteria_table(tables, fw)[list(CRITERIA_COLUMNS)]
     values, unreadable = figures(raw.reset_index(drop=True), fw)
     indicators = indicator_table(values, submissions, fw)
-    country_level = country_indicators(indicators, fw)
+    country_level = country_indicators(values, submissions, fw)
     evidence = pd.concat([unreadable_findings(unreadable, submissions), cross_check_findings(indicators, criteria, fw)],
                          ignore_index=True)
     scores = Scores(

@@ -148,9 +148,6 @@ class StoreStatus:
     versions: dict[str, int]
     sources: list[SourceStatus]
     meta: dict[str, str] = field(default_factory=dict)
-    frameworks: dict[str, int] = field(default_factory=dict)
-    """Active submissions per framework they answer (``<id> <version>`` from their framework fields; "" for
-    submissions of forms built before the fields existed)."""
 
     @property
     def last_sync(self) -> str | None:
@@ -166,7 +163,7 @@ class StoreStatus:
     def to_dict(self) -> dict[str, Any]:
         """The status as a JSON-ready dict."""
         return {"submissions": self.submissions, "deleted": self.deleted, "versions": self.versions,
-                "frameworks": self.frameworks, "last_sync": self.last_sync, "last_error": self.last_error,
+                "last_sync": self.last_sync, "last_error": self.last_error,
                 "sources": [s.to_dict() for s in self.sources]}
 
 
@@ -406,9 +403,10 @@ class Store:
         where = "validation_status = ?" if only_approved else "validation_status IS NOT ?"
         status = APPROVED if only_approved else NOT_APPROVED
         try:
+            several = self.conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] > 1
             shared = {root for (root,) in self.conn.execute(
                 f"SELECT root_uuid FROM submissions WHERE deleted_at IS NULL AND {where} GROUP BY root_uuid "
-                "HAVING COUNT(*) > 1", (status,))}
+                "HAVING COUNT(*) > 1", (status,))} if several else set()
             cursor = self.conn.execute(
                 "SELECT s.root_uuid, src.name, s.form_version, s.validation_status, s.submission_time, "
                 f"CAST(s.raw_json AS BLOB) FROM submissions s JOIN sources src ON src.id = s.source_id "
@@ -451,12 +449,18 @@ class Store:
         per_source = [SourceStatus(s, *counts.get(s.id, (0, 0)), dict(sorted(versions.get(s.id, Counter()).items())),
                                    src.source_state(self.conn, s.id)) for s in self.sources()]
         total = sum((Counter(v) for v in versions.values()), Counter())
-        frameworks = Counter({" ".join(str(part) for part in (fid, version) if part): n for fid, version, n in self.conn.execute(
+        return StoreStatus(sum(p.submissions for p in per_source), sum(p.deleted for p in per_source),
+                           dict(sorted(total.items())), per_source, self.meta())
+
+    def frameworks(self) -> dict[str, int]:
+        """Active submissions per framework they answer (``<id> <version>`` from their framework fields; "" for
+        submissions of forms built before those fields existed). Reads every stored JSON: for ``status`` only."""
+        rows = self.conn.execute(
             f"SELECT json_extract(json, '$.{FRAMEWORK_FIELD}'), json_extract(json, '$.{FRAMEWORK_VERSION_FIELD}'), "
             "COUNT(*) FROM (SELECT CASE WHEN json_valid(raw_json) THEN raw_json ELSE '{}' END AS json FROM submissions "
-            "WHERE deleted_at IS NULL) GROUP BY 1, 2")})
-        return StoreStatus(sum(p.submissions for p in per_source), sum(p.deleted for p in per_source),
-                           dict(sorted(total.items())), per_source, self.meta(), dict(sorted(frameworks.items())))
+            "WHERE deleted_at IS NULL) GROUP BY 1, 2")
+        counts = Counter({" ".join(str(part) for part in (fid, version) if part): n for fid, version, n in rows})
+        return dict(sorted(counts.items()))
 
     def _current(self, source_id: int, roots: list[str]) -> dict[str, Stored]:
         found: dict[str, Stored] = {}

@@ -9,10 +9,10 @@ from qaf_kobo.store import DEFAULT_STORE, open_store
 
 
 def store_status(store_path: Path | str = DEFAULT_STORE) -> dict[str, Any]:
-    """Active and deleted submissions, active ones per form version, and per source: what it is, its counts,
-    last sync and last error."""
+    """Active and deleted submissions, active ones per form version and per framework, and per source: what it is,
+    its counts, last sync and last error."""
     with open_store(store_path, read_only=True) as store:
-        status = {"store": str(store_path), **store.status().to_dict()}
+        status = {"store": str(store_path), **store.status().to_dict(), "frameworks": store.frameworks()}
         if store.backup is not None:
             status["upgraded_from_schema1_backup"] = str(store.backup)
         return status
