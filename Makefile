@@ -31,6 +31,7 @@ test: $(STAMP) node-deps
 
 demo: $(STAMP)
 	$(VENV)/bin/qaf-kobo demo
+	$(VENV)/bin/qaf-kobo demo --framework cpss --out reports/demo-cpss --store data/demo-cpss.sqlite
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
@@ -39,4 +40,4 @@ benchmarks: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) forms/build reports/demo data/demo.sqlite .pytest_cache
+	rm -rf $(VENV) forms/build reports/demo reports/demo-cpss data/demo.sqlite data/demo-cpss.sqlite .pytest_cache

@@ -148,7 +148,7 @@ def main() -> None:
         print(f"score (load + tidy + sections + domains + countries + quality, in memory):   {scored['seconds']:.2f} s, "
               f"peak {scored['peak_mb']:.0f} MB, {scored['rows']:,} criterion rows")
         print(f"  of which scoring after the load:                                            {scored['seconds'] - load['seconds']:.2f} s")
-        print(f"writing the 6 tables as CSV + Parquet:                                        {written['write_seconds']:.2f} s, "
+        print(f"writing the tables as CSV + Parquet:                                          {written['write_seconds']:.2f} s, "
               f"peak {written['peak_mb']:.0f} MB (whole run)")
         print(f"ratio score / baseline load: {scored['seconds'] / baseline['seconds']:.2f}× (goal ≤ 1×); "
               f"score / its own load: {scored['seconds'] / load['seconds']:.2f}×; "

@@ -215,3 +215,22 @@ def test_a_fault_that_does_not_end_is_one_clear_error(central: CentralDevServer,
         with pytest.raises(CentralError, match=r"GET /v1/projects/\d+/forms/.*\.svc/Submissions failed: HTTP 502") as err:
             all_rows(client, pid, fid)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["502", "cut"])
+def test_an_export_is_downloaded_whole_through_faults(central: CentralDevServer, credentials: CentralCredentials,
+                                                      kind: str) -> None:
+    import io
+    import zipfile
+
+    pid, fid, ids = seed(central, 6)
+    path = f"projects/{pid}/forms/{fid}/submissions.csv.zip"
+    central.inject_fault(kind, times=2, path="submissions.csv.zip")
+    with CentralClient(central.url, credentials, backoff=0.01) as client:
+        data = client.download(path)
+        with pytest.raises(CentralError, match="HTTP 404"):
+            client.download(f"projects/{pid}/forms/no_such_form/submissions.csv.zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        table = archive.read(f"{fid}.csv").decode("utf-8")
+    assert all(iid in table for iid in ids) and PASSWORD not in table
+    assert [p for _, p in central.requests].count(f"/v1/{path}") == 3  # two faults, then the whole file

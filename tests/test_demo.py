@@ -67,11 +67,14 @@ def test_the_readme_shows_the_demo_output(demo: tuple[Path, str]) -> None:
 def test_the_counts_printed_are_those_of_the_store_the_tables_and_the_workbooks(demo: tuple[Path, str], fw) -> None:
     folder, output = demo
     numbers = lambda pattern: tuple(int(n) for n in re.search(pattern, output).groups())  # noqa: E731
-    kobo, central = numbers(r"\[3/7\] Seeded (\d+) synthetic assessments into Kobo .* and (\d+) \(IRQ and YEM\)")
-    new, new_central, *changes = numbers(r"\[4/7\] Synced into .*: (\d+) new from Kobo, (\d+) from Central; .* "
-                                         r"\((\d+) updated, (\d+) deleted\) .* \((\d+) updated, (\d+) deleted\)")
-    scored, critical, findings = numbers(r"\[5/7\] Scored (\d+) assessments from 2 sources: (\d+) sections at "
-                                         r"Critical to address, (\d+) data-quality findings")
+    kobo, central, exported = numbers(r"\[3/7\] Seeded (\d+) synthetic assessments into Kobo .*, (\d+) \(IRQ\) into "
+                                      r"Central .* and (\d+) \(YEM\) into a second Central project, downloaded")
+    new, new_central, new_exported, *changes = numbers(
+        r"\[4/7\] Synced into .*: (\d+) new from Kobo, (\d+) from Central, (\d+) imported from the export; .* "
+        r"\((\d+) updated, (\d+) deleted\) .* \((\d+) updated, (\d+) deleted\)")
+    scored, sources, critical, findings, not_supported = numbers(
+        r"\[5/7\] Scored (\d+) assessments from (\d+) sources: (\d+) sections at Critical to address, (\d+) "
+        r"data-quality findings \((\d+) ratings not supported by the evidence figures\)")
     tracked, = numbers(r"\[6/7\] A coordinator filled in EGY's action plan of its first round and read it back: "
                        r"(\d+) actions tracked")
     workbooks, = numbers(r"\[7/7\] Wrote (\d+) workbooks")
@@ -81,14 +84,18 @@ def test_the_counts_printed_are_those_of_the_store_the_tables_and_the_workbooks(
                                      "GROUP BY name"))
         edits = db.execute("SELECT COUNT(*) FROM submission_history").fetchone()[0]
         assert db.execute("SELECT COUNT(*) FROM action_tracking").fetchone()[0] == tracked > 0
-    assert (kobo, central) == (new, new_central) == (per_source["kobo-demo"], per_source["central-demo"])
-    assert kobo + central == in_store[0] and changes == [1, 1, 1, 1] and (edits, in_store[1]) == (2, 2)
+    assert (kobo, central, exported) == (new, new_central, new_exported) == (
+        per_source["kobo-demo"], per_source["central-demo"], per_source["central-export"])
+    assert sources == len(per_source) == 3 and exported > 0
+    assert kobo + central + exported == in_store[0] and changes == [1, 1, 1, 1] and (edits, in_store[1]) == (2, 2)
     tables = folder / "reports"
     assessments = pd.read_csv(tables / "assessments.csv", keep_default_na=False)
     critical_code = next(level.code for level in fw.levels if level.label == "Critical to address")
     assert scored == len(assessments) == len(rows(summary(folder), "Assessments")) == in_store[0] - in_store[1]
     assert critical == int((pd.read_csv(tables / "sections.csv")["level"] == critical_code).sum())
-    assert findings == len(pd.read_csv(tables / "quality.csv")) == len(rows(summary(folder), "Data quality"))
+    quality = pd.read_csv(tables / "quality.csv")
+    assert findings == len(quality) == len(rows(summary(folder), "Data quality"))
+    assert not_supported == int((quality["check"] == "rating_not_supported_by_evidence").sum()) > 0
     assert workbooks == len(list(tables.glob("*.xlsx")))
     codes = sorted(set(assessments["country"]))
     assert f"Countries: {', '.join(c for c in codes if c in SIX)} (and LEB: not an ISO 3166 code, see Data " \

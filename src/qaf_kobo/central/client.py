@@ -240,6 +240,11 @@ class CentralClient:
         """GET an API path (``projects/1``) or an absolute URL (a next link) and decode the JSON."""
         return self.session.get_json(path_or_url, params)
 
+    def download(self, path: str) -> bytes:
+        """GET an API path and return the body as it came (an export such as ``…/submissions.csv.zip``)."""
+        return self.session.retrying_body(lambda: self.session.response_or_error("GET", path, log).content,
+                                          f"GET {urlsplit(self.session.urljoin(path)).path}")
+
     def project(self, project_id: int) -> dict[str, Any]:
         """A project; a CentralError that says so when it does not exist or the user cannot see it."""
         try:

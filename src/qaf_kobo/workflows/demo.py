@@ -2,8 +2,9 @@
 
 Every step goes through the same code a real deployment uses: the form is built and deployed through the Kobo
 client to a KoboToolbox-compatible server and through the Central client to an ODK Central-compatible one, over
-HTTP; submissions from both are pulled by the syncs into one store, as two sources; the reports are written from
-the store and combine them.
+HTTP; submissions from both are pulled by the syncs into one store, and the submissions of a country whose officer
+has no API access reach it as an export downloaded by hand — three sources; the reports are written from the store
+and combine them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from qaf_kobo.kobo.deploy import deploy_form
 from qaf_kobo.report.run import tracked_actions
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score
+from qaf_kobo.scoring.indicators import NOT_SUPPORTED
 from qaf_kobo.sync.central import sync_central
+from qaf_kobo.sync.files import import_files
 from qaf_kobo.sync.kobo import sync
 from qaf_kobo.workflows.demo_data import (
     duplicate_of,
@@ -46,6 +49,9 @@ DEMO_EMAIL = "demo@example.org"
 DEMO_PASSWORD = "demo-password-for-the-local-central"
 CENTRAL_COUNTRIES = ("IRQ", "YEM")
 """The countries whose assessments the demo keeps on its ODK Central server (the others are on KoboToolbox)."""
+EXPORTED_COUNTRIES = ("YEM",)
+"""Those of CENTRAL_COUNTRIES in a Central project of their own, read from its "all submissions" CSV zip export (as
+an officer without API access downloads it from the web page) instead of synced."""
 
 STEPS = 7
 
@@ -63,6 +69,7 @@ class DemoResult:
     lowest_level: str
     n_critical_sections: int
     n_findings: int
+    n_not_supported: int
     server_url: str
     asset_uid: str
     central_url: str
@@ -164,6 +171,15 @@ def seed_central(server: CentralDevServer, credentials: CentralCredentials, fw: 
     return SeededCentral(project, form_id, len(ids), (ids[0], edit_of(assessments[0], fw, structure)), ids[-1])
 
 
+def download_export(url: str, credentials: CentralCredentials, seeded: SeededCentral, folder: Path) -> Path:
+    """Save a Central form's "all submissions" CSV zip into ``folder``, as an officer downloads it from the web
+    page."""
+    path = folder / f"{seeded.form_id}.csv.zip"
+    with CentralClient(url, credentials) as client:
+        path.write_bytes(client.download(f"projects/{seeded.project_id}/forms/{seeded.form_id}/submissions.csv.zip"))
+    return path
+
+
 def _servers(store: Path) -> list[str]:
     """The servers a store's submissions came from, read without opening (or upgrading) it as a store."""
     conn = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
@@ -210,28 +226,39 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
         forms = build_demo_forms(Path(tmp), fw)
         seeded = seed_server(kobo, fw, seed, leave_out=CENTRAL_COUNTRIES, forms=forms)
         login = CentralCredentials(central.url, DEMO_EMAIL, DEMO_PASSWORD, "the demo's login")
-        on_central = seed_central(central, login, fw, forms[1].xml, seed)
+        synced = [c for c in CENTRAL_COUNTRIES if c not in EXPORTED_COUNTRIES]
+        on_central = seed_central(central, login, fw, forms[1].xml, seed, countries=synced)
+        exported = seed_central(central, login, fw, forms[1].xml, seed, countries=EXPORTED_COUNTRIES)
         asset_uid = seeded.asset_uid
-        say(f"Seeded {len(kobo.submissions(asset_uid))} synthetic assessments into Kobo asset {asset_uid} and "
-            f"{on_central.count} ({' and '.join(CENTRAL_COUNTRIES)}) into Central form {on_central.form_id}")
+        say(f"Seeded {len(kobo.submissions(asset_uid))} synthetic assessments into Kobo asset {asset_uid}, "
+            f"{on_central.count} ({' and '.join(synced)}) into Central form {on_central.form_id}, and "
+            f"{exported.count} ({' and '.join(EXPORTED_COUNTRIES)}) into a second Central project, downloaded by "
+            "hand as its CSV zip export")
         first = sync(kobo.url, asset_uid, DEMO_TOKEN, store, source="kobo-demo")
         first_central = sync_central(central.url, on_central.project_id, on_central.form_id, login, store,
                                      source="central-demo")
+        export = download_export(central.url, login, exported, Path(tmp))
+        imported = import_files([export], store, source="central-export", ref=export.name)
         edit_and_delete(kobo, seeded)
-        central.edit_submission(*on_central.to_edit)
-        central.delete_submission(on_central.to_delete)
+        central.edit_submission(*on_central.to_edit, on_central.project_id, on_central.form_id)
+        central.delete_submission(on_central.to_delete, on_central.project_id, on_central.form_id)
         again = sync(kobo.url, asset_uid, DEMO_TOKEN, store, full=True, source="kobo-demo")
         again_central = sync_central(central.url, on_central.project_id, on_central.form_id, login, store,
                                      source="central-demo")
-        say(f"Synced into {store}: {first.new} new from Kobo, {first_central.new} from Central; then one edit and "
+        say(f"Synced into {store}: {first.new} new from Kobo, {first_central.new} from Central, "
+            f"{imported.counts.new} imported from the export; then one edit and "
             f"one deletion on each server, found by a full Kobo sync ({again.updated} updated, {again.deleted} "
             f"deleted) and an incremental Central sync ({again_central.updated} updated, {again_central.deleted} "
             "deleted)")
     scores = score(store, out_dir=out_dir, fw=fw)
     lowest = fw.levels[0]
     n_critical = scores.sections_at(lowest.code)
-    say(f"Scored {len(scores.assessments)} assessments from 2 sources: {n_critical} sections at {lowest.label}, "
-        f"{len(scores.quality)} data-quality findings")
+    n_sources = scores.assessments["source"].nunique()
+    n_not_supported = int((scores.quality["check"] == NOT_SUPPORTED).sum())
+    checked = (f" ({n_not_supported} ratings not supported by the evidence figures)"
+               if fw.evidence.cross_checks else "")
+    say(f"Scored {len(scores.assessments)} assessments from {n_sources} sources: {n_critical} sections at "
+        f"{lowest.label}, {len(scores.quality)} data-quality findings{checked}")
     country = demo_country(scores)
     tracked = 0
     if country:
@@ -242,9 +269,12 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
     else:
         say("No country has two rounds: no earlier action plan to follow up")
     workbooks = write_reports(scores, fw, out_dir, tracking=tracked_actions(store))
-    say(f"Wrote {len(workbooks)} workbooks to {out_dir} (country profiles, consolidated action plans, domains)")
+    shown = "country profiles, consolidated action plans, domains" + (", evidence indicators"
+                                                                      if fw.evidence.indicators else "")
+    say(f"Wrote {len(workbooks)} workbooks to {out_dir} ({shown})")
     codes = sorted(scores.assessments["country"].dropna().unique())
     countries = [c for c in codes if pycountry.countries.get(alpha_3=c)]
     return DemoResult(store, out_dir, workbooks, countries, [c for c in codes if c not in countries],
-                      len(scores.assessments), lowest.label, n_critical, len(scores.quality), kobo.url, asset_uid,
+                      len(scores.assessments), lowest.label, n_critical, len(scores.quality), n_not_supported,
+                      kobo.url, asset_uid,
                       central.url, country, tracked)
