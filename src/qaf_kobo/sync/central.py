@@ -10,8 +10,6 @@ Rows at the watermark's own millisecond come again (``ge``) and are dropped the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,34 +19,16 @@ from qaf_kobo.central.rows import odata_store_row
 from qaf_kobo.central.submissions import fetch_one, id_scan, incremental_filter, iter_pages, watermark_of
 from qaf_kobo.errors import QafError
 from qaf_kobo.store import DEFAULT_STORE, Store, UpsertCounts, default_name, open_store, utc_now
+from qaf_kobo.sync.result import Progress, SyncResult
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 FULL_READ_AT = 200  # more changed rows than this in a full scan: read every page instead of one row per request
-
-
-@dataclass
-class CentralSyncResult:
-    """What a sync did: rows new, updated, marked deleted; active rows of the source; HTTP requests made."""
-
-    source: str
-    new: int
-    updated: int
-    deleted: int
-    total: int
-    requests: int
-    data_requests: int
-
-    def summary(self) -> str:
-        """The one-line summary printed at the end of a sync."""
-        return (f"synced {self.source}: {self.new} new, {self.updated} updated, {self.deleted} deleted, "
-                f"{self.total} submissions from this source in the store ({self.requests} requests)")
 
 
 def sync_central(server: str, project_id: int, form_id: str, credentials: CentralCredentials,
                  store_path: Path | str = DEFAULT_STORE, *, source: str | None = None, full: bool = False,
-                 progress: Progress | None = None, retries: int = 6) -> CentralSyncResult:
+                 progress: Progress | None = None, retries: int = 6) -> SyncResult:
     """Pull what changed on the server since the last sync (with ``full``, also restores and purges) into the
     store, as the submissions of the source ``source`` (default ``central:<host>/<project>/<form>``). Errors are
     kept as the source's last error and raised as QafError."""
@@ -76,7 +56,7 @@ def _record_error(store: Store, name: str, exc: BaseException) -> None:
 
 
 def _sync(store: Store, client: CentralClient, name: str, project_id: int, form_id: str, full: bool,
-          progress: Progress | None) -> CentralSyncResult:
+          progress: Progress | None) -> SyncResult:
     form = client.form(project_id, form_id)
     checks = client.requests_made
     state = store.source_state(name)
@@ -96,7 +76,7 @@ def _sync(store: Store, client: CentralClient, name: str, project_id: int, form_
         deleted += _full_scan(store, client, name, project_id, form_id, counts)
     store.set_source_state(name, {"watermark": mark, "last_sync": utc_now(), "last_error": None,
                                   "form_version": str(form.get("version") or "") or None})
-    return CentralSyncResult(name, counts.new, counts.updated, deleted, store.source_count(name), client.requests_made,
+    return SyncResult(name, counts.new, counts.updated, deleted, store.source_count(name), client.requests_made,
                              client.requests_made - checks)
 
 

@@ -4,8 +4,6 @@ full scan."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from qaf_kobo.errors import QafError
@@ -25,29 +23,11 @@ from qaf_kobo.store import (
     utc_now,
     validation_uid,
 )
+from qaf_kobo.sync.result import Progress, SyncResult
 
 log = logging.getLogger(__name__)
 
 OVERLAP_IDS = 100  # re-read this many ids below the last one seen: a row may commit after a higher _id
-Progress = Callable[[int, int], None]
-
-
-@dataclass
-class SyncResult:
-    """What a sync did: rows new, updated and marked deleted; active rows of the source; HTTP requests made."""
-
-    source: str
-    new: int
-    updated: int
-    deleted: int
-    total: int
-    requests: int
-    data_requests: int
-
-    def summary(self) -> str:
-        """The one-line summary printed at the end of a sync."""
-        return (f"synced {self.source}: {self.new} new, {self.updated} updated, {self.deleted} deleted, "
-                f"{self.total} submissions from this source in the store ({self.requests} requests)")
 
 
 def sync(server: str, asset_uid: str, token: str, store_path: Path | str = DEFAULT_STORE, full: bool = False,

@@ -18,8 +18,9 @@ from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT, Notice
 from qaf_kobo.kobo.token import load_token
 from qaf_kobo.server_kind import Kind, server_kind
 from qaf_kobo.store import DEFAULT_STORE
-from qaf_kobo.sync.central import CentralSyncResult, Progress, sync_central
-from qaf_kobo.sync.kobo import SyncResult, sync
+from qaf_kobo.sync.central import sync_central
+from qaf_kobo.sync.kobo import sync
+from qaf_kobo.sync.result import Progress, SyncResult
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Target:
 def sync_server(server: str, target: Target, store_path: Path | str = DEFAULT_STORE, *, kind: str | None = None,
                 source: str | None = None, full: bool = False, progress: Progress | None = None,
                 token_file: Path | None = None, config_file: Path | None = None, max_wait: float = DEFAULT_MAX_WAIT,
-                notice: Notice | None = None) -> SyncResult | CentralSyncResult:
+                notice: Notice | None = None) -> SyncResult:
     """Sync one Kobo asset or one Central form into the store, as the source ``source`` (``max_wait`` and
     ``notice``: how KoboToolbox's Retry-After waits are bounded and told)."""
     if target.kind(server, kind) == "kobo":

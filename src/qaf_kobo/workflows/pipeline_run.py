@@ -17,9 +17,10 @@ from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
 from qaf_kobo.report.horizons import horizons
 from qaf_kobo.report.run import score_for_report, tracked_actions
 from qaf_kobo.report.workbook import write_reports
-from qaf_kobo.sync.central import CentralSyncResult, sync_central
+from qaf_kobo.sync.central import sync_central
 from qaf_kobo.sync.files import ImportResult, import_files
-from qaf_kobo.sync.kobo import SyncResult, sync
+from qaf_kobo.sync.kobo import sync
+from qaf_kobo.sync.result import SyncResult
 from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings
 
 
@@ -27,7 +28,7 @@ from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings
 class RunResult:
     """What one pipeline run did: each source's sync or import, then scoring and the workbooks."""
 
-    syncs: list[SyncResult | CentralSyncResult | ImportResult]
+    syncs: list[SyncResult | ImportResult]
     n_scored: int
     out_dir: Path
     workbooks: list[Path]
@@ -65,7 +66,7 @@ def pipeline_credentials(config: PipelineConfig) -> dict[str, str | CentralCrede
 
 def _pull(source: SourceSettings, secret: str | CentralCredentials | None, config: PipelineConfig,
           field_paths: dict[str, str], notice: Callable[[str], None] | None,
-          progress: Callable[[str], None]) -> SyncResult | CentralSyncResult | ImportResult:
+          progress: Callable[[str], None]) -> SyncResult | ImportResult:
     store = config.store.path
     if source.kind == "export":
         assert source.folder is not None
@@ -93,7 +94,7 @@ def run_pipeline(config: PipelineConfig, today: date | None = None,
     secrets = pipeline_credentials(config)
     fw = find_framework(config.scoring.framework)
     field_paths = xlsform_paths(build_xlsform(fw, fw.version).survey)
-    results: list[SyncResult | CentralSyncResult | ImportResult] = []
+    results: list[SyncResult | ImportResult] = []
     for source in config.all_sources():
         result = _pull(source, secrets.get(source.name), config, field_paths, notice, progress)
         if isinstance(result, ImportResult):
