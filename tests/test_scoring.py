@@ -101,6 +101,18 @@ def test_criteria_tell_na_unanswered_and_invalid_answers_apart(fw):
     assert criteria.loc["1.4", "level"] == 2 and criteria.loc[["1.1", "1.2", "1.3"], "level"].isna().all()
 
 
+def test_the_tidy_tables_have_the_columns_their_contract_names(fw):
+    from qaf_kobo.scoring.tidy import ANSWER_COLUMNS, SECTION_ANSWER_COLUMNS, TRUNCATED_COLUMNS, tidy
+
+    row = submission(fw, "s", {"1.1": "na", "1.3": "9"}, why={"2a": "seen"})
+    tables = tidy(pd.DataFrame([row, submission(fw, "t", details={"agency": "x" * 5000})]), fw, "v2")
+    assert list(tables.answers.columns) == list(ANSWER_COLUMNS) and len(tables.answers) == 2 * len(fw.criteria)
+    assert list(tables.section_answers.columns) == list(SECTION_ANSWER_COLUMNS)
+    assert len(tables.section_answers) == 2 * len(fw.sections)
+    assert list(tables.truncated.columns) == list(TRUNCATED_COLUMNS)
+    assert tables.truncated[["root_uuid", "field"]].astype(str).values.tolist() == [["t", "agency"]]
+
+
 def test_two_submissions_with_one_root_uuid_are_a_clear_error(fw):
     rows = [submission(fw, "same", details={"agency": "A"}), submission(fw, "same", details={"agency": "B"})]
     with pytest.raises(QafError, match="share a root_uuid with another \\(same\\)"):

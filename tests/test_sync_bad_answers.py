@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,46 @@ def test_a_closed_port_is_still_called_unreachable(tmp_path: Path) -> None:
     with pytest.raises(QafError, match=rf"^cannot reach {url} \(NewConnectionError on GET /api/v2/assets/aX/\) — "
                                        "check --server and the network$"):
         sync(url, "aX", TOKEN, tmp_path / "s.sqlite", retries=1)
+
+
+def central_with_rows(rows: object) -> Callable[[Request], Response]:
+    """A Central server (login, project 1, form f) whose OData page of submissions holds ``rows``."""
+
+    def answer(request: Request) -> Response:
+        if request.path == "/v1/sessions":
+            return json_answer({"token": "session-token", "expiresAt": "2099-01-01T00:00:00.000Z"})
+        if request.path == "/v1/projects/1":
+            return json_answer({"id": 1, "name": "P"})
+        if request.path == "/v1/projects/1/forms/f":
+            return json_answer({"projectId": 1, "xmlFormId": "f", "version": "1"})
+        if request.path.endswith(".svc/Submissions"):
+            return json_answer({"value": rows, "@odata.count": 1})
+        return json_answer({"code": 404.1, "message": "Could not find the resource you were looking for."}, 404)
+
+    return answer
+
+
+CENTRAL_ROWS = {
+    "a row without __id": ([{"meta": {"instanceID": "uuid:r1"}}], "row 1 of the page has no __id (a submission's id) "
+                                                                    "— __id is null"),
+    "an __id that is a number": ([{"__id": 7}], "row 1 of the page has no __id (a submission's id) — __id is 7"),
+    "a row that is a list": ([{"__id": "uuid:r1"}, [1]], "row 2 of the page is a JSON list, not a submission"),
+}
+
+
+@pytest.mark.parametrize("case", list(CENTRAL_ROWS))
+def test_a_central_row_that_is_not_a_submission_is_one_clear_error(case: str, tmp_path: Path) -> None:
+    from qaf_kobo.central.credentials import CentralCredentials
+    from qaf_kobo.sync.central import sync_central
+
+    rows, message = CENTRAL_ROWS[case]
+    store = tmp_path / "s.sqlite"
+    with CannedServer(central_with_rows(rows)) as server:
+        login = CentralCredentials(server.url, "me@example.org", "secret-password", "the test")
+        with pytest.raises(QafError) as err:
+            sync_central(server.url, 1, "f", login, store)
+        odata = sum(r.path.endswith(".svc/Submissions") for r in server.received)
+    assert str(err.value) == f"the answer to the submissions of form 'f': {message}"
+    assert odata == 1  # not a network fault: asked once
+    with open_store(store) as st:
+        assert st.status().submissions == 0 and message in (st.status().last_error or "")

@@ -11,12 +11,14 @@ change none of those timestamps: only a full id scan (:func:`id_scan`) finds the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from qaf_kobo.central.client import CentralClient, CentralError
+from qaf_kobo.kobo.submissions import json_kind
 
 PAGE_ROWS = 1000
 TIMESTAMPS = ("submissionDate", "updatedAt", "deletedAt")
@@ -49,10 +51,24 @@ def watermark_of(row: dict[str, Any], current: str | None = None) -> str | None:
 
 
 def _page(body: Any, what: str) -> ODataPage:
+    """An OData page of submissions; a CentralError naming the answer when it is not one, or when a row is not a
+    submission (a JSON object with a non-empty text ``__id``)."""
     if not isinstance(body, dict) or not isinstance(body.get("value"), list):
         raise CentralError(f"the answer to {what} is not an OData page (no value list)")
+    for number, row in enumerate(body["value"], 1):
+        if not isinstance(row, dict):
+            raise CentralError(f"the answer to {what}: row {number} of the page is {json_kind(row)}, not a "
+                               "submission")
+        if not isinstance(row.get("__id"), str) or not row["__id"]:
+            raise CentralError(f"the answer to {what}: row {number} of the page has no __id (a submission's id) — "
+                               f"__id is {json.dumps(row.get('__id'))[:60]}")
     count = body.get("@odata.count")
-    return ODataPage(body["value"], count if isinstance(count, int) else None, body.get("@odata.nextLink"))
+    next_link = body.get("@odata.nextLink")
+    if next_link is not None and not isinstance(next_link, str):
+        raise CentralError(f"the answer to {what} has an @odata.nextLink that is not a link: "
+                           f"{json.dumps(next_link)[:60]}")
+    return ODataPage(body["value"], count if isinstance(count, int) else None, next_link)
+
 
 
 def iter_pages(client: CentralClient, project_id: int, form_id: str, *, filter: str | None = None,

@@ -19,7 +19,8 @@ from qaf_kobo.framework import Framework
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic assessments.")
 @framework_option
 def demo_command(out_dir: Path, store: Path, seed: int, fw: Framework) -> None:
-    """Run the whole job offline: local Kobo server, form, synthetic assessments, sync, scores, workbooks."""
+    """Run the whole job offline: local KoboToolbox and ODK Central servers, form, synthetic assessments, sync and
+    an imported export, scores, workbooks."""
     from qaf_kobo.workflows.demo import run_demo
 
     result = run_demo(out_dir, store, seed, progress=click.echo, fw=fw)

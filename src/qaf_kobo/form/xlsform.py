@@ -16,10 +16,12 @@ import pycountry
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.form.contract import (
+    DETAILS_GROUPS,
     FRAMEWORK_FIELD,
     FRAMEWORK_VERSION_FIELD,
     NOT_ASSESSED,
     SCOPES,
+    SUMMARY_GROUP,
     calc_field,
     criterion_field,
     descriptor_list,
@@ -88,7 +90,7 @@ def _details(s: Strings) -> list[dict[str, str]]:
         type_, name, label=s.get(f"form.{name}.label"), **({"required": "yes", "required_message": required} | more)
     )
     return [
-        row("begin_group", "details", label=s.get("form.details.label"), appearance="field-list"),
+        row("begin_group", DETAILS_GROUPS[0], label=s.get("form.details.label"), appearance="field-list"),
         row("note", "details_intro", label=s.get("form.details.instruction")),
         ask("text", "purpose", hint=s.get("form.purpose.hint")),
         ask(
@@ -98,7 +100,7 @@ def _details(s: Strings) -> list[dict[str, str]]:
         row("text", "round", label=s.get("form.round.label"), hint=s.get("form.round.hint")),
         row("end_group"),
         # seven questions are too many for one phone screen: where and by whom on a second page
-        row("begin_group", "details_scope", label=s.get("form.details.label"), appearance="field-list"),
+        row("begin_group", DETAILS_GROUPS[1], label=s.get("form.details.label"), appearance="field-list"),
         ask("select_one country", "country", hint=s.get("form.country.hint"), appearance=COUNTRY_APPEARANCE),
         row("text", "area", label=s.get("form.area.label"), hint=s.get("form.area.hint")),
         ask("text", "agency", hint=s.get("form.agency.hint")),
@@ -206,7 +208,7 @@ def _summary(fw: Framework, s: Strings) -> list[dict[str, str]]:
     lowest = fw.levels[0]
     critical = " + ".join(f"if(${{{level_field(sec)}}} = '{lowest.code}', 1, 0)" for sec in fw.sections)
     rows = [
-        row("begin_group", "summary", label=s.get("form.summary.label"), appearance="field-list"),
+        row("begin_group", SUMMARY_GROUP, label=s.get("form.summary.label"), appearance="field-list"),
         row("note", "summary_intro", label=s.get("form.summary.instruction")),
         row("calculate", "critical_sections", calculation=critical),
         row("note", "summary_critical", label=s.get("form.summary.critical", level=s.get(f"level.{lowest.name}"), count="${critical_sections}")),

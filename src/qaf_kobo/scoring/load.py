@@ -1,6 +1,6 @@
 """The active submissions of a store as a raw DataFrame (one row per submission), every answer as text.
 
-Columns: the store's ``root_uuid, form_version, validation_status, submission_time`` plus the keys of the
+Columns: the store's ``root_uuid, source, form_version, validation_status, submission_time`` plus the keys of the
 Kobo /data/ JSON whose last path segment is one of the fields asked for (full paths such as ``s_2a/c_2a_3``).
 The store gives the rows in batches (``Store.raw_batches``); each batch's JSON is parsed by pyarrow's reader
 (straight from the stored UTF-8 bytes) in a thread while the next batch is read.
@@ -37,11 +37,10 @@ STORE_COLUMNS: tuple[str, ...] = RawBatch._fields[:-1]
 
 @dataclass(frozen=True)
 class StoreData:
-    """What scoring reads from a store: the raw submissions (with each one's ``source``), the store's meta table,
-    and its sources (name, kind, server, ref, the submissions read from it, sync state)."""
+    """What scoring reads from a store: the raw submissions (with each one's ``source``) and its sources (name,
+    kind, server, ref, the submissions read from it, sync state)."""
 
     raw: pd.DataFrame
-    meta: dict[str, str]
     sources: list[dict[str, str | int | None]] = field(default_factory=list)
 
 
@@ -143,7 +142,6 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
     read = BatchReader(frozenset(fields))
     batches: list[RawBatch] = []
     with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool:  # one: in order
-        meta = store.meta()
         sources = [_source(s, store.source_state(s.name)) for s in store.sources()]
         jobs = []
         for batch in store.raw_batches(only_approved=only_approved, rows=FETCH_ROWS):
@@ -156,7 +154,7 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
     for source in sources:
         source["submissions"] = int(scored.get(source["name"], 0))
     if not parsed:
-        return StoreData(raw=store_columns, meta=meta, sources=sources)
+        return StoreData(raw=store_columns, sources=sources)
     answers = pa.concat_tables(parsed, promote_options="permissive").to_pandas()
     raw = pd.concat([store_columns, answers.set_axis(store_columns.index)], axis=1) if len(answers.columns) else store_columns
-    return StoreData(raw=raw, meta=meta, sources=sources)
+    return StoreData(raw=raw, sources=sources)

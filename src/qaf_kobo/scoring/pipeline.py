@@ -1,15 +1,20 @@
-"""The scoring run: store → tidy tables → sections, domains, countries and quality, written as CSV + Parquet.
+"""The scoring run: store → tidy tables → criteria, sections, domains, countries, indicators and quality, written
+as CSV + Parquet.
 
 The stages pass tables keyed by ids (see ``keyed``):
 
-    load       store                                   → raw: one row per submission, answers as text
-    tidy       raw                                     → submissions; answers (submission × criterion);
+    load        store                                  → raw: one row per submission, answers as text
+    tidy        raw                                    → submissions; answers (submission × criterion);
                                                           section answers (submission × section); truncated
-    sections   submissions, answers, section answers   → sections (submission × section)
-    domains    submissions, sections, answers          → domains (submission × domain)
-               submissions, domains                    → index (one row per submission)
-    countries  submissions, sections                   → countries (country × round × section)
-    quality    tidy tables, sections                   → quality (one row per finding)
+    criteria    tidy tables                            → criteria (submission × criterion, with level names)
+    sections    submissions, answers, section answers  → sections (submission × section)
+    domains     submissions, sections, answers         → domains (submission × domain)
+                submissions, domains                   → index (one row per submission)
+    countries   submissions, sections                  → countries (country × round × section)
+    indicators  raw, submissions                       → evidence figures → indicators (submission × indicator),
+                                                          country indicators, the indicators export
+    quality     tidy tables, sections, indicators,     → quality (one row per finding, the evidence cross-checks
+                criteria                                  and unreadable figures among them)
 """
 
 from __future__ import annotations

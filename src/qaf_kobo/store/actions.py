@@ -128,8 +128,7 @@ def record_tracking(store: Store, rows: Sequence[TrackedRow], imported_at: dt.da
             if statement.strip():
                 conn.execute(statement)
         current = {r[0]: r[1:] for r in conn.execute(
-            "SELECT action_id, responsible, expected_completion, stage, action_taken, seen_at, seen_file "
-            "FROM action_tracking")}
+            f"SELECT action_id, {', '.join(_VALUES)}, seen_at, seen_file FROM action_tracking")}
         for row in sorted(rows, key=lambda r: utc_text(r.updated_at)):
             stamp = utc_text(row.updated_at)
             stored = current.get(row.action_id)

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -93,7 +93,7 @@ class Indexed(NamedTuple):
 class RawBatch(NamedTuple):
     """A batch of stored submissions as columns: the store's own columns, then each row's JSON (UTF-8 bytes)."""
 
-    root_uuid: tuple[str, ...]  # qualified as ``<source>:<root>`` where two sources hold the same root
+    root_uuid: tuple[str, ...]  # qualified as ``<source>:<root>`` where several sources hold the same root
     source: tuple[str, ...]
     form_version: tuple[str | None, ...]
     validation_status: tuple[str, ...]
@@ -147,7 +147,6 @@ class StoreStatus:
     deleted: int
     versions: dict[str, int]
     sources: list[SourceStatus]
-    meta: dict[str, str] = field(default_factory=dict)
 
     @property
     def last_sync(self) -> str | None:
@@ -181,7 +180,7 @@ def _guarded(method: Callable) -> Callable:
 
 
 class Store:
-    """An open store. Each ``upsert_page`` is one transaction; ``meta`` updates can join it. An SQLite error in
+    """An open store. Each ``upsert_page`` is one transaction (a source's sync state can join it). An SQLite error in
     any method is a QafError that says what is wrong with the file and how to recover."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, backup: Path | None = None) -> None:
@@ -212,25 +211,8 @@ class Store:
 
     # --- meta -------------------------------------------------------------------------------------------------
     @_guarded
-    def get_meta(self, key: str, default: str | None = None) -> str | None:
-        """One meta value (``schema_version`` …; sync state is per source)."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else default
-
-    @_guarded
-    def set_meta(self, key: str, value: str | None, *, commit: bool = True) -> None:
-        """Set (or, with None, remove) a meta value."""
-        if value is None:
-            self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
-        else:
-            self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
-                              "excluded.value", (key, str(value)))
-        if commit:
-            self.conn.commit()
-
-    @_guarded
     def meta(self) -> dict[str, str]:
-        """All meta values."""
+        """All meta values (``schema_version`` …; sync state is per source)."""
         return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
 
     # --- sources ----------------------------------------------------------------------------------------------
@@ -279,11 +261,10 @@ class Store:
     # --- submissions --------------------------------------------------------------------------------------------
     @_guarded
     def upsert_page(self, submissions: Iterable[dict[str, Any]], *, source: str = DEFAULT_SOURCE,
-                    meta: dict[str, str] | None = None, state: dict[str, str | None] | None = None,
-                    seen_at: str | None = None, from_server: bool = True,
+                    state: dict[str, str | None] | None = None, from_server: bool = True,
                     new_source: tuple[str, str, str] | None = None) -> UpsertCounts:
-        """Insert or replace a source's submissions by rootUuid in one transaction (with ``meta`` and the source's
-        ``state`` updates, if given; ``new_source`` = (kind, server, ref) adds the source in it when missing).
+        """Insert or replace a source's submissions by rootUuid in one transaction (with the source's ``state``
+        updates, if given; ``new_source`` = (kind, server, ref) adds the source in it when missing).
 
         A row whose content differs from the stored one replaces it and the stored version goes to
         ``submission_history``. A row known to be older than the stored one is ignored (``stale``): its ``_uuid``
@@ -302,14 +283,14 @@ class Store:
             except (ValueError, QafError) as exc:
                 raise RowError(number, row_label(sub), str(exc)) from None
         try:
-            return self._upsert(batch, texts, source, meta, state, seen_at or utc_now(), from_server, new_source)
+            return self._upsert(batch, texts, source, state, utc_now(), from_server, new_source)
         except UnicodeEncodeError:  # SQLite refused a lone surrogate ("\ud800"): find the row (rare, so only now)
             found = next(((n, sub) for n, sub in enumerate(batch, 1) if unicode_problem(sub)), None)
             if found is None:
                 raise
             raise RowError(found[0], row_label(found[1]), unicode_problem(found[1]) or "") from None
 
-    def _upsert(self, batch: list[dict[str, Any]], texts: dict[int, str], source: str, meta: dict[str, str] | None,
+    def _upsert(self, batch: list[dict[str, Any]], texts: dict[int, str], source: str,
                 state: dict[str, str | None] | None, now: str, from_server: bool,
                 new_source: tuple[str, str, str] | None) -> UpsertCounts:
         groups: dict[str, list[dict[str, Any]]] = {}
@@ -364,16 +345,14 @@ class Store:
                 " validation_status = excluded.validation_status, raw_json = excluded.raw_json,"
                 " last_seen = excluded.last_seen, deleted_at = NULL", inserts)
             self.conn.executemany("UPDATE submissions SET last_seen = ? WHERE source_id = ? AND root_uuid = ?", seen)
-            for key, value in (meta or {}).items():
-                self.set_meta(key, value, commit=False)
             if state:
                 src.set_source_state(self.conn, source_id, state)
         return counts
 
     @_guarded
-    def mark_deleted(self, root_uuids: Iterable[str], *, source: str = DEFAULT_SOURCE, at: str | None = None) -> int:
+    def mark_deleted(self, root_uuids: Iterable[str], *, source: str = DEFAULT_SOURCE) -> int:
         """Mark a source's active submissions as deleted on the server (kept, never dropped); returns how many."""
-        now = at or utc_now()
+        now = utc_now()
         with self.conn:
             source_id = self._source_id(source)
             cur = self.conn.executemany(
@@ -398,8 +377,8 @@ class Store:
 
     def raw_batches(self, *, only_approved: bool = False, rows: int = 20_000) -> Iterator[RawBatch]:
         """The active submissions of every source in store order, ``rows`` at a time: all except those marked
-        "not approved", or with ``only_approved`` only the approved ones. A root held by two sources is named
-        ``<source>:<root>`` in both, so the two stay two submissions."""
+        "not approved", or with ``only_approved`` only the approved ones. A root held by several sources is named
+        ``<source>:<root>`` in each, so they stay separate submissions."""
         where = "validation_status = ?" if only_approved else "validation_status IS NOT ?"
         status = APPROVED if only_approved else NOT_APPROVED
         try:
@@ -450,7 +429,7 @@ class Store:
                                    src.source_state(self.conn, s.id)) for s in self.sources()]
         total = sum((Counter(v) for v in versions.values()), Counter())
         return StoreStatus(sum(p.submissions for p in per_source), sum(p.deleted for p in per_source),
-                           dict(sorted(total.items())), per_source, self.meta())
+                           dict(sorted(total.items())), per_source)
 
     def frameworks(self) -> dict[str, int]:
         """Active submissions per framework they answer (``<id> <version>`` from their framework fields; "" for

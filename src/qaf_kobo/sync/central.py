@@ -91,13 +91,17 @@ def _full_scan(store: Store, client: CentralClient, name: str, project_id: int, 
     on_server = id_scan(client, project_id, form_id)
     local = {str(row["meta/rootUuid"]): _stamp(row) for row in store.active_submissions(name)}
     changed = [root for root, stamp in on_server.items() if local.get(root) != stamp]
+    fetched = 0
     if len(changed) > FULL_READ_AT:
         for page in iter_pages(client, project_id, form_id):
             counts.add(store.upsert_page([odata_store_row(r) for r in page.rows], source=name))
+            fetched += len(page.rows)
     else:
         rows = [row for row in (fetch_one(client, project_id, form_id, root) for root in changed) if row is not None]
         for i in range(0, len(rows), 500):
             counts.add(store.upsert_page([odata_store_row(r) for r in rows[i:i + 500]], source=name))
+        fetched = len(rows)
     gone = [root for root in local if root not in on_server]
-    log.debug("full scan: %d ids on the server, %d fetched, %d gone", len(on_server), len(changed), len(gone))
+    log.debug("full scan: %d ids on the server, %d changed, %d fetched, %d gone", len(on_server), len(changed),
+              fetched, len(gone))
     return store.mark_deleted(gone, source=name)

@@ -9,7 +9,8 @@ What it reads:
   Kobo's ``_id``, which edits keep, as ``meta/rootUuid = "kobo-id:<_id>"``.
 - **Central's "all submissions" CSV zip** (``<form id>.csv`` and one CSV per repeat), group names joined by
   ``-`` (the default) or removed, select multiple split or not, geopoints in four columns. ``KEY`` is Central's
-  ``__id`` and becomes ``meta/rootUuid``, as the OData sync does.
+  ``__id`` and becomes ``meta/rootUuid``, as the OData sync does. The form's CSV taken out of the zip is read
+  too (without its repeats).
 
 What it cannot read, with an error naming the file and what to change: exports with question *labels* as
 headers ("Labels" or a language instead of "XML values and headers"), another group separator than ``/``,
@@ -45,7 +46,8 @@ KOBO_HOW = "export again from KoboToolbox (Downloads) with 'Value and header for
 
 @dataclass
 class ExportFile:
-    """The rows of one export file, its ``kind`` (``kobo-xlsx``, ``kobo-csv``, ``central-zip``) and notes."""
+    """The rows of one export file, its ``kind`` (``kobo-xlsx``, ``kobo-csv``, ``central-zip``, ``central-csv``)
+    and notes."""
 
     path: Path
     kind: str
@@ -236,7 +238,8 @@ def read_kobo_xlsx(path: Path, fields: _Fields) -> ExportFile:
     return ExportFile(path, "kobo-xlsx", rows)
 
 
-def _csv_rows(path: Path, text: str) -> list[list[str]]:
+def _csv_rows(text: str) -> list[list[str]]:
+    """The rows of a CSV text, "," or ";" separated (as a spreadsheet may save it)."""
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -254,7 +257,7 @@ def _read_text(path: Path, data: bytes | None = None) -> str:
 
 def read_kobo_csv(path: Path, fields: _Fields, text: str) -> ExportFile:
     """A KoboToolbox CSV export (``;``-separated as Kobo writes it, or ``,`` after a spreadsheet program)."""
-    _, records = _kobo_table(path, _csv_rows(path, text), fields)
+    _, records = _kobo_table(path, _csv_rows(text), fields)
     return ExportFile(path, "kobo-csv", [_kobo_row(path, _clean(r)) for r in records])
 
 
@@ -306,7 +309,7 @@ def read_central_zip(path: Path, fields: _Fields, data: bytes | None = None) -> 
     with archive:
         for name in archive.namelist():
             if name.lower().endswith(".csv") and "/" not in name.strip("/"):
-                tables[name] = _csv_rows(path, _read_text(path, archive.read(name)))
+                tables[name] = _csv_rows(_read_text(path, archive.read(name)))
     roots = [n for n, rows in tables.items() if rows and rows[0][:1] == ["SubmissionDate"] and "KEY" in rows[0]]
     if len(roots) != 1:
         raise QafError(f"{path}: not a Central submissions export (a zip with <form id>.csv whose first column is "
@@ -376,7 +379,7 @@ def read_export(path: Path, field_paths: Mapping[str, str] | None = None) -> Exp
         text = _read_text(path)
         first = text.split("\n", 1)[0]
         if first.startswith(("SubmissionDate,", '"SubmissionDate",')) and "KEY" in first:
-            rows = _central_rows(path, {path.name: _csv_rows(path, text)}, path.name, fields)
+            rows = _central_rows(path, {path.name: _csv_rows(text)}, path.name, fields)
             return ExportFile(path, "central-csv", rows, ["only the form's own table: repeats are in the other CSV "
                                                           "files of Central's zip (import the zip itself)"])
         return read_kobo_csv(path, fields, text)

@@ -84,14 +84,15 @@ def _cells(table: _Table, values: dict[str, Any]) -> list[Any]:
     return out
 
 
-def _add(tables: dict[str | None, _Table], table: _Table, values: dict[str, Any], key: str) -> None:
+def _add(tables: dict[str | None, _Table], values: dict[str, Any], key: str) -> None:
+    """Add the rows of the repeats in ``values`` (and of repeats within them) to their tables."""
     for path, items in values.items():
         if isinstance(items, list) and path in tables:
             child = tables[path]
             for n, item in enumerate(items, 1):
                 item_key = f"{key}/{child.repeat.name if child.repeat else path}[{n}]"
                 child.rows.append([*_cells(child, item), key, item_key])
-                _add(tables, child, item, item_key)
+                _add(tables, item, item_key)
 
 
 def submissions_zip(schema: FormSchema, submissions: list[Any], system: Callable[[Any], dict[str, Any]],
@@ -107,7 +108,7 @@ def submissions_zip(schema: FormSchema, submissions: list[Any], system: Callable
                           meta["submitterName"] or "", meta["attachmentsPresent"], meta["attachmentsExpected"],
                           meta["status"] or "", meta["reviewState"] or "", meta["deviceId"] or "", meta["edits"],
                           meta["formVersion"] or ""])
-        _add(tables, root, values, sub.instance_id)
+        _add(tables, values, sub.instance_id)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, table in tables.items():

@@ -276,7 +276,7 @@ def submissions_csv_zip(call: Call, pid: int, fid: str) -> Response:
     form = state.form(pid, fid)
     with state.lock:
         subs = [s for s in reversed(form.rows) if s.deleted_at is None]
-        data = submissions_zip(form.current.schema, subs, lambda s: state.system(form, s),
+        data = submissions_zip(form.current.schema, subs, state.system,
                                group_paths=call.request.args.get("groupPaths", "true").lower() != "false")
     return Response(data, content_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{fid}.zip"'})

@@ -461,7 +461,7 @@ class CentralState:
             return len(gone)
 
     # --- reading ----------------------------------------------------------------------------------------------
-    def system(self, form: Form, sub: Submission) -> dict[str, Any]:
+    def system(self, sub: Submission) -> dict[str, Any]:
         """A submission's ``__system`` properties."""
         submitter = self.user_by_id(sub.submitter_id) or next(
             (a for a in self.app_users.values() if a.id == sub.submitter_id), None)
@@ -483,7 +483,7 @@ class CentralState:
         row = dict(select_data(data, selection.paths))
         row["__id"] = sub.instance_id
         if selection.system:
-            system = self.system(form, sub)
+            system = self.system(sub)
             row["__system"] = {name: system[name] for name in selection.system}
         return row
 

@@ -13,7 +13,6 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 XFORMS = "{http://www.w3.org/2002/xforms}"
-JR_TEMPLATE = "{http://openrosa.org/javarosa}template"
 
 
 class XFormError(ValueError):
