@@ -234,3 +234,15 @@ def test_an_export_is_downloaded_whole_through_faults(central: CentralDevServer,
         table = archive.read(f"{fid}.csv").decode("utf-8")
     assert all(iid in table for iid in ids) and PASSWORD not in table
     assert [p for _, p in central.requests].count(f"/v1/{path}") == 3  # two faults, then the whole file
+
+
+def test_dropped_connections_to_central_are_not_called_unreachable(central: CentralDevServer,
+                                                                   credentials: CentralCredentials) -> None:
+    pid, fid, _ = seed(central, 3)
+    central.inject_fault("drop", times=100, path=".svc/")
+    with CentralClient(central.url, credentials, retries=2, backoff=0.01) as client:
+        with pytest.raises(CentralError) as err:
+            all_rows(client, pid, fid)
+    assert str(err.value) == (f"{central.url} closed the connection without answering GET /v1/projects/{pid}/forms/"
+                              f"{fid}.svc/Submissions, 3 times in a row (the server or a proxy in front of it is "
+                              "failing; try again later)")

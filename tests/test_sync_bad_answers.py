@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -168,3 +169,30 @@ def test_a_central_row_that_is_not_a_submission_is_one_clear_error(case: str, tm
     assert odata == 1  # not a network fault: asked once
     with open_store(store) as st:
         assert st.status().submissions == 0 and message in (st.status().last_error or "")
+
+
+def test_https_to_a_plain_http_server_says_the_secure_connection_failed(tmp_path: Path) -> None:
+    with CannedServer(lambda request: json_answer({})) as server:
+        url = server.url.replace("http://", "https://")
+        with pytest.raises(QafError) as err:
+            sync(url, "aX", TOKEN, tmp_path / "s.sqlite", retries=1)
+    assert str(err.value) == (f"the secure connection to {url} failed (SSLError on GET /api/v2/assets/aX/) — check "
+                              "the server's certificate and whether --server should start with http:// or https://")
+    assert TOKEN not in str(err.value)
+
+
+def test_a_server_that_never_answers_is_called_stuck_not_unreachable() -> None:
+    from qaf_kobo.kobo.client import KoboClient
+
+    def slow(request: Request) -> Response:
+        time.sleep(1.0)
+        return json_answer({"uid": "aX"})
+
+    with CannedServer(slow) as server, KoboClient(server.url, TOKEN, timeout=(5.0, 0.2), retries=1,
+                                                  backoff=0.01) as client:
+        with pytest.raises(QafError) as err:
+            client.get_json("/api/v2/assets/aX/")
+        asked = len(server.received)
+    assert str(err.value) == (f"{server.url} accepted the connection but sent no answer to GET /api/v2/assets/aX/ "
+                              "within 0.2 s, 2 times — the server is overloaded or stuck; try again later")
+    assert asked == 2  # retried once, then the clear error

@@ -31,6 +31,7 @@ from urllib3.util.retry import Retry
 
 from qaf_kobo.central.credentials import CentralCredentials, normalize_server
 from qaf_kobo.errors import QafError
+from qaf_kobo.network_problem import network_problem
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +115,9 @@ class CentralSession(Session):
             path = urlsplit(self.urljoin(str(url))).path
             raise CentralError(f"the answer to {method} {path} was cut short") from None
         except requests.exceptions.RequestException as exc:
-            path = urlsplit(self.urljoin(str(url))).path
-            raise CentralError(f"cannot reach {self.credentials.base_url} ({type(exc).__name__} on {method} {path}) — "
-                               "check --server and the network") from None
+            request = f"{method} {urlsplit(self.urljoin(str(url))).path}"
+            raise CentralError(network_problem(self.credentials.base_url, request, exc, self.retries + 1,
+                                               self.timeout[1])) from None
 
     def response_or_error(self, method: str, url: str, logger: logging.Logger, *args: Any,
                           **kwargs: Any) -> requests.Response:

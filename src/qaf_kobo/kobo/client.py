@@ -11,10 +11,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NameResolutionError, NewConnectionError, ProtocolError
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT, RETRY_STATUSES, Notice, PoliteRetry, retry_after_seconds, seconds_text
+from qaf_kobo.network_problem import network_problem
 
 log = logging.getLogger(__name__)
 
@@ -214,29 +214,11 @@ class KoboClient:
                 raise
             raise self.error(f"the server's answer to {method} {self._path(url)} was cut short") from None
         except requests.exceptions.RequestException as exc:
-            raise self.error(self._network_problem(method, url, exc)) from None
+            raise self.error(network_problem(self.server, f"{method} {self._path(url)}", exc, self.retries + 1,
+                                             self.timeout[1])) from None
         if resp.status_code >= 400:
             raise self._error(method, url, resp)
         return resp
-
-    def _network_problem(self, method: str, url: str, exc: requests.exceptions.RequestException) -> str:
-        """What went wrong when no answer came: the server unreachable, or reached but silent or hanging up."""
-        request, attempts = f"{method} {self._path(url)}", self.retries + 1
-        cause = getattr(exc.args[0], "reason", None) if exc.args else None
-        if isinstance(exc, requests.exceptions.SSLError):
-            return (f"the secure connection to {self.server} failed ({type(cause or exc).__name__} on {request}) — "
-                    "check the server's certificate and whether --server should start with http:// or https://")
-        if isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(cause, (NewConnectionError,
-                                                                                   NameResolutionError)):
-            return (f"cannot reach {self.server} ({type(cause or exc).__name__} on {request}) — check --server and "
-                    "the network")
-        if isinstance(exc, requests.exceptions.ReadTimeout):
-            return (f"{self.server} accepted the connection but sent no answer to {request} within "
-                    f"{self.timeout[1]:.0f} s, {attempts} times — the server is overloaded or stuck; try again later")
-        if isinstance(cause, ProtocolError) or isinstance(exc, requests.exceptions.ConnectionError):
-            return (f"{self.server} closed the connection without answering {request}, {attempts} times in a row "
-                    "(the server or a proxy in front of it is failing; try again later)")
-        return f"{request} on {self.server} failed ({type(exc).__name__})"
 
     def _error(self, method: str, url: str, resp: requests.Response) -> KoboError:
         status, message, path = resp.status_code, _server_message(resp, self._token), self._path(url)
