@@ -316,6 +316,33 @@ def expected_action_rows(fw: Framework, country: str) -> int:
     return count
 
 
+def test_an_action_plan_longer_than_a_sheet_goes_on_in_numbered_sheets(fw, tmp_path, monkeypatch):
+    """Past Excel's rows per sheet (here made 151: a header and 150 rows), the Action plan by assessment goes on in
+    "… (2)", "… (3)" sheets right after it, each with its header and dropdown, and no row lost or repeated."""
+    import qaf_kobo.report.table_sheet as table_sheet
+
+    form = qaf_form()
+    agencies = [submission(fw, form, n, "SYR", f"Agency {n}", f"2024-03-0{n}", "1",
+                           lambda c, n=n: str(1 + (n + int(c.number)) % 3)) for n in range(1, 9)]
+    scores = score_submissions(pd.DataFrame(agencies), fw, current_version="v1")
+    single = tmp_path / "single.xlsx"
+    write_workbook(report_data(scores, fw).for_country("SYR"), fw, wording(fw, "en"), single)
+    whole = rows(openpyxl.load_workbook(single)["Action plan by assessment"])
+    monkeypatch.setattr(table_sheet, "MAX_ROWS", 151)  # the Country action plan (135 rows) still fits
+    split = write_workbook(report_data(scores, fw).for_country("SYR"), fw, wording(fw, "en"), tmp_path / "split.xlsx")
+    book = openpyxl.load_workbook(split)
+    names = [n for n in book.sheetnames if n.startswith("Action plan by assessment")]
+    assert len(whole) > 300 and names == ["Action plan by assessment", *(
+        f"Action plan by assessment ({n})" for n in range(2, -(-len(whole) // 150) + 1))]
+    first = book.sheetnames.index(names[0])
+    assert book.sheetnames[first:first + len(names)] == names  # together, in order
+    parts = [rows(book[n]) for n in names]
+    assert all(0 < len(part) <= 150 for part in parts) and [r for part in parts for r in part] == whole
+    for name in names:
+        assert header(book[name]) == header(openpyxl.load_workbook(single)["Action plan by assessment"])
+        assert book[name].data_validations.dataValidation  # the stage dropdown
+
+
 def test_action_plan_by_assessment_rows_order_dropdown_and_tracking_columns(fw, written, syria):
     """In the country workbooks only: one row per assessment × criterion × action, each with its Action id."""
     ws = syria["Action plan by assessment"]

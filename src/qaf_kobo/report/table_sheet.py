@@ -8,6 +8,7 @@ column widths and formats, frozen header, autofilter and print setup; the rows a
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +49,11 @@ class Table:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def parts(self, rows: int) -> list[Table]:
+        """The table cut into tables of at most ``rows`` rows each (one, possibly empty, when it fits)."""
+        starts = range(0, max(len(self), 1), rows)
+        return [Table(self.columns, self.frame.iloc[start:start + rows]) for start in starts]
+
 
 def setup_print(ws: Worksheet, title_rows: int = 1) -> None:
     """Landscape A4, fit to one page wide, the first ``title_rows`` rows repeated on every page."""
@@ -73,6 +79,22 @@ def fitted_heights(table: Table, most_lines: int = 8) -> list[float]:
             lengths = texts.where(texts.notna(), "").astype(str).str.len().to_numpy(dtype=np.int64)
             lines = np.maximum(lines, np.ceil(lengths / (column.width * 1.1)).astype(np.int64))
     return (15.0 * np.clip(lines, 1, most_lines)).tolist()
+
+
+def write_continued(ws: Worksheet, cells: Cells, table: Table, right_to_left: bool = False
+                    ) -> Iterator[tuple[Worksheet, int]]:
+    """``write_table``, going on in sheets named "<name> (2)", "<name> (3)" … (added right after ``ws``) when the
+    table has more rows than one Excel sheet holds; yields each sheet written, with its number of rows."""
+    parts = table.parts(MAX_ROWS - 1)
+    name = ws.get_name()
+    for number, part in enumerate(parts, 1):
+        if number > 1:
+            suffix = f" ({number})"
+            ws = cells.book.add_worksheet(name[:31 - len(suffix)] + suffix)
+            if right_to_left:
+                ws.right_to_left()
+        write_table(ws, cells, part)
+        yield ws, len(part)
 
 
 def write_table(ws: Worksheet, cells: Cells, table: Table, heights: list[float] | None = None) -> None:

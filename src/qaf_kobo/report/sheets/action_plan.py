@@ -17,7 +17,7 @@ from qaf_kobo.report.action_ids import action_id
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.country_plan import framework_actions
 from qaf_kobo.report.report_data import ReportData
-from qaf_kobo.report.table_sheet import Column, Table, write_table
+from qaf_kobo.report.table_sheet import Column, Table, write_continued
 from qaf_kobo.report.wording import STAGES, Wording
 
 KEY = "action_plan"
@@ -108,8 +108,9 @@ def stage_dropdown(ws: Worksheet, cells: Cells, words: Wording, last: int, col: 
 
 
 def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
-    """The table with the stage dropdown on every row. Printed with gridlines: a page to fill in by hand."""
+    """The table with the stage dropdown on every row, going on in "… (2)" sheets past Excel's rows per sheet.
+    Printed with gridlines: a page to fill in by hand."""
     table = action_plan_table(data.scores, fw, words)
-    write_table(ws, cells, table)
-    ws.hide_gridlines(0)  # 0: gridlines on screen and on paper
-    stage_dropdown(ws, cells, words, max(len(table), 1), STAGE_COLUMN)
+    for sheet, rows in write_continued(ws, cells, table, words.right_to_left):
+        sheet.hide_gridlines(0)  # 0: gridlines on screen and on paper
+        stage_dropdown(sheet, cells, words, max(rows, 1), STAGE_COLUMN)
