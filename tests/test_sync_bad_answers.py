@@ -150,7 +150,26 @@ CENTRAL_ROWS = {
                                                                     "— __id is null"),
     "an __id that is a number": ([{"__id": 7}], "row 1 of the page has no __id (a submission's id) — __id is 7"),
     "a row that is a list": ([{"__id": "uuid:r1"}, [1]], "row 2 of the page is a JSON list, not a submission"),
+    "a __system that is a list": ([{"__id": "uuid:r1", "__system": ["x"]}],
+                                  "row 1 of the page has a __system that is a JSON list, not an object of timestamps "
+                                  "and states"),
 }
+
+
+def test_a_central_timestamp_that_is_not_one_keeps_the_row_and_the_watermark_behind(tmp_path: Path) -> None:
+    from qaf_kobo.central.credentials import CentralCredentials
+    from qaf_kobo.sync.central import sync_central
+
+    rows = [{"__id": "uuid:r1", "q": "1", "__system": {"submissionDate": "yesterday", "updatedAt": None}},
+            {"__id": "uuid:r2", "q": "2", "__system": {"submissionDate": "2026-01-02T10:00:00.000Z"}}]
+    store = tmp_path / "s.sqlite"
+    with CannedServer(central_with_rows(rows)) as server:
+        login = CentralCredentials(server.url, "me@example.org", "secret-password", "the test")
+        result = sync_central(server.url, 1, "f", login, store, source="c")
+    assert result.new == 2
+    with open_store(store) as st:
+        assert st.source_state("c")["watermark"] == "2026-01-02T10:00:00.000Z"
+        assert sorted(r["q"] for r in st.active_submissions("c")) == ["1", "2"]
 
 
 @pytest.mark.parametrize("case", list(CENTRAL_ROWS))

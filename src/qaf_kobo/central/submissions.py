@@ -39,15 +39,24 @@ def incremental_filter(watermark: str) -> str:
     return " or ".join(f"__system/{name} ge {watermark}" for name in TIMESTAMPS)
 
 
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def _moment(text: object) -> datetime | None:
+    """A server timestamp as an aware datetime; None when it is not one."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def watermark_of(row: dict[str, Any], current: str | None = None) -> str | None:
-    """The latest of ``current`` and a row's ``__system`` timestamps, as the server wrote it."""
-    system = row.get("__system") or {}
-    candidates = [t for t in (current, *(system.get(name) for name in TIMESTAMPS)) if isinstance(t, str) and t]
-    return max(candidates, key=_moment) if candidates else None
+    """The latest of ``current`` and a row's ``__system`` timestamps, as the server wrote it (a value that is not
+    a timestamp with its offset is passed over: the watermark then stays behind, which only reads more again)."""
+    system = row.get("__system")
+    system = system if isinstance(system, dict) else {}
+    candidates = [(m, t) for t in (current, *(system.get(name) for name in TIMESTAMPS)) if (m := _moment(t))]
+    return max(candidates, key=lambda c: c[0])[1] if candidates else None
 
 
 def _page(body: Any, what: str) -> ODataPage:
@@ -62,6 +71,9 @@ def _page(body: Any, what: str) -> ODataPage:
         if not isinstance(row.get("__id"), str) or not row["__id"]:
             raise CentralError(f"the answer to {what}: row {number} of the page has no __id (a submission's id) — "
                                f"__id is {json.dumps(row.get('__id'))[:60]}")
+        if not isinstance(row.get("__system", {}), dict):
+            raise CentralError(f"the answer to {what}: row {number} of the page has a __system that is "
+                               f"{json_kind(row['__system'])}, not an object of timestamps and states")
     count = body.get("@odata.count")
     next_link = body.get("@odata.nextLink")
     if next_link is not None and not isinstance(next_link, str):
