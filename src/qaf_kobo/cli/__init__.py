@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 
 import click
 
@@ -37,6 +38,8 @@ def main(ctx: click.Context, verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # urllib3 logs each retry as a WARNING; without -v a failed command prints only its one `error:` line
     logging.getLogger("urllib3").setLevel(logging.NOTSET if verbose else logging.ERROR)
+    if not verbose:  # openpyxl warns about what it reads in a workbook (a date out of range …); the reader says it
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
 
 
 def note(text: str) -> None:
