@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from qaf_kobo.cli import main
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
-from qaf_kobo.report.plan_import import import_action_plans
-from qaf_kobo.report.run import build_reports, score_for_report, tracked_actions
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.store import open_store
 from qaf_kobo.store.actions import read_tracking, tracking_history
+from qaf_kobo.workflows.plan_import import import_action_plans
+from qaf_kobo.workflows.report_run import build_reports, score_for_report, tracked_actions
 
 from qaf_rows import qaf_form
 from test_report import header, rows, submission

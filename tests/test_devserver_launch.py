@@ -10,9 +10,9 @@ import requests
 from click.testing import CliRunner
 
 from qaf_kobo.cli import main
-from qaf_kobo.devserver import start_devserver
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import find_framework
+from qaf_kobo.workflows.devserver_launch import start_devserver
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ from qaf_kobo.form.build import build_form
 from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.framework import Framework, find_framework, load_framework
 from qaf_kobo.report import write_reports
-from qaf_kobo.report.run import fallback_warning
 from qaf_kobo.scoring import score
 from qaf_kobo.store.status import format_status, store_status
 from qaf_kobo.sync.kobo import sync
 from qaf_kobo.workflows.demo_data import generate_assessments
+from qaf_kobo.workflows.report_run import fallback_warning
 
 from rubrics import write_rubric
 

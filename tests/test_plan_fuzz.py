@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qaf_kobo.framework import default_framework
-from qaf_kobo.report.plan_import import import_action_plans
 from qaf_kobo.store import open_store
 from qaf_kobo.store.actions import read_tracking
+from qaf_kobo.workflows.plan_import import import_action_plans
 from test_action_plans import PLAN, T1, baseline, edit, report
 from test_import_fuzz import check, invoke
 

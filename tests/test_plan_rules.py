@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qaf_kobo.errors import QafError
-from qaf_kobo.report.action_ids import action_id, country_key, parse_action_id
-from qaf_kobo.report.horizons import default_horizons, horizons
-from qaf_kobo.report.priority import PRIORITY_COLUMNS, priorities
+from qaf_kobo.plans.action_ids import action_id, country_key, parse_action_id
+from qaf_kobo.plans.horizons import default_horizons, horizons
+from qaf_kobo.plans.priority import PRIORITY_COLUMNS, priorities
 
 from test_report import small_framework
 

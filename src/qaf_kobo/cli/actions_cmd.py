@@ -9,8 +9,8 @@ import click
 from qaf_kobo.cli import main
 from qaf_kobo.cli.options import framework_option
 from qaf_kobo.framework import Framework
-from qaf_kobo.report.plan_import import import_action_plans
 from qaf_kobo.store import DEFAULT_STORE
+from qaf_kobo.workflows.plan_import import import_action_plans
 
 
 @main.group("actions")

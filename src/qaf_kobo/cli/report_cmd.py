@@ -10,8 +10,8 @@ from qaf_kobo.cli import main
 from qaf_kobo.cli.options import framework_option
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import ENGLISH
-from qaf_kobo.report.run import DEFAULT_OUT, DEFAULT_STORE, build_reports, fallback_warning
 from qaf_kobo.scoring.rules import RULES
+from qaf_kobo.workflows.report_run import DEFAULT_OUT, DEFAULT_STORE, build_reports, fallback_warning
 
 
 @main.command("report")

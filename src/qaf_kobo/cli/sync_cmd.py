@@ -97,7 +97,7 @@ def status_command(store_path: Path, as_json: bool) -> None:
 def devserver_command(port: int, page_cap: int, latency: float, seed_demo: bool, anonymous_submissions: bool,
                       token_out: Path, token_file: Path | None, fw: Framework) -> None:
     """Run the KoboToolbox-compatible server on 127.0.0.1 (for the demo and for trying qaf-kobo offline)."""
-    from qaf_kobo.devserver import serve_until_interrupted, start_devserver
+    from qaf_kobo.workflows.devserver_launch import serve_until_interrupted, start_devserver
 
     launched = start_devserver(port, page_cap, latency, seed_demo, token_file, token_out,
                                anonymous_submissions=anonymous_submissions, framework=fw)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from qaf_kobo.framework import Framework
+from qaf_kobo.plans.stages import STAGES
 from qaf_kobo.report.report_data import ReportData
-from qaf_kobo.report.wording import STAGES, Wording
+from qaf_kobo.report.wording import Wording
 
 UP, DOWN, SAME = "↑", "↓", "="
 PROGRESS = (*STAGES, "overdue", "no_longer_needed")

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from qaf_kobo.framework import Framework
-from qaf_kobo.report.country_levels import CountryLevels, country_levels
-from qaf_kobo.report.country_plan import country_plans
-from qaf_kobo.report.horizons import default_horizons
-from qaf_kobo.report.rounds import country_rounds
+from qaf_kobo.plans.country_plan import country_plans
+from qaf_kobo.plans.horizons import default_horizons
 from qaf_kobo.scoring import Scores
+from qaf_kobo.scoring.country_levels import CountryLevels, country_levels
+from qaf_kobo.scoring.rounds import country_rounds
 
 _FRAMES = ("assessments", "criteria", "sections", "domains", "quality", "indicators")
 _BY_COUNTRY = ("countries", "country_indicators", "indicators_export")

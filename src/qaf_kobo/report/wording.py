@@ -9,8 +9,8 @@ import pandas as pd
 
 from qaf_kobo.framework import Criterion, Domain, Framework, Section
 from qaf_kobo.framework.catalogue import ENGLISH, Texts, installed_translations, texts
+from qaf_kobo.plans.stages import STAGES
 
-STAGES = ("not_started", "underway", "completed", "cancelled")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 

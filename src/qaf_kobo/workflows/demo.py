@@ -29,7 +29,6 @@ from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.kobo.client import KoboClient
 from qaf_kobo.kobo.deploy import deploy_form
-from qaf_kobo.report.run import tracked_actions
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score
 from qaf_kobo.scoring.indicators import NOT_SUPPORTED
@@ -43,6 +42,7 @@ from qaf_kobo.workflows.demo_data import (
     older_version_of,
 )
 from qaf_kobo.workflows.demo_plan import demo_country, follow_up_last_plan
+from qaf_kobo.workflows.report_run import tracked_actions
 
 DEMO_TOKEN = "demo-token-for-the-local-server"
 DEMO_EMAIL = "demo@example.org"

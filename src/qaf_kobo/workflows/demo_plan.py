@@ -15,13 +15,13 @@ from pathlib import Path
 import openpyxl
 
 from qaf_kobo.framework import Framework
-from qaf_kobo.report.plan_import import import_action_plans
 from qaf_kobo.report.report_data import limit_to_assessments, report_data
-from qaf_kobo.report.rounds import country_rounds
 from qaf_kobo.report.sheets.country_plan import heading
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_workbook
 from qaf_kobo.scoring import Scores
+from qaf_kobo.scoring.rounds import country_rounds
+from qaf_kobo.workflows.plan_import import import_action_plans
 
 STAGE_PLAN = ("completed", "completed", "completed", "underway", "underway", "underway", "underway", "cancelled")
 """What happened to last year's first actions, by priority; the rest were not started."""

@@ -14,14 +14,14 @@ from qaf_kobo.form.structure import xlsform_paths
 from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import find_framework
 from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
-from qaf_kobo.report.horizons import horizons
-from qaf_kobo.report.run import score_for_report, tracked_actions
+from qaf_kobo.plans.horizons import horizons
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.sync.central import sync_central
 from qaf_kobo.sync.files import ImportResult, import_files
 from qaf_kobo.sync.kobo import sync
 from qaf_kobo.sync.result import SyncResult
 from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings
+from qaf_kobo.workflows.report_run import score_for_report, tracked_actions
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
-from qaf_kobo.report.action_ids import action_id
+from qaf_kobo.plans.action_ids import action_id
+from qaf_kobo.plans.country_plan import framework_actions
+from qaf_kobo.plans.stages import STAGES
 from qaf_kobo.report.cells import Cells
-from qaf_kobo.report.country_plan import framework_actions
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_continued
-from qaf_kobo.report.wording import STAGES, Wording
+from qaf_kobo.report.wording import Wording
 
 KEY = "action_plan"
 ROW_COLUMNS = (

@@ -9,12 +9,13 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
+from qaf_kobo.plans.stages import STAGES
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.profile_figures import PROGRESS, country_figures, summary_sentences
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.sheets.sections import level_counts
 from qaf_kobo.report.table_sheet import Column, Table, fitted_heights, write_table
-from qaf_kobo.report.wording import STAGES, Wording
+from qaf_kobo.report.wording import Wording
 
 KEY = "overview"
 _PROFILE = ("latest_round", "previous_round", "meets_latest", "meets_previous", "improved", "fell", "actions",

@@ -9,11 +9,12 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
+from qaf_kobo.plans.stages import STAGES
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.profile_figures import PROGRESS, CountryFigures, change, country_figures, summary_sentences
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import setup_print
-from qaf_kobo.report.wording import STAGES, Wording
+from qaf_kobo.report.wording import Wording
 
 KEY = "profile"
 WIDTHS = (48, 18, 18, 9, 18)

@@ -23,10 +23,11 @@ from openpyxl.utils.datetime import from_excel
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework, default_framework
-from qaf_kobo.report.action_ids import parse_action_id
+from qaf_kobo.plans.action_ids import parse_action_id
+from qaf_kobo.plans.stages import STAGES
 from qaf_kobo.report.plan_marker import MARKER_SHEET, PlanFacts, read_marker
 from qaf_kobo.report.sheets.country_plan import COLUMNS, TRACKED, heading
-from qaf_kobo.report.wording import STAGES, Wording, wording
+from qaf_kobo.report.wording import Wording, wording
 from qaf_kobo.store import open_store
 from qaf_kobo.store.actions import TrackedRow, TrackingResult, record_tracking
 

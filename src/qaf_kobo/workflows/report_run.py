@@ -9,7 +9,7 @@ import pandas as pd
 
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.framework.catalogue import ENGLISH, UI_PREFIXES
-from qaf_kobo.report.horizons import horizons as horizon_months
+from qaf_kobo.plans.horizons import horizons as horizon_months
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import Scores, score

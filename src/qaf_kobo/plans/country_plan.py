@@ -20,12 +20,12 @@ import pandas as pd
 
 from qaf_kobo.framework import Framework, transition
 from qaf_kobo.framework.catalogue import action_id as catalogue_id
-from qaf_kobo.report.action_ids import action_id, country_key, parse_action_id
-from qaf_kobo.report.country_levels import assessment_keys, positions
-from qaf_kobo.report.horizons import due_dates
-from qaf_kobo.report.priority import priorities
-from qaf_kobo.report.rounds import round_of
-from qaf_kobo.report.wording import STAGES
+from qaf_kobo.plans.action_ids import action_id, country_key, parse_action_id
+from qaf_kobo.plans.horizons import due_dates
+from qaf_kobo.plans.priority import priorities
+from qaf_kobo.plans.stages import CLOSED_STAGES, STAGES
+from qaf_kobo.scoring.country_levels import assessment_keys, positions
+from qaf_kobo.scoring.rounds import round_of
 
 PLAN_COLUMNS = (
     "country", "round", "action_id", "priority", "domain_id", "section_id", "criterion_id", "action_key",
@@ -35,7 +35,6 @@ PLAN_COLUMNS = (
 """``action_key``: the action's catalogue id ("" when none is listed); ``stage``: a key of STAGES; ``needed``: the
 latest round needs it; ``note``: "" (needed), ``met``, ``lower`` or ``not_assessed``; ``overdue``: needed, its date
 before the report date and neither completed nor cancelled."""
-CLOSED_STAGES = ("completed", "cancelled")
 AGENCY_SEPARATOR = "; "
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from qaf_kobo.framework import Framework
-from qaf_kobo.report.rounds import labels, round_of
+from qaf_kobo.scoring.rounds import labels, round_of
 from qaf_kobo.scoring.rules import NO_LEVEL, combine_levels, lower_median_of_counts
 
 
