@@ -162,13 +162,19 @@ def _check_kobo_headers(path: Path, headers: list[str], fields: _Fields, sheet: 
                         raise QafError(f"{path}: group names are joined by {sep!r} in the headers (e.g. {header!r}); "
                                        "export again with the group separator '/' (or without 'Include groups in "
                                        "headers')")
-        check_same_form(path, _kobo_answer_columns(headers, fields), fields.own, _looks_like(path, sheet))
     if not {"_id", "_uuid"} & present:
         if {"X_id", "X_uuid"} & present:
             raise QafError(f"{path}: re-saved from R (columns X_id, X_uuid instead of _id, _uuid): import the export "
                            "as KoboToolbox made it")
         raise QafError(f"{path}: no _id or _uuid column; export again including the metadata columns "
                        "(_id, _uuid, _submission_time, _validation_status)")
+
+
+def _check_form(path: Path, sheets: list[list[str]], fields: _Fields, sheet: str | None) -> None:
+    """Refuse an export of another form, judged by the answer columns of all its sheets."""
+    if fields.known:
+        columns = dict(column for headers in sheets for column in _kobo_answer_columns(headers, fields))
+        check_same_form(path, list(columns.items()), fields.own, _looks_like(path, sheet))
 
 
 def _kobo_answer_columns(headers: list[str], fields: _Fields) -> list[tuple[str, str | None]]:
@@ -358,6 +364,7 @@ def read_kobo_xlsx(path: Path, fields: _Fields) -> ExportFile:
         first = _kobo_table(path, sheets[0].iter_rows(values_only=True), fields, sheet=sheets[0].title)
         root = [r for _, r in first.records]
         tables: list[tuple[str, str, list[dict[str, Any]]]] = [(sheets[0].title, "", root)]
+        sheet_headers = [first.headers]
         for sheet in sheets[1:]:
             rows = sheet.iter_rows(values_only=True)
             head = next(rows, None)
@@ -366,6 +373,7 @@ def read_kobo_xlsx(path: Path, fields: _Fields) -> ExportFile:
             raw = ["" if h is None else str(h).strip() for h in head]
             headers = _with_slashes(raw, first.separator if first.separator != "/" else _separator(raw, fields), fields)
             repeat = _repeat_path(sheet.title, headers, fields)
+            sheet_headers.append(headers)
             table = _kobo_table(path, [headers, *rows], fields, repeat + "/", check=False, separator="/")
             items = [r for _, r in table.records]
             lost = _link(tables, items, repeat)
@@ -375,6 +383,7 @@ def read_kobo_xlsx(path: Path, fields: _Fields) -> ExportFile:
                              "(_parent_table_name, _parent_index): left out")
     finally:
         book.close()
+    _check_form(path, sheet_headers, fields, sheets[0].title)
     for _, _, items in tables[1:]:
         for item in items:
             for key in [k for k in item if k.startswith("_")]:
@@ -460,6 +469,7 @@ def _read_text(path: Path, data: bytes | None = None) -> str:
 def read_kobo_csv(path: Path, fields: _Fields, text: str) -> ExportFile:
     """A KoboToolbox CSV export (``;``-separated as Kobo writes it, or ``,`` after a spreadsheet program)."""
     table = _kobo_table(path, _csv_rows(io.StringIO(text, newline="")), fields)
+    _check_form(path, [table.headers], fields, None)
     numbers = [n for n, _ in table.records]
     rows = [_kobo_row(path, n, _clean(r)) for n, r in table.records]
     _check_unique_ids(path, numbers, rows)
