@@ -89,6 +89,19 @@ def test_kobo_xlsx_default_export_reads_as_the_api_gives_rows(tmp_path: Path) ->
         None, "validation_status_approved", "validation_status_not_approved", None]
 
 
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_dot_group_separator_reads_as_the_slash_one(tmp_path: Path, suffix: str) -> None:
+    """Kobo's export settings offer '.' as the group separator: told from the headers, read like '/', and the
+    select_multiple choice columns ('grp.q.choice') are not taken for answers."""
+    table = kobo_table(kobo_rows(3), groups_in_headers=True)
+    dotted = [[h.replace("/", ".") for h in table[0]], *table[1:]]
+    write = (lambda p, t: write_xlsx(p, {"QAF": t})) if suffix == "xlsx" else write_kobo_csv
+    slash_rows = read_export(write(tmp_path / f"slash.{suffix}", table), qaf_form().paths).rows
+    for fields in (qaf_form().paths, None):
+        rows = read_export(write(tmp_path / f"dotted.{suffix}", dotted), fields).rows
+        assert rows == slash_rows and [answers(r) for r in rows] == [qaf_answers(i) for i in range(3)]
+
+
 def test_kobo_csv_with_groups_in_headers_and_after_a_spreadsheet_program(tmp_path: Path) -> None:
     table = kobo_table(kobo_rows(3), groups_in_headers=True)
     semicolons = read_export(write_kobo_csv(tmp_path / "kobo.csv", table), qaf_form().paths)
@@ -129,16 +142,18 @@ def test_export_settings_it_cannot_read_are_clear_errors(tmp_path: Path) -> None
     labels[0][labels[0].index("country")] = "Country (ISO 3166)"
     with pytest.raises(QafError, match=r"labels\.csv: the columns are question labels.*XML values and headers"):
         read_export(write_kobo_csv(tmp_path / "labels.csv", labels), paths)
-    dotted = kobo_table(kobo_rows(1), groups_in_headers=True)
-    dotted[0] = [h.replace("/", ".") for h in dotted[0]]
-    with pytest.raises(QafError, match=r"dotted\.xlsx: group names are joined by '\.'.*separator '/'"):
-        read_export(write_xlsx(tmp_path / "dotted.xlsx", {"s": dotted}), paths)
+    dashed = kobo_table(kobo_rows(1), groups_in_headers=True)
+    dashed[0] = [h.replace("/", "-") for h in dashed[0]]
+    with pytest.raises(QafError, match=r"dashed\.xlsx: group names are joined by '-'.*separator '/'"):
+        read_export(write_xlsx(tmp_path / "dashed.xlsx", {"s": dashed}), paths)
     no_ids = [[h for h in kobo_table(kobo_rows(1))[0] if h not in ("_id", "_uuid")]]
     with pytest.raises(QafError, match="no _id or _uuid column"):
         read_export(write_xlsx(tmp_path / "no_ids.xlsx", {"s": no_ids + [["x"] * len(no_ids[0])]}), paths)
-    other = [["name", "age", "_id", "_uuid"], ["a", 1, 1, "u"]]
-    with pytest.raises(QafError, match="none of its columns is a field of the form"):
-        read_export(write_xlsx(tmp_path / "other.xlsx", {"s": other}), paths)
+    other = [["start", "end", "country", "name", "age", "_id", "_uuid"], ["a", "b", "JOR", "a", 1, 1, "u"]]
+    with pytest.raises(QafError, match=r"other\.xlsx: an export of another form \(its first sheet is 'Household'\): "
+                                       r"it has 1 of this form's own fields .* and 2 column\(s\) this form does not "
+                                       r"have \(e\.g\. 'name', 'age'\)"):
+        read_export(write_xlsx(tmp_path / "other.xlsx", {"Household": other}), paths)
     for name, match in (("old.xls", "legacy .xls"), ("data.geojson", "not an export qaf-kobo reads"),
                         ("media.zip", "not a Central submissions export")):
         (tmp_path / name).write_bytes(b"PK\x05\x06" + b"\0" * 18 if name.endswith(".zip") else b"x")
