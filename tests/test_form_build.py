@@ -77,7 +77,7 @@ def test_choice_labels_equal_the_framework_descriptors(xform, fw):
     for c in fw.criteria:
         instance = xform.find(f".//x:instance[@id='descriptors_{c.section_id}_{c.number}']", NS)
         items = [(i.findtext("x:name", namespaces=NS), itext[i.findtext("x:itextId", namespaces=NS)]) for i in instance.iter(f"{{{NS['x']}}}item")]
-        levels = [f"**{lv.label}** — {_plain_quotes(text)}" for lv, text in zip(fw.levels, c.levels)]
+        levels = [f"{lv.label} — {_plain_quotes(text)}" for lv, text in zip(fw.levels, c.levels)]
         assert items == [("1", levels[0]), ("2", levels[1]), ("3", levels[2]), ("4", levels[3]), (NOT_ASSESSED, "Not assessed")]
 
 

@@ -56,7 +56,7 @@ def test_every_criterion_has_its_own_choice_list_with_descriptors_and_not_assess
         list_name = descriptor_list(c)
         assert types[criterion_field(c)] == f"select_one {list_name}"
         choices = [(r["name"], r[f"label::{EN}"]) for r in form.choices if r["list_name"] == list_name]
-        named = [(str(lv.code), f"**{lv.label}** — {text}") for lv, text in zip(fw.levels, c.levels)]
+        named = [(str(lv.code), f"{lv.label} — {text}") for lv, text in zip(fw.levels, c.levels)]
         assert choices == [*named, (NOT_ASSESSED, "Not assessed")]  # values unchanged, each led by its level's name
 
 
@@ -69,7 +69,7 @@ def test_every_descriptor_carries_its_level_name_in_every_language(fw):
         assert [r["name"] for r in rows] == [str(lv.code) for lv in fw.levels]
         for row, level in zip(rows, level_rows):
             for lang in languages:
-                assert row[f"label::{lang}"].startswith(f"**{level[f'label::{lang}']}** — "), (c.id, lang)
+                assert row[f"label::{lang}"].startswith(f"{level[f'label::{lang}']} — "), (c.id, lang)
 
 
 def test_the_assessed_level_names_the_suggested_one_among_its_choices(fw):

@@ -52,6 +52,10 @@ class Strings:
         isolate marks (LRI … PDI), so its dot and digits are not reordered by the surrounding Arabic."""
         return {lang.name: f"\u2066{text}\u2069" if lang.texts.direction == "rtl" else text for lang in self.languages}
 
+    def isolated(self, text: str) -> dict[str, str]:
+        """Text of unknown direction (an answer shown in a note) isolated inside right-to-left text (FSI … PDI)."""
+        return {lang.name: f"\u2068{text}\u2069" if lang.texts.direction == "rtl" else text for lang in self.languages}
+
     def join(self, parts: list[dict[str, str]]) -> dict[str, str]:
         """Texts joined by each language's list separator (``; ``, Arabic ``؛ ``), each text once."""
         separator = self.get("form.list_separator")

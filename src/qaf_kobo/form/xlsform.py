@@ -277,7 +277,7 @@ def _summary_lines(fw: Framework, section: Section, number: int, s: Strings) -> 
     suggested_names = names | {"none": s.get("form.summary.no_suggestion")}
     assessed_names = names | {"none": s.get("form.summary.no_level")}
     title = _heading("form.summary.section", section, number, len(fw.sections), s)
-    differs = s.get("form.summary.differs", reason=f"${{{why_field(section)}}}")
+    differs = s.get("form.summary.differs", reason=s.isolated(f"${{{why_field(section)}}}"))
     counted = s.get("form.summary.not_assessed", count=f"${{{not_assessed_field(section)}}}")
     rows = []
     for suggested, suggested_name in suggested_names.items():
