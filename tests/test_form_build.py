@@ -77,7 +77,7 @@ def test_choice_labels_equal_the_framework_descriptors(xform, fw):
     for c in fw.criteria:
         instance = xform.find(f".//x:instance[@id='descriptors_{c.section_id}_{c.number}']", NS)
         items = [(i.findtext("x:name", namespaces=NS), itext[i.findtext("x:itextId", namespaces=NS)]) for i in instance.iter(f"{{{NS['x']}}}item")]
-        levels = [_plain_quotes(text) for text in c.levels]
+        levels = [f"{lv.label} — {_plain_quotes(text)}" for lv, text in zip(fw.levels, c.levels)]
         assert items == [("1", levels[0]), ("2", levels[1]), ("3", levels[2]), ("4", levels[3]), (NOT_ASSESSED, "Not assessed")]
 
 
@@ -95,8 +95,8 @@ def test_field_list_pages_and_calculations(xform, fw):
             expected = expected.replace(f"${{{criterion_field(c)}}}", f" {paths[criterion_field(c)]} ")
         assert calculation == expected
         assert binds[paths[why_field(section)]].get("required") == (
-            f" {paths[calc_field(section)]}  != '' and  {paths[level_field(section)]}  != '' and  "
-            f"{paths[level_field(section)]}  !=  {paths[calc_field(section)]} "
+            f" {paths[level_field(section)]}  != '' and ( {paths[calc_field(section)]}  = '' or  "
+            f"{paths[level_field(section)]}  !=  {paths[calc_field(section)]} )"
         )
     assert groups["details"].get("appearance") == "field-list" and groups["summary"].get("appearance") == "field-list"
     assert "instance('descriptors_" not in binds[paths["critical_sections"]].get("calculate")

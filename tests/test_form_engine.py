@@ -83,6 +83,7 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     notes_shown = [s.add("relevant", f"suggested_note_2a_{code}") for code in range(1, 5)]
     no_suggestion_hidden = s.add("relevant", "no_suggestion_2a")
     note_label = s.add("label", "suggested_note_2a_2")
+    level_options = s.add("options", "level_2a")
     s.add("select", "level_2a", "2")
     why_when_same = s.add("required", "why_2a")
     s.add("select", "level_2a", "3")
@@ -101,10 +102,11 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     calc_7_one_1 = s.add("value", "calc_7")
     s.add("select", "level_7", "1")
     critical = s.add("value", "critical_sections")
-    summary_suggested = [s.add("relevant", f"summary_suggested_2a_{code}") for code in range(1, 5)]
-    summary_assessed = [s.add("relevant", f"summary_assessed_2a_{code}") for code in range(1, 5)]
-    summary_labels = (s.add("label", "summary_suggested_2a_2"), s.add("label", "summary_assessed_2a_3"))
-    summary_2b_empty = (s.add("relevant", "summary_no_suggestion_2b"), s.add("relevant", "summary_no_level_2b"))
+    codes = [*map(str, range(1, 5)), "none"]
+    summary_2a = {(a, b): s.add("relevant", f"summary_2a_{a}_{b}") for a in codes for b in codes}
+    summary_2a_label = s.add("label", "summary_2a_2_3")
+    summary_2c_label = s.add("label", "summary_2c_none_1")
+    summary_2b_empty = s.add("relevant", "summary_2b_none_none")
     pending = s.add("payload")
 
     out = _run(built.xml, s, tmp_path)
@@ -115,18 +117,23 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     assert r[empty_calc] == "" and r[no_suggestion_shown] is True
     assert r[calc_2a] == "2"  # min(3, 2, 4), na ignored
     assert [r[i] for i in notes_shown] == [False, True, False, False] and r[no_suggestion_hidden] is False
-    assert r[note_label].strip().endswith(": Requires improvement")
+    assert "**Suggested level: Requires improvement**" in r[note_label]
+    assert [text for _, text in r[level_options]] == [
+        "Critical to address", "Requires improvement (suggested)", "Meets minimum levels", "Good practice"]
     assert r[why_when_same] == {"required": False, "valid": True}
     assert r[why_when_differs] == {"required": True, "valid": False}
     assert r[why_answered] == {"required": True, "valid": True}
     assert r[calc_all_na] == ""
-    assert r[why_without_suggestion]["required"] is False
+    assert r[why_without_suggestion]["required"] is True  # a level with nothing rated: say why
     assert (r[calc_7_all_4], r[calc_7_one_1]) == ("4", "1")
     assert r[critical] == "2"  # level_2c and level_7 at Critical to address
-    assert [r[i] for i in summary_suggested] == [False, True, False, False]
-    assert [r[i] for i in summary_assessed] == [False, False, True, False]
-    assert [r[i] for i in summary_labels] == ["Section 2a, suggested level: Requires improvement", "Section 2a, assessed level: Meets minimum levels"]
-    assert [r[i] for i in summary_2b_empty] == [True, True]  # section 2b not filled in yet
+    assert [pair for pair, i in summary_2a.items() if r[i]] == [("2", "3")]  # one line per section
+    assert _as_shown(r[summary_2a_label]) == (
+        '**2a Identification and registration** — suggested: Requires improvement · assessed: Meets minimum levels'
+        ' ≠ reason: "Evidence from the file review" · not assessed: 1')
+    assert _as_shown(r[summary_2c_label]).endswith(
+        "— suggested: none (no criterion rated) · assessed: Critical to address ≠ reason: \"\" · not assessed: 2")
+    assert r[summary_2b_empty] is True  # section 2b not filled in yet
     assert r[pending]["status"] == "pending" and "/data/details/purpose" in r[pending]["violations"]
     assert out["loadMs"] < 10_000, f"loading took {out['loadMs']} ms"
 
@@ -161,8 +168,8 @@ def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
     # no level name is stored: no suggested_<id>/assessed_<id> label field, and every note element is empty
     assert not [tag for tag in values if re.fullmatch(r"(suggested|assessed)_[0-9a-z]+", tag)]
     notes = [tag for tag in values if tag.startswith(("suggested_note_", "no_suggestion_", "summary_"))]
-    # the engine submits relevant nodes only: per section its suggested-level note and two summary lines, + 2
-    assert len(notes) == len(fw.sections) * 3 + 2 and all(values[tag] == "" for tag in notes)
+    # the engine submits relevant nodes only: per section its suggested-level note and its summary line, + 2
+    assert len(notes) == len(fw.sections) * 2 + 2 and all(values[tag] == "" for tag in notes)
     level_names = {texts(fw, _code(name)).get(f"level.{lv.name}") for name in built.languages for lv in fw.levels}
     assert not [v for v in values.values() if v in level_names]
     assert root.find("s_2a/c_2a_1") is None and root.find("s_2a/s_2a_criteria/c_2a_1") is not None
@@ -179,7 +186,8 @@ def test_engine_switches_to_every_language(built, fw, tmp_path):
     for name, label, options, level_label in checks:
         code = _code(name)
         strings = texts(fw, code)
-        assert out["results"][label] == _plain_quotes(f"2a.1 {strings.get('criterion.2a.1.title')}")
+        code_shown = "\u20662a.1\u2069" if strings.direction == "rtl" else "2a.1"  # kept left to right in Arabic
+        assert out["results"][label] == _plain_quotes(f"{code_shown} {strings.get('criterion.2a.1.title')}")
         assert [text for _, text in out["results"][options]] == [_plain_quotes(strings.get(f"level.{lv.name}")) for lv in fw.levels]
         assert out["results"][level_label] == _plain_quotes(strings.get("form.level.label"))
         if code != ENGLISH and strings.translated.get("criterion.2a.1.title"):
@@ -204,20 +212,18 @@ def test_level_names_follow_the_active_language(built, fw, tmp_path):
         for sid, (criteria, level) in clicks.items():
             suggested = min(v for v in criteria if v != NOT_ASSESSED)
             shown = [s.add("relevant", f"suggested_note_{sid}_{lv.code}") for lv in fw.levels]
-            labels = [s.add("label", f"{prefix}_{sid}_{code}") for prefix, code in (
-                ("suggested_note", suggested), ("summary_suggested", suggested), ("summary_assessed", level),
-            )]
+            labels = [s.add("label", f"suggested_note_{sid}_{suggested}"), s.add("label", f"summary_{sid}_{suggested}_{level}")]
             checks.append((name, sid, suggested, level, shown, labels))
     r = _run(built.xml, s, tmp_path)["results"]
     assert len(built.languages) >= 2
-    for name, sid, suggested, level, shown, (note, summary_suggested, summary_assessed) in checks:
+    for name, sid, suggested, level, shown, (note, summary) in checks:
         strings = texts(fw, _code(name))
         level_name = {str(lv.code): _plain_quotes(strings.get(f"level.{lv.name}")) for lv in fw.levels}
         assert [r[i] for i in shown] == [str(lv.code) == suggested for lv in fw.levels], (name, sid)
-        fill = lambda string_id, code: _as_shown(strings.get(string_id).replace("{id}", sid).replace("{level}", level_name[code]))  # noqa: E731
-        assert _as_shown(r[note]) == fill("form.suggested.label", suggested), (name, sid)
-        assert _as_shown(r[summary_suggested]) == fill("form.summary.suggested", suggested), (name, sid)
-        assert _as_shown(r[summary_assessed]) == fill("form.summary.assessed", level), (name, sid)
+        assert _as_shown(r[note]) == _as_shown(strings.get("form.suggested.label").replace("{level}", level_name[suggested])), (name, sid)
+        line = strings.get("form.summary.line").split("{section}")[1]
+        expected = line.replace("{suggested}", level_name[suggested]).replace("{assessed}", level_name[level])
+        assert _as_shown(expected) in _as_shown(r[summary]), (name, sid)
         if _code(name) != ENGLISH and strings.translated.get("level.critical"):
             assert level_name["1"] != texts(fw, ENGLISH).get("level.critical")
 
@@ -255,10 +261,10 @@ def test_evidence_page_computes_ratios_against_targets_and_checks_ranges(built, 
     assert r[unknown[0]] == "" and r[unknown[1]] is False and r[still_unknown] == ""
     assert r[above[0]] == "30" and r[above[2]] is True
     assert _as_shown(r[above[1]]) == "Cases per caseworker: 30 (target: at most 25)"
-    assert _as_shown(r[above[3]]).startswith("Cases per caseworker is above the target of 25")
+    assert _as_shown(r[above[3]]).startswith("⚠️ **Cases per caseworker: 30, above the target of at most 25.**")
     assert (r[at_target[0]], r[at_target[1]]) == ("25", False)
     assert r[no_supervisor] == "" and (r[per_supervisor[0]], r[per_supervisor[1]]) == ("3.3", False)
-    assert r[more_women_than_caseworkers] == {"valid": False, "message": "Enter a number from 0 to 100000. It cannot be more than: Caseworkers managing cases."}
+    assert r[more_women_than_caseworkers] == {"valid": False, "message": "Enter a number from 0 to 100000, and no more than \"Caseworkers managing cases\"."}
     assert r[no_woman[0]]["valid"] is True and r[no_woman[1]] is True  # below the Good practice target of 1
     assert r[over_100]["valid"] is False and r[within[0]]["valid"] is True and r[within[1]] is False
     assert r[negative]["valid"] is False

@@ -56,7 +56,51 @@ def test_every_criterion_has_its_own_choice_list_with_descriptors_and_not_assess
         list_name = descriptor_list(c)
         assert types[criterion_field(c)] == f"select_one {list_name}"
         choices = [(r["name"], r[f"label::{EN}"]) for r in form.choices if r["list_name"] == list_name]
-        assert choices == [("1", c.levels[0]), ("2", c.levels[1]), ("3", c.levels[2]), ("4", c.levels[3]), (NOT_ASSESSED, "Not assessed")]
+        named = [(str(lv.code), f"{lv.label} — {text}") for lv, text in zip(fw.levels, c.levels)]
+        assert choices == [*named, (NOT_ASSESSED, "Not assessed")]  # values unchanged, each led by its level's name
+
+
+def test_every_descriptor_carries_its_level_name_in_every_language(fw):
+    form = _form(fw, ["en", "fr", "ar", "es"])
+    languages = [name for name in form.languages]
+    level_rows = [r for r in form.choices if r["list_name"] == "level" and r["suggested"] == "no"]
+    for c in fw.criteria:
+        rows = [r for r in form.choices if r["list_name"] == descriptor_list(c) and r["name"] != NOT_ASSESSED]
+        assert [r["name"] for r in rows] == [str(lv.code) for lv in fw.levels]
+        for row, level in zip(rows, level_rows):
+            for lang in languages:
+                assert row[f"label::{lang}"].startswith(f"{level[f'label::{lang}']} — "), (c.id, lang)
+
+
+def test_the_assessed_level_names_the_suggested_one_among_its_choices(fw):
+    form = _form(fw)
+    level = [(r["name"], r["suggested"], r[f"label::{EN}"]) for r in form.choices if r["list_name"] == "level"]
+    assert level[:2] == [("1", "no", "Critical to address"), ("1", "yes", "Critical to address (suggested)")]
+    assert form.settings["allow_choice_duplicates"] == "yes"
+    rows = {r["name"]: r for r in form.survey if r["name"]}
+    assert rows["level_2a"]["choice_filter"] == "(suggested = 'yes' and name = ${calc_2a}) or (suggested = 'no' and name != ${calc_2a})"
+    assert rows["why_2a"]["appearance"] == "multiline"  # the reason is a multi-line box, as the notes are
+
+
+def test_guidance_says_what_to_look_at_and_names_each_document_once(fw):
+    rows = {r["name"]: r for r in _form(fw, ["en", "ar"]).survey if r["name"]}
+    guidance = rows["c_1_2"][f"guidance_hint::{EN}"]
+    assert guidance.count("Template SOPs") == 1 and guidance.endswith("p. 25, p. 26")
+    arabic = rows["c_1_2"]["guidance_hint::العربية (ar)"]
+    assert arabic.count("Template SOPs") == 1 and ";" not in arabic
+    looked_at = next(r for r in rows.values() if r.get(f"hint::{EN}", "").startswith("What to look at: Including"))
+    assert looked_at["name"].startswith("c_3_")
+    assert "\u2066" + "2a.1\u2069" in rows["c_2a_1"]["label::العربية (ar)"]  # a Latin code kept left to right in Arabic
+    assert "\u2066" not in rows["c_2a_1"][f"label::{EN}"]
+
+
+def test_each_section_page_says_where_it_is_in_the_form(fw):
+    rows = {r["name"]: r for r in _form(fw).survey if r["name"]}
+    numbered = [(name, rows[name][f"label::{EN}"]) for name in ("s_1_criteria", "s_2", "s_2b", "s_8")]
+    assert [label.split(":")[0] for _, label in numbered] == [
+        "Section 1 (1 of 17)", "Section 2 (2 of 17)", "Section 2b (4 of 17)", "Section 8 (17 of 17)"]
+    assert "label::English (en)" not in rows["s_7"]  # a two-page section: each page has the heading, not the group
+    assert rows["s_7_level"][f"label::{EN}"].startswith("Section 7 (") and " of 17): " in rows["s_7_level"][f"label::{EN}"]
 
 
 def test_no_page_has_more_than_six_questions(fw):
@@ -88,7 +132,7 @@ def test_calculations_and_conditions():
     assert calc == f"if({lowest} = 5, '', {lowest})"
     single = suggested_level_xpath(default_framework().section("2b"), 4)
     assert "min(" not in single and single.startswith("if(if(${c_2b_1}")
-    assert why_required_xpath(section) == "${calc_2c} != '' and ${level_2c} != '' and ${level_2c} != ${calc_2c}"
+    assert why_required_xpath(section) == "${level_2c} != '' and (${calc_2c} = '' or ${level_2c} != ${calc_2c})"
 
 
 def test_levels_are_shown_by_translated_notes_not_by_stored_labels(fw):
@@ -96,29 +140,36 @@ def test_levels_are_shown_by_translated_notes_not_by_stored_labels(fw):
     switch in every client, and nothing language-dependent (no jr:choice-name calculate) lands in the data."""
     fw2 = fw.with_sections(["2a", "7"])
     pt = {f"level.{lv.name}": f"PT {lv.label}" for lv in fw2.levels} | {
-        "form.suggested.label": "Nível sugerido: {level}", "form.summary.assessed": "Secção {id}, nível avaliado: {level}",
+        "form.suggested.label": "Nível sugerido: {level}", "form.summary.line": "{section}: {suggested} / {assessed}",
     }
     form = _form(fw2, ["en", "pt"], _pt(fw2, pt))
     rows = {r["name"]: r for r in form.survey if r["name"]}
     assert not any("choice-name" in r.get("calculation", "") for r in form.survey)
     assert [r["name"] for r in form.survey if r["type"] == "calculate"] == [
-        "framework", "framework_version", *(r.name for r in fw2.evidence.ratios), "calc_2a", "calc_7", "critical_sections"]
+        "framework", "framework_version", *(r.name for r in fw2.evidence.ratios), "calc_2a", "not_assessed_2a", "calc_7",
+        "not_assessed_7", "critical_sections"]
     assert (rows["framework"]["calculation"], rows["framework_version"]["calculation"]) == ("'qaf'", f"'{fw2.version}'")
-    for section in fw2.sections:
+    codes = [str(lv.code) for lv in fw2.levels] + ["none"]
+    for number, section in enumerate(fw2.sections, 1):
         for lv in fw2.levels:
             note = rows[f"suggested_note_{section.id}_{lv.code}"]
             assert (note["type"], note["relevant"]) == ("note", f"${{{calc_field(section)}}} = {lv.code}")
             assert note["label::Português (pt)"] == f"Nível sugerido: PT {lv.label}"
-            assert note[f"label::{EN}"].endswith(f"): {lv.label}")
-            summary = rows[f"summary_suggested_{section.id}_{lv.code}"]
-            assert summary["relevant"] == f"${{{calc_field(section)}}} = {lv.code}"
-            assert summary[f"label::{EN}"] == f"Section {section.id}, suggested level: {lv.label}"
-            assessed = rows[f"summary_assessed_{section.id}_{lv.code}"]
-            assert assessed["relevant"] == f"${{{level_field(section)}}} = {lv.code}"
-            assert assessed["label::Português (pt)"] == f"Secção {section.id}, nível avaliado: PT {lv.label}"
+            assert f"Suggested level: {lv.label}" in note[f"label::{EN}"]
         assert rows[f"no_suggestion_{section.id}"]["relevant"] == f"${{{calc_field(section)}}} = ''"
-        assert rows[f"summary_no_suggestion_{section.id}"]["relevant"] == f"${{{calc_field(section)}}} = ''"
-        assert rows[f"summary_no_level_{section.id}"]["relevant"] == f"${{{level_field(section)}}} = ''"
+        lines = [r for r in form.survey if r["name"].startswith(f"summary_{section.id}_")]
+        assert [r["name"] for r in lines] == [f"summary_{section.id}_{s}_{a}" for s in codes for a in codes]
+        line = rows[f"summary_{section.id}_2_3"]
+        assert line["relevant"] == f"${{{calc_field(section)}}} = 2 and ${{{level_field(section)}}} = 3"
+        title = fw2.section(section.id).title
+        assert line[f"label::{EN}"] == (f"**{section.id} {title}** — suggested: Requires improvement · assessed: Meets minimum levels"
+                                        f" ≠ reason: “${{why_{section.id}}}” · not assessed: ${{not_assessed_{section.id}}}")
+        assert line["label::Português (pt)"].startswith(f"{section.id} {title}: PT Requires improvement / PT Meets minimum levels")
+        same = rows[f"summary_{section.id}_3_3"][f"label::{EN}"]
+        assert "≠" not in same and "reason" not in same
+        unrated = rows[f"summary_{section.id}_none_2"]
+        assert unrated["relevant"] == f"${{{calc_field(section)}}} = '' and ${{{level_field(section)}}} = 2"
+        assert "suggested: none (no criterion rated)" in unrated[f"label::{EN}"] and "≠ reason" in unrated[f"label::{EN}"]
 
 
 def test_settings(fw):
@@ -178,7 +229,7 @@ def test_a_translation_that_drops_a_placeholder_is_not_used(fw):
     strings = {"form.suggested.label": "Nível sugerido", "level.requires_improvement": "Requer melhoria"}  # lost {level}
     form = _form(fw2, ["en", "pt"], _pt(fw2, strings))
     note = next(r for r in form.survey if r["name"] == "suggested_note_2b_2")
-    assert note["label::Português (pt)"] == "Suggested level (the lowest level among the assessed criteria): Requer melhoria"
+    assert note["label::Português (pt)"] == "**Suggested level: Requer melhoria** (the lowest level among the rated criteria)"
     assert any("placeholders differ" in w and "form.suggested.label" in w for w in form.warnings)
 
 

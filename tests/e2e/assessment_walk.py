@@ -37,8 +37,8 @@ class SectionAnswer:
 
     @property
     def reason(self) -> str | None:
-        """A reason, typed only when the assessed level differs from a suggested one."""
-        return None if self.level == self.suggested or not self.suggested else f"Seen {self.section.id}"
+        """A reason, typed when the assessed level differs from the suggested one or nothing was rated."""
+        return None if self.level == self.suggested else f"Seen {self.section.id}"
 
 
 def level_pattern(fw: Framework) -> list[SectionAnswer]:
@@ -99,9 +99,11 @@ def _answer_detail(form: EnketoForm, name: str) -> str:
     return value
 
 
-def level_labels(form: EnketoForm, fw: Framework) -> dict[str, str]:
-    """Level code -> the label the form shows for it in the current language."""
-    return {str(lv.code): form.choice_label(level_field(fw.sections[0]), str(lv.code)) for lv in fw.levels}
+def level_labels(form: EnketoForm, fw: Framework, section: Section | None = None) -> dict[str, str]:
+    """Level code -> the label the form shows for it in the current language, read from the assessed level of a
+    section with no suggested level (default: the first, before anything is rated): the suggested one is marked."""
+    field = level_field(section or fw.sections[0])
+    return {str(lv.code): form.choice_label(field, str(lv.code)) for lv in fw.levels}
 
 
 class _Pages:
@@ -150,30 +152,30 @@ def check_suggested(form: EnketoForm, answer: SectionAnswer, labels: dict[str, s
     assert list(shown) == [expected], f"section {sid}: notes shown {shown}, expected {expected}"
     text = shown[expected]
     if answer.suggested:
-        assert text.endswith(labels[answer.suggested]), f"section {sid}: {text!r} does not name level {labels[answer.suggested]!r}"
+        assert labels[answer.suggested] in text, f"section {sid}: {text!r} does not name level {labels[answer.suggested]!r}"
+        marked = form.choice_label(level_field(answer.section), answer.suggested)  # and the level's own question says it
+        assert marked.startswith(labels[answer.suggested]) and marked != labels[answer.suggested], marked
     return text
 
 
 def check_summary(form: EnketoForm, answers: list[SectionAnswer], labels: dict[str, str]) -> None:
-    """The summary lists every section with its suggested and its assessed level, by the names ``labels`` gives
-    them in the active language."""
-    candidates = {
-        a.section.id: [
-            *(f"summary_suggested_{a.section.id}_{code}" for code in labels), f"summary_no_suggestion_{a.section.id}",
-            *(f"summary_assessed_{a.section.id}_{code}" for code in labels), f"summary_no_level_{a.section.id}",
-        ]
-        for a in answers
-    }
-    shown = form.shown_notes([name for names in candidates.values() for name in names])
+    """The summary shows one line per section: its number and name, the suggested and the assessed level by the
+    names ``labels`` gives them in the active language, and, where they differ, a mark and the reason typed."""
+    codes = [*labels, "none"]
+    names = {a.section.id: [f"summary_{a.section.id}_{s}_{b}" for s in codes for b in codes] for a in answers}
+    shown = form.shown_notes([name for section in names.values() for name in section])
     for answer in answers:
         sid = answer.section.id
-        suggested = f"summary_suggested_{sid}_{answer.suggested}" if answer.suggested else f"summary_no_suggestion_{sid}"
-        assessed = f"summary_assessed_{sid}_{answer.level}"
-        assert [n for n in candidates[sid] if n in shown] == [suggested, assessed], (sid, {n: shown[n] for n in candidates[sid] if n in shown})
-        section_named = re.compile(rf"(?<![\w.]){re.escape(sid)}(?![\w.])")  # "2" in "Section 2," not in "2a"
-        assert section_named.search(shown[suggested]) and section_named.search(shown[assessed]), (shown[suggested], shown[assessed])
-        assert shown[assessed].endswith(labels[answer.level]), (sid, shown[assessed])
-        assert not answer.suggested or shown[suggested].endswith(labels[answer.suggested]), (sid, shown[suggested])
+        lines = [n for n in names[sid] if n in shown]
+        assert lines == [f"summary_{sid}_{answer.suggested or 'none'}_{answer.level}"], (sid, lines)
+        text = shown[lines[0]]
+        section_named = re.compile(rf"(?<![\w.]){re.escape(sid)}(?![\w.])")  # "2" in "2 Case…", not in "2a"
+        assert section_named.search(text), (sid, text)
+        assert labels[answer.level] in text and (not answer.suggested or labels[answer.suggested] in text), (sid, text)
+        if answer.reason:
+            assert "≠" in text and answer.reason in text, (sid, text)
+        else:
+            assert "≠" not in text, (sid, text)
 
 
 def fill_assessment(form: EnketoForm, fw: Framework, answers: list[SectionAnswer], check: bool = True) -> dict[str, str]:

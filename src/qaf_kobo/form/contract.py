@@ -60,3 +60,8 @@ def why_field(section: Section) -> str:
 def notes_field(section: Section) -> str:
     """The free notes of the section (the QAF's NOTES box), e.g. ``notes_2a``."""
     return f"notes_{section.id}"
+
+
+def not_assessed_field(section: Section) -> str:
+    """How many of the section's criteria were answered Not assessed (computed by the form), e.g. ``not_assessed_2a``."""
+    return f"not_assessed_{section.id}"

@@ -33,50 +33,65 @@ def _constraint(item: EvidenceField) -> str:
 
 
 def _field(item: EvidenceField, labels: dict[str, dict[str, str]], s: Strings) -> dict[str, str]:
-    message = s.get("form.evidence.range_message", min=_number(item.minimum), max=_number(item.maximum))
-    if item.at_most:
-        other = s.get("form.evidence.at_most_message", other=labels[item.at_most])
-        message = {lang: f"{message[lang]} {other[lang]}" for lang in message}
+    bounds = {"min": _number(item.minimum), "max": _number(item.maximum)}
+    message = (s.get("form.evidence.range_at_most_message", other=labels[item.at_most], **bounds) if item.at_most
+               else s.get("form.evidence.range_message", **bounds))
     return row(item.type, item.name, label=labels[item.name], hint=s.get(f"evidence.{item.name}.hint") if item.hint else "",
                constraint=_constraint(item), constraint_message=message)
 
 
-def _target_notes(indicator: Indicator, labels: dict[str, dict[str, str]], s: Strings, show_value: bool) -> list[dict[str, str]]:
-    """The value with its target (ratios), and a note when a known value misses the target."""
+def _target_notes(indicator: Indicator, s: Strings, show_value: bool, prefix: str = "") -> list[dict[str, str]]:
+    """The value with its target (``show_value``), and a warning when a known value misses the target: placed right
+    after the figure it concerns. ``prefix`` names the summary's copies (``summary_``)."""
     value = f"${{{indicator.value}}}"
     bound = "at_most" if indicator.maximum is not None else "at_least"
     target = _number(indicator.target)
     missed = f"{value} > {target}" if indicator.maximum is not None else f"{value} < {target}"
+    label = s.get(f"indicator.{indicator.id}.label")
     notes = []
     if show_value:
-        notes.append(row("note", f"{indicator.value}_note", relevant=f"{value} != ''",
-                         label=s.get(f"form.evidence.value_{bound}", label=labels[indicator.value], value=value, target=target)))
-    notes.append(row("note", f"{indicator.value}_beyond", relevant=f"{value} != '' and {missed}",
-                     label=s.get(f"form.evidence.beyond_{bound}", label=labels[indicator.value], target=target)))
+        notes.append(row("note", f"{prefix}{indicator.value}_note", relevant=f"{value} != ''",
+                         label=s.get(f"form.evidence.value_{bound}", label=label, value=value, target=target)))
+    notes.append(row("note", f"{prefix}{indicator.value}_beyond", relevant=f"{value} != '' and {missed}",
+                     label=s.get(f"form.evidence.beyond_{bound}", label=label, value=value, target=target)))
     return notes
 
 
 def evidence_pages(fw: Framework, s: Strings) -> list[dict[str, str]]:
     """The rows of the evidence pages (none when the framework asks for no evidence)."""
     evidence = fw.evidence
-    labels = {f.name: s.get(f"evidence.{f.name}.label") for f in evidence.fields}
-    labels |= {r.name: s.get(f"evidence.{r.name}.label") for r in evidence.ratios}
+    labels = _labels(fw, s)
+    indicators = {i.value: i for i in evidence.indicators}
     out: list[dict[str, str]] = []
     for number, page in enumerate(evidence.pages):
-        on_page = {f.name for f in page.fields} | {r.name for r in page.ratios}
         out.append(row("begin_group", evidence_group(page), label=s.get(f"evidence.page.{page.name}.title"),
                        appearance="field-list"))
         if number == 0:
             out.append(row("note", "evidence_intro", label=s.get("form.evidence.instruction")))
-        out += [_field(item, labels, s) for item in page.fields]
-        measured = {i.value for i in evidence.indicators}
+        for item in page.fields:
+            out.append(_field(item, labels, s))
+            if item.name in indicators:
+                out += _target_notes(indicators[item.name], s, show_value=False)
         for ratio in page.ratios:
             out.append(row("calculate", ratio.name, calculation=ratio_xpath(ratio)))
-            if ratio.name not in measured:
+            if ratio.name in indicators:
+                out += _target_notes(indicators[ratio.name], s, show_value=True)
+            else:
                 value = f"${{{ratio.name}}}"
                 out.append(row("note", f"{ratio.name}_note", relevant=f"{value} != ''",
                                label=s.get("form.evidence.value", label=labels[ratio.name], value=value)))
-        for indicator in (i for i in evidence.indicators if i.value in on_page):
-            out += _target_notes(indicator, labels, s, show_value=indicator.value in {r.name for r in page.ratios})
         out.append(row("end_group"))
     return out
+
+
+def evidence_summary(fw: Framework, s: Strings) -> list[dict[str, str]]:
+    """The summary's copy of the evidence: every known indicator with its target, and its warning when missed."""
+    out: list[dict[str, str]] = []
+    for indicator in fw.evidence.indicators:
+        out += _target_notes(indicator, s, show_value=True, prefix="summary_")
+    return out
+
+
+def _labels(fw: Framework, s: Strings) -> dict[str, dict[str, str]]:
+    labels = {f.name: s.get(f"evidence.{f.name}.label") for f in fw.evidence.fields}
+    return labels | {r.name: s.get(f"evidence.{r.name}.label") for r in fw.evidence.ratios}

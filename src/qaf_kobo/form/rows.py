@@ -47,6 +47,21 @@ class Strings:
         return out
 
 
+    def code(self, text: str) -> dict[str, str]:
+        """A Latin code (``2a.3``) in each language: kept left to right inside right-to-left text by Unicode
+        isolate marks (LRI … PDI), so its dot and digits are not reordered by the surrounding Arabic."""
+        return {lang.name: f"\u2066{text}\u2069" if lang.texts.direction == "rtl" else text for lang in self.languages}
+
+    def isolated(self, text: str) -> dict[str, str]:
+        """Text of unknown direction (an answer shown in a note) isolated inside right-to-left text (FSI … PDI)."""
+        return {lang.name: f"\u2068{text}\u2069" if lang.texts.direction == "rtl" else text for lang in self.languages}
+
+    def join(self, parts: list[dict[str, str]]) -> dict[str, str]:
+        """Texts joined by each language's list separator (``; ``, Arabic ``؛ ``), each text once."""
+        separator = self.get("form.list_separator")
+        return {name: separator[name].join(dict.fromkeys(p[name] for p in parts)) for name in separator}
+
+
 def _note(ids: list[str], string_id: str) -> None:
     if string_id not in ids:
         ids.append(string_id)

@@ -26,11 +26,12 @@ from qaf_kobo.form.contract import (
     criterion_field,
     descriptor_list,
     level_field,
+    not_assessed_field,
     notes_field,
     section_group,
     why_field,
 )
-from qaf_kobo.form.evidence import evidence_pages
+from qaf_kobo.form.evidence import evidence_pages, evidence_summary
 from qaf_kobo.form.rows import Language, Strings, cells, row
 from qaf_kobo.framework.catalogue import (
     ENGLISH,
@@ -42,7 +43,7 @@ from qaf_kobo.framework.catalogue import (
     installed_translations,
     texts,
 )
-from qaf_kobo.framework.model import Framework, Level, Section
+from qaf_kobo.framework.model import Criterion, Framework, Level, Section
 
 DEFAULT_LANGUAGE = f"{LANGUAGE_NAMES[ENGLISH]} ({ENGLISH})"
 MAX_QUESTIONS_PER_PAGE = 6
@@ -52,7 +53,7 @@ COUNTRY_APPEARANCE = "autocomplete"
 """A type-to-filter list: offline in ODK Collect, Enketo and Web Forms (``search`` needs Collect and a CSV)."""
 
 TRANSLATED_COLUMNS = ("label", "hint", "guidance_hint", "required_message", "constraint_message")
-PLAIN_COLUMNS = ("required", "relevant", "constraint", "calculation", "default", "appearance")
+PLAIN_COLUMNS = ("required", "relevant", "constraint", "calculation", "default", "appearance", "choice_filter")
 
 
 @dataclass
@@ -71,7 +72,7 @@ class XlsForm:
 
     def choices_columns(self) -> list[str]:
         """The choices sheet's header."""
-        return _columns(["list_name", "name"], self.languages, ("label",), (), self.choices)
+        return _columns(["list_name", "name"], self.languages, ("label",), ("suggested",), self.choices)
 
 
 def _columns(first: list[str], languages: list[str], translated: Sequence[str], plain: Sequence[str], rows: list[dict[str, str]]) -> list[str]:
@@ -86,11 +87,12 @@ def _columns(first: list[str], languages: list[str], translated: Sequence[str], 
 # --------------------------------------------------------------------------- the form's parts
 def _details(s: Strings) -> list[dict[str, str]]:
     required = s.get("form.required_message")
+    title = s.get("form.details.label", title=s.get("framework.title"))
     ask = lambda type_, name, **more: row(  # noqa: E731
         type_, name, label=s.get(f"form.{name}.label"), **({"required": "yes", "required_message": required} | more)
     )
     return [
-        row("begin_group", DETAILS_GROUPS[0], label=s.get("form.details.label"), appearance="field-list"),
+        row("begin_group", DETAILS_GROUPS[0], label=title, appearance="field-list"),
         row("note", "details_intro", label=s.get("form.details.instruction")),
         ask("text", "purpose", hint=s.get("form.purpose.hint")),
         ask(
@@ -100,7 +102,7 @@ def _details(s: Strings) -> list[dict[str, str]]:
         row("text", "round", label=s.get("form.round.label"), hint=s.get("form.round.hint")),
         row("end_group"),
         # seven questions are too many for one phone screen: where and by whom on a second page
-        row("begin_group", DETAILS_GROUPS[1], label=s.get("form.details.label"), appearance="field-list"),
+        row("begin_group", DETAILS_GROUPS[1], label=title, appearance="field-list"),
         ask("select_one country", "country", hint=s.get("form.country.hint"), appearance=COUNTRY_APPEARANCE),
         row("text", "area", label=s.get("form.area.label"), hint=s.get("form.area.hint")),
         ask("text", "agency", hint=s.get("form.agency.hint")),
@@ -123,9 +125,21 @@ def suggested_level_xpath(section: Section, n_levels: int) -> str:
 
 
 def why_required_xpath(section: Section) -> str:
-    """``why_<id>`` is required when the assessor's level differs from a suggested level (none: no reason needed)."""
+    """``why_<id>`` is required when the assessor's level differs from the suggested level, or when a level is
+    given although no criterion was rated (no suggested level)."""
     calc, level = f"${{{calc_field(section)}}}", f"${{{level_field(section)}}}"
-    return f"{calc} != '' and {level} != '' and {level} != {calc}"
+    return f"{level} != '' and ({calc} = '' or {level} != {calc})"
+
+
+def suggested_choice_filter(section: Section) -> str:
+    """The assessed level's choices: each level once, the suggested one in its "(suggested)" wording."""
+    calc = f"${{{calc_field(section)}}}"
+    return f"(suggested = 'yes' and name = {calc}) or (suggested = 'no' and name != {calc})"
+
+
+def not_assessed_xpath(section: Section) -> str:
+    """How many of the section's criteria are answered Not assessed."""
+    return " + ".join(f"if(${{{criterion_field(c)}}} = '{NOT_ASSESSED}', 1, 0)" for c in section.criteria)
 
 
 def section_pages(section: Section) -> bool:
@@ -155,23 +169,62 @@ def _level_notes(
     return [*notes, row("note", f"{name}_{section.id}", relevant=f"{code} = ''", label=s.get(none_id, id=section.id))]
 
 
-def _section(section: Section, levels: Sequence[Level], s: Strings) -> list[dict[str, str]]:
+def _guidance(criterion: Criterion, s: Strings) -> tuple[dict[str, str] | str, dict[str, str] | str]:
+    """A criterion's hint (what to look at: the QAF's own footnotes that explain, not cite) and its guidance (the
+    documents it cites, each document once with its pages joined)."""
+    notes = [s.get(f"reference.{r.id}") for r in criterion.references if not r.source]
+    cited = [r for r in criterion.references if r.source]
+    hint = s.get("form.criterion.look_at", notes=s.join(notes)) if notes else ""
+    if not cited:
+        return hint, ""
+    documents: dict[str, list[tuple[dict[str, str], dict[str, str]]]] = {}  # English document -> (document, page)s
+    for r in cited:
+        text = s.get(f"reference.{r.id}")
+        split = {name: _split_citation(value) if r.locator else (value, "") for name, value in text.items()}
+        documents.setdefault(split[DEFAULT_LANGUAGE][0], []).append(
+            ({name: d for name, (d, _) in split.items()}, {name: page for name, (_, page) in split.items()})
+        )
+    parts = []
+    for cites in documents.values():
+        document = cites[0][0]
+        pages = {name: list(dict.fromkeys(page[name] for _, page in cites if page[name])) for name in document}
+        parts.append({name: document[name] + (_locator_separator(document[name]) + ", ".join(pages[name]) if pages[name] else "")
+                      for name in document})
+    return hint, s.get("form.criterion.guidance", references=s.join(parts))
+
+
+_CITATION_SEPARATORS = (", ", "\u060c ")
+"""What separates a document from its page in a citation (an Arabic one uses the Arabic comma)."""
+
+
+def _split_citation(text: str) -> tuple[str, str]:
+    """``Template SOPs, p. 25`` -> (``Template SOPs``, ``p. 25``): the document and the page or section."""
+    cut = max(text.rfind(sep) for sep in _CITATION_SEPARATORS)
+    return (text[:cut], text[cut:].split(" ", 1)[1]) if cut > 0 else (text, "")
+
+
+def _locator_separator(document: str) -> str:
+    return "\u060c " if any("\u0600" <= ch <= "\u06ff" for ch in document) else ", "
+
+
+def _heading(string_id: str, section: Section, number: int, total: int, s: Strings) -> dict[str, str]:
+    """A section page's heading with its place in the form: ``Section 2a (4 of 17): Identification``."""
+    return s.get(string_id, id=s.code(section.id), title=s.get(f"section.{section.id}.title"), n=str(number), total=str(total))
+
+
+def _section(section: Section, levels: Sequence[Level], s: Strings, number: int, total: int) -> list[dict[str, str]]:
     required = s.get("form.required_message")
-    title = s.get(f"section.{section.id}.title")
-    heading = s.get("form.section.label", id=section.id, title=title)
+    heading = _heading("form.section.label", section, number, total, s)
     criteria = [row("note", f"intro_{section.id}", label=s.get("form.section.instruction"))]
     for c in section.criteria:
-        guidance = None
-        if c.references:
-            refs = [s.get(f"reference.{r.id}") for r in c.references]
-            joined = {lang.name: "; ".join(r[lang.name] for r in refs) for lang in s.languages}
-            guidance = s.get("form.criterion.guidance", references=joined)
+        hint, guidance = _guidance(c, s)
+        code = s.code(c.id)
         criterion_title = s.get(f"criterion.{c.id}.title")
         criteria.append(
             row(
                 f"select_one {descriptor_list(c)}", criterion_field(c),
-                label={name: f"{c.id} {text}" for name, text in criterion_title.items()},
-                guidance_hint=guidance or "", required="yes", required_message=required,
+                label={name: f"{code[name]} {text}" for name, text in criterion_title.items()},
+                hint=hint, guidance_hint=guidance, required="yes", required_message=required,
             )
         )
     level = [
@@ -181,27 +234,61 @@ def _section(section: Section, levels: Sequence[Level], s: Strings) -> list[dict
         ),
         row(
             "select_one level", level_field(section), label=s.get("form.level.label"), hint=s.get("form.level.hint"),
-            required="yes", required_message=required,
+            required="yes", required_message=required, choice_filter=suggested_choice_filter(section),
         ),
         row(
             "text", why_field(section), label=s.get("form.why.label"), hint=s.get("form.why.hint"),
-            required=why_required_xpath(section), required_message=s.get("form.why.required_message"),
+            required=why_required_xpath(section), required_message=s.get("form.why.required_message"), appearance="multiline",
         ),
         row("text", notes_field(section), label=s.get("form.notes.label"), hint=s.get("form.notes.hint"), appearance="multiline"),
+        row("calculate", not_assessed_field(section), calculation=not_assessed_xpath(section)),
     ]
     if not section_pages(section):
         return [row("begin_group", section_group(section), label=heading, appearance="field-list"), *criteria, *level, row("end_group")]
-    # Too long for one page: the section stays one group (same name) holding two field-list pages.
+    # Too long for one page: the section stays one group (same name, no heading of its own, so that no client
+    # shows "section » page") holding two field-list pages, each with the section's heading.
     return [
-        row("begin_group", section_group(section), label=heading),
-        row("begin_group", f"{section_group(section)}_criteria", appearance="field-list"),
+        row("begin_group", section_group(section)),
+        row("begin_group", f"{section_group(section)}_criteria", label=heading, appearance="field-list"),
         *criteria,
         row("end_group"),
-        row("begin_group", f"{section_group(section)}_level", label=s.get("form.section.level_page", id=section.id), appearance="field-list"),
+        row("begin_group", f"{section_group(section)}_level", label=_heading("form.section.level_page", section, number, total, s),
+            appearance="field-list"),
         *level,
         row("end_group"),
         row("end_group"),
     ]
+
+
+def summary_note(section: Section, suggested: str, assessed: str) -> str:
+    """The summary's line of a section for one pair of levels (codes, or ``none``), e.g. ``summary_2a_2_3``."""
+    return f"summary_{section.id}_{suggested}_{assessed}"
+
+
+def _summary_lines(fw: Framework, section: Section, number: int, s: Strings) -> list[dict[str, str]]:
+    """One line per section: number and name, suggested and assessed level, a mark and the reason when they differ
+    (or when a level is given with no criterion rated), and how many criteria were not assessed.
+
+    A note per pair of levels, shown by relevance: each label is plain translated text, so the line follows the
+    active language and no level name is stored in the submission.
+    """
+    calc, level = f"${{{calc_field(section)}}}", f"${{{level_field(section)}}}"
+    names = {str(lv.code): s.get(f"level.{lv.name}") for lv in fw.levels}
+    suggested_names = names | {"none": s.get("form.summary.no_suggestion")}
+    assessed_names = names | {"none": s.get("form.summary.no_level")}
+    title = _heading("form.summary.section", section, number, len(fw.sections), s)
+    differs = s.get("form.summary.differs", reason=s.isolated(f"${{{why_field(section)}}}"))
+    counted = s.get("form.summary.not_assessed", count=f"${{{not_assessed_field(section)}}}")
+    rows = []
+    for suggested, suggested_name in suggested_names.items():
+        for assessed, assessed_name in assessed_names.items():
+            mark = differs if assessed != "none" and assessed != suggested else None
+            line = s.get("form.summary.line", section=title, suggested=suggested_name, assessed=assessed_name)
+            label = {name: line[name] + (mark[name] if mark else "") + counted[name] for name in line}
+            relevant = (f"{calc} = ''" if suggested == "none" else f"{calc} = {suggested}") + " and " + (
+                f"{level} = ''" if assessed == "none" else f"{level} = {assessed}")
+            rows.append(row("note", summary_note(section, suggested, assessed), relevant=relevant, label=label))
+    return rows
 
 
 def _summary(fw: Framework, s: Strings) -> list[dict[str, str]]:
@@ -213,14 +300,9 @@ def _summary(fw: Framework, s: Strings) -> list[dict[str, str]]:
         row("calculate", "critical_sections", calculation=critical),
         row("note", "summary_critical", label=s.get("form.summary.critical", level=s.get(f"level.{lowest.name}"), count="${critical_sections}")),
     ]
-    for sec in fw.sections:
-        rows += _level_notes(
-            fw.levels, sec, f"${{{calc_field(sec)}}}", s, "summary_suggested", "form.summary.suggested",
-            ("summary_no_suggestion", "form.summary.no_suggestion"),
-        )
-        rows += _level_notes(
-            fw.levels, sec, f"${{{level_field(sec)}}}", s, "summary_assessed", "form.summary.assessed", ("summary_no_level", "form.summary.no_level"),
-        )
+    for number, sec in enumerate(fw.sections, 1):
+        rows += _summary_lines(fw, sec, number, s)
+    rows += evidence_summary(fw, s)
     return [*rows, row("end_group")]
 
 
@@ -237,10 +319,19 @@ def _country_label(country: object) -> str:
 
 def _choices(fw: Framework, s: Strings) -> list[dict[str, str]]:
     choice = lambda list_name, name, label: {"list_name": list_name, "name": name} | cells("label", label)  # noqa: E731
-    rows = [choice("level", str(lv.code), s.get(f"level.{lv.name}")) for lv in fw.levels]
+    rows = []
+    for lv in fw.levels:  # each level twice: the suggested one shows in its own wording (suggested_choice_filter)
+        rows.append(choice("level", str(lv.code), s.get(f"level.{lv.name}")) | {"suggested": "no"})
+        rows.append(choice("level", str(lv.code), s.get("form.level.suggested_choice", level=s.get(f"level.{lv.name}")))
+                    | {"suggested": "yes"})
     rows += [choice("scope", scope, s.get(f"form.scope.{scope}")) for scope in SCOPES]
     for c in fw.criteria:
-        rows += [choice(descriptor_list(c), str(lv.code), s.get(f"criterion.{c.id}.level.{lv.code}")) for lv in fw.levels]
+        rows += [
+            choice(descriptor_list(c), str(lv.code), s.get(
+                "form.criterion.choice", level=s.get(f"level.{lv.name}"), descriptor=s.get(f"criterion.{c.id}.level.{lv.code}"),
+            ))
+            for lv in fw.levels
+        ]
         rows.append(choice(descriptor_list(c), NOT_ASSESSED, s.get("form.not_assessed")))
     countries = sorted(pycountry.countries, key=_country_label)
     for country in countries:
@@ -293,8 +384,8 @@ def build_xlsform(
         *_details(s),
         *evidence_pages(fw, s),
     ]
-    for section in fw.sections:
-        survey += _section(section, fw.levels, s)
+    for number, section in enumerate(fw.sections, 1):
+        survey += _section(section, fw.levels, s, number, len(fw.sections))
     survey += _summary(fw, s)
     choices = _choices(fw, s)
     settings = {
@@ -303,6 +394,7 @@ def build_xlsform(
         "version": version,
         "default_language": DEFAULT_LANGUAGE,
         "style": "pages",
+        "allow_choice_duplicates": "yes",  # the level list holds each level twice (suggested_choice_filter)
         "instance_name": "concat(${country}, ' ', ${agency}, ' ', ${assessment_date})",
     }
     statuses = [f"{lang.code}: {lang.status}" for lang in languages if lang.status]
