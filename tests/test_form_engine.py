@@ -135,7 +135,6 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
         "— suggested: none (no criterion rated) · assessed: Critical to address ≠ reason: \"\" · not assessed: 2")
     assert r[summary_2b_empty] is True  # section 2b not filled in yet
     assert r[pending]["status"] == "pending" and "/data/details/purpose" in r[pending]["violations"]
-    assert out["loadMs"] < 10_000, f"loading took {out['loadMs']} ms"
 
 
 def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
