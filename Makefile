@@ -35,6 +35,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
 
 benchmarks: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
