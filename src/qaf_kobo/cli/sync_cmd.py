@@ -13,7 +13,7 @@ from qaf_kobo.cli.options import CONFIG_FILE_OPTION, KIND_OPTION, TOKEN_FILE_OPT
 from qaf_kobo.form.structure import xlsform_paths
 from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import Framework
-from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT
+from qaf_kobo.http.retry import DEFAULT_MAX_WAIT
 from qaf_kobo.store import DEFAULT_STORE
 from qaf_kobo.store.status import format_status, store_status
 from qaf_kobo.sync.files import import_files
