@@ -12,9 +12,9 @@ from qaf_kobo.central.deploy import CentralDeployment
 from qaf_kobo.central.deploy import deploy as deploy_central
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
+from qaf_kobo.http.retry import DEFAULT_MAX_WAIT, Notice
 from qaf_kobo.kobo.deploy import Deployment
 from qaf_kobo.kobo.deploy import deploy as deploy_kobo
-from qaf_kobo.http.retry import DEFAULT_MAX_WAIT, Notice
 from qaf_kobo.kobo.token import load_token
 from qaf_kobo.server_kind import Kind, server_kind
 from qaf_kobo.store import DEFAULT_STORE
