@@ -64,7 +64,7 @@ class CentralClient:
         self.server = normalize_server(server)
         self.credentials = credentials.for_server(self.server)
         self.session = RemoteSession(self.server + "/v1", timeout=timeout, retries=retries, backoff=backoff,
-                                     pool_size=pool_size)
+                                     pool_size=pool_size, credential="the session token")
         self.retries, self.backoff, self.timeout = retries, backoff, timeout
         self._token = ""
 

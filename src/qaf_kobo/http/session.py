@@ -17,16 +17,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 class RemoteSession(requests.Session):
-    """A requests session bound to one server (``base``): relative paths are joined to it, absolute URLs and
+    """A requests session bound to one server (``base``; ``credential`` names what it carries, for messages): relative paths are joined to it, absolute URLs and
     redirects must stay on its origin (an :class:`~qaf_kobo.http.urls.OriginError` otherwise), every request has
     a timeout and is counted. Safe to share between threads for GETs."""
 
     def __init__(self, base: str, *, timeout: tuple[float, float] = (10.0, 150.0), retries: int = 6,
                  backoff: float = 0.5, pool_size: int = 8, max_wait: float = DEFAULT_MAX_WAIT,
-                 notice: Notice | None = None, retry_methods: frozenset[str] = SAFE_METHODS) -> None:
+                 notice: Notice | None = None, retry_methods: frozenset[str] = SAFE_METHODS,
+                 credential: str = "the API token") -> None:
         super().__init__()
         self.base, self.timeout, self.retries, self.backoff = base, timeout, retries, backoff
-        self.max_wait = max_wait
+        self.max_wait, self.credential = max_wait, credential
         self.requests_made = 0
         self._lock = threading.Lock()
         retry = PoliteRetry(total=retries, connect=retries, read=retries, status=retries, other=retries,
@@ -42,7 +43,7 @@ class RemoteSession(requests.Session):
         to be on the base's origin."""
         if "://" not in path_or_url:
             return self.base + "/" + path_or_url.lstrip("/")
-        return checked_url(path_or_url, self.base)
+        return checked_url(path_or_url, self.base, credential=self.credential)
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         """One request (urllib3's retries included) to :meth:`url`, with the session's timeout."""
@@ -55,5 +56,6 @@ class RemoteSession(requests.Session):
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         """A redirect elsewhere is refused before it is followed (requests alone would only compare each hop
         with the previous one, and send other headers on)."""
-        checked_url(prepared_request.url or "", self.base, f"a redirect from {response.url.split('?')[0]}")
+        checked_url(prepared_request.url or "", self.base, f"a redirect from {response.url.split('?')[0]}",
+                    self.credential)
         super().rebuild_auth(prepared_request, response)

@@ -45,10 +45,11 @@ class OriginError(QafError):
     """A link or redirect points away from the server the credentials are for; nothing was sent there."""
 
 
-def checked_url(url: str, home: str, what: str = "the server's answer") -> str:
-    """``url`` when it is on ``home``'s origin; else an OriginError naming both origins."""
+def checked_url(url: str, home: str, what: str = "the server's answer", credential: str = "the API token") -> str:
+    """``url`` when it is on ``home``'s origin; else an OriginError naming both origins (and ``credential``,
+    what would have been sent)."""
     if origin(url) != origin(home):
         raise OriginError(f"{what} points to {origin_text(url)}, which is not the server qaf-kobo was given "
-                          f"({origin_text(home)}); qaf-kobo sends the API token to no other address — check "
+                          f"({origin_text(home)}); qaf-kobo sends {credential} to no other address — check "
                           "--server (its scheme and port) and the server's own URL settings")
     return url
