@@ -20,6 +20,7 @@ import email.utils
 import json
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -107,17 +108,23 @@ def iter_pages(client: CentralClient, project_id: int, form_id: str, *, filter: 
                select: str | None = None, top: int = PAGE_ROWS) -> Iterator[ODataPage]:
     """Every page of ``Submissions`` matching ``filter`` (repeats expanded unless ``select`` is given), newest
     first (with ``$count``), following ``@odata.nextLink`` until there is none — only on ``--server``'s origin:
-    a link elsewhere is a CentralError naming both origins, and the session token is not sent there."""
+    a link elsewhere is a CentralError naming both origins, and the session token is not sent there. The next
+    page is requested as soon as its link is known, while the caller works on the current one (Central needs
+    the link, so pages cannot be asked for further ahead)."""
     what = f"the submissions of form {form_id!r}"
     params = {"$top": str(top), "$count": "true"}
     params |= {"$filter": filter} if filter else {}
     params |= {"$select": select} if select else {"$expand": "*"}
     body, response = client.get(submissions_path(project_id, form_id), params)
     page = _page(body, what, response)
-    yield page
-    while page.next_link:
-        page = _page(client.get_json(page.next_link), what)
-        yield page
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odata-next") as ahead:
+        while True:
+            following = ahead.submit(lambda link: _page(client.get_json(link), what), page.next_link) \
+                if page.next_link else None
+            yield page  # the caller stores this page while the next one is on its way
+            if following is None:
+                return
+            page = following.result()
 
 
 def fetch_one(client: CentralClient, project_id: int, form_id: str, instance_id: str) -> dict[str, Any] | None:
