@@ -90,4 +90,5 @@ class PoliteRetry(Retry):
         (self.notice or log.warning)(text)
 
 
-_READER = Retry(retry_after_max=10 ** 9)  # reads Retry-After headers, uncapped (the cap is max_wait's job)
+_READER = Retry()  # reads Retry-After headers
+_READER.retry_after_max = 10 ** 9  # uncapped where urllib3 caps them (2.5 on): the cap is max_wait's job
