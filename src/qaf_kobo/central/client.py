@@ -22,7 +22,7 @@ import requests
 
 from qaf_kobo.central.credentials import CentralCredentials, normalize_server
 from qaf_kobo.errors import QafError
-from qaf_kobo.http import RETRY_STATUSES, OriginError, RemoteSession, redact
+from qaf_kobo.http import RETRY_STATUSES, IncompleteAnswer, OriginError, RemoteSession, redact
 from qaf_kobo.network_problem import network_problem
 
 log = logging.getLogger(__name__)
@@ -130,18 +130,12 @@ class CentralClient:
             text = f"{method} {path} failed: HTTP {resp.status_code} ({code_text}{message})"
         return CentralError(self.redact(text), resp.status_code, code, self.redact(message))
 
-    def retrying_body(self, fetch: Callable[[], T], what: str) -> T:
-        """``fetch()``, again when the body arrived incomplete (ValueError, ChunkedEncodingError)."""
-        for attempt in range(self.retries + 1):
-            try:
-                return fetch()
-            except (ValueError, requests.exceptions.ChunkedEncodingError) as exc:
-                if attempt == self.retries:
-                    raise CentralError(f"the server's answer to {what} was incomplete {self.retries + 1} times in a "
-                                       f"row ({type(exc).__name__})") from None
-                log.info("incomplete answer to %s (%s); retrying", what, type(exc).__name__)
-                time.sleep(min(self.backoff * 2 ** attempt, 30))
-        raise AssertionError("unreachable")
+    def whole(self, fetch: Callable[[], T], what: str) -> T:
+        """``fetch()``, again when the body arrived incomplete (see :meth:`RemoteSession.whole`)."""
+        try:
+            return self.session.whole(fetch, what)
+        except IncompleteAnswer as err:
+            raise CentralError(str(err)) from None
 
     def get(self, path_or_url: str, params: dict[str, Any] | None = None) -> tuple[Any, requests.Response]:
         """GET an API path (``projects/1``) or an absolute URL on the server (a next link): the decoded JSON and
@@ -149,7 +143,7 @@ class CentralClient:
         def fetch() -> tuple[Any, requests.Response]:
             response = self.checked("GET", path_or_url, params=params)
             return response.json(), response
-        return self.retrying_body(fetch, f"GET {self._path(path_or_url)}")
+        return self.whole(fetch, f"GET {self._path(path_or_url)}")
 
     def get_json(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
         """GET and decode JSON (see :meth:`get`)."""
@@ -165,7 +159,7 @@ class CentralClient:
 
     def download(self, path: str) -> bytes:
         """GET an API path and return the body as it came (an export such as ``…/submissions.csv.zip``)."""
-        return self.retrying_body(lambda: self.checked("GET", path).content, f"GET {self._path(path)}")
+        return self.whole(lambda: self.checked("GET", path).content, f"GET {self._path(path)}")
 
     # --- login ------------------------------------------------------------------------------------------------
     def login(self) -> None:

@@ -4,8 +4,8 @@ redaction of secrets (:mod:`.redact`)."""
 
 from qaf_kobo.http.redact import redact
 from qaf_kobo.http.retry import DEFAULT_MAX_WAIT, RETRY_STATUSES, Notice, retry_after_seconds, seconds_text
-from qaf_kobo.http.session import RemoteSession
+from qaf_kobo.http.session import IncompleteAnswer, RemoteSession
 from qaf_kobo.http.urls import OriginError, checked_url, normalize_server, origin, origin_text
 
-__all__ = ["DEFAULT_MAX_WAIT", "RETRY_STATUSES", "Notice", "OriginError", "RemoteSession", "checked_url",
+__all__ = ["DEFAULT_MAX_WAIT", "RETRY_STATUSES", "IncompleteAnswer", "Notice", "OriginError", "RemoteSession", "checked_url",
            "normalize_server", "origin", "origin_text", "redact", "retry_after_seconds", "seconds_text"]

@@ -4,16 +4,27 @@ every redirect must stay on the server's own origin, or the request is refused b
 
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from qaf_kobo.errors import QafError
 from qaf_kobo.http.retry import DEFAULT_MAX_WAIT, RETRY_STATUSES, Notice, PoliteRetry
 from qaf_kobo.http.urls import checked_url
 
+log = logging.getLogger(__name__)
+
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+T = TypeVar("T")
+
+
+class IncompleteAnswer(QafError):
+    """An answer's body arrived cut short or garbled every time it was asked for."""
 
 
 class RemoteSession(requests.Session):
@@ -52,6 +63,21 @@ class RemoteSession(requests.Session):
         with self._lock:
             self.requests_made += 1
         return super().request(method, target, *args, **kwargs)
+
+    def whole(self, fetch: Callable[[], T], what: str) -> T:
+        """``fetch()``, again with backoff when the body it reads arrived cut short or garbled in transit
+        (``ChunkedEncodingError``, or a ``ValueError`` from decoding it) — urllib3 retries only what fails before
+        the body; an IncompleteAnswer after ``retries`` more tries."""
+        for attempt in range(self.retries + 1):
+            try:
+                return fetch()
+            except (ValueError, requests.exceptions.ChunkedEncodingError) as exc:
+                if attempt == self.retries:
+                    raise IncompleteAnswer(f"the server's answer to {what} was incomplete {self.retries + 1} times "
+                                           f"in a row ({type(exc).__name__})") from None
+                log.info("incomplete answer to %s (%s); retrying", what, type(exc).__name__)
+                time.sleep(min(self.backoff * 2 ** attempt, 30))
+        raise AssertionError("unreachable")
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         """A redirect elsewhere is refused before it is followed (requests alone would only compare each hop

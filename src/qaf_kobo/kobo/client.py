@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.http import (
     DEFAULT_MAX_WAIT,
     RETRY_STATUSES,
+    IncompleteAnswer,
     Notice,
     OriginError,
     RemoteSession,
@@ -111,22 +111,22 @@ class KoboClient:
     def get_json(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
         """GET and decode JSON; a body cut short or garbled in transit is fetched again (with backoff). An answer
         that is plainly not JSON (an HTML page, say) is a KoboError at once."""
-        for attempt in range(self.retries + 1):
+        def fetch() -> Any:
+            resp = self._send("GET", path_or_url, params=params, body_errors=True)
             try:
-                resp = self._send("GET", path_or_url, params=params, body_errors=True)
                 return resp.json()
             except RecursionError:
                 raise self.error(f"the server's answer to GET {self._path(path_or_url)} is JSON nested too deeply "
                                  "to read") from None
-            except (ValueError, requests.exceptions.ChunkedEncodingError) as exc:
-                if isinstance(exc, ValueError) and not _maybe_json(resp):
+            except ValueError:
+                if not _maybe_json(resp):
                     raise self._not_json("GET", path_or_url, resp) from None
-                if attempt == self.retries:
-                    raise self.error(f"the server's answer to GET {self._path(path_or_url)} was incomplete "
-                                     f"{self.retries + 1} times in a row ({type(exc).__name__})")
-                log.info("incomplete answer to GET %s (%s); retrying", self._path(path_or_url), type(exc).__name__)
-                time.sleep(min(self.backoff * 2 ** attempt, 30))
-        raise AssertionError("unreachable")
+                raise
+
+        try:
+            return self.session.whole(fetch, f"GET {self._path(path_or_url)}")
+        except IncompleteAnswer as err:
+            raise self.error(str(err)) from None
 
     def post(self, path: str, *, data: dict[str, Any] | None = None, files: dict[str, Any] | None = None,
              json: Any = None) -> Any:
