@@ -13,8 +13,10 @@ import pytest
 import requests
 
 from qaf_kobo.central.credentials import CentralCredentials, load_credentials
+from qaf_kobo.central.rows import odata_store_row
 from qaf_kobo.devserver.central import CentralDevServer
 from qaf_kobo.form.build import build_form
+from qaf_kobo.store import open_store
 
 from qaf_rows import qaf_answers, qaf_form  # noqa: F401  (re-exported for the tests)
 
@@ -73,6 +75,16 @@ def seed(server: CentralDevServer, count: int) -> tuple[int, str, list[str]]:
     pid = server.create_project("QAF")
     fid = server.create_form(qaf_xform(), pid)
     return pid, fid, server.add_submissions((qaf_answers(i) for i in range(count)), pid, fid)
+
+
+def assert_store_equals_server(store: Path, server: CentralDevServer, pid: int, fid: str, source: str) -> None:
+    """The source's active submissions are exactly the rows the server's OData shows, each once."""
+    on_server = {r["__id"]: odata_store_row(r) for r in server.odata_rows(pid, fid)}
+    with open_store(store) as st:
+        rows = st.active_submissions(source)
+        assert st.source_count(source) == len(rows)
+    assert len(rows) == len({r["meta/rootUuid"] for r in rows})
+    assert {r["meta/rootUuid"]: r for r in rows} == on_server
 
 
 def write_config(path: Path, server: str, email: str = EMAIL, password: str = PASSWORD, mode: int = 0o600) -> Path:

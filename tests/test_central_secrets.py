@@ -55,7 +55,7 @@ def test_the_password_and_token_appear_in_no_log_error_or_file(central: CentralD
     xform.write_text(qaf_xform(), encoding="utf-8")
     tokens, outputs = [], []
     with CentralClient(central.url, creds, backoff=0.01) as client:
-        tokens.append(client.session.secrets[1])
+        tokens.append(client.session.headers["Authorization"].split()[1])
         outputs.append(deploy_form(client, xform, pid).describe())
         assert sum(len(p.rows) for p in iter_pages(client, pid, fid, top=7)) == 30
         assert fetch_one(client, pid, fid, ids[0]) is not None and len(id_scan(client, pid, fid)) == 30

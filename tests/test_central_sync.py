@@ -4,14 +4,14 @@ retried, clear errors, and Kobo and Central submissions side by side."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from qaf_kobo.central.client import CentralError
 from qaf_kobo.central.credentials import CentralCredentials, load_credentials
-from qaf_kobo.central.rows import odata_store_row
+from qaf_kobo.central.submissions import CLOCK_MARGIN
 from qaf_kobo.devserver import DevServer
 from qaf_kobo.devserver.central import CentralDevServer
 from qaf_kobo.errors import QafError
@@ -19,24 +19,26 @@ from qaf_kobo.store import open_store
 from qaf_kobo.sync.central import sync_central
 from qaf_kobo.sync.kobo import sync
 
-from central_server import EMAIL, PASSWORD, central, credentials, qaf_answers, qaf_form, seed, write_config  # noqa: F401
-
-
-def assert_store_equals_server(store: Path, server: CentralDevServer, pid: int, fid: str, source: str) -> None:
-    """The source's active submissions are exactly the rows the server's OData shows, each once."""
-    on_server = {r["__id"]: odata_store_row(r) for r in server.odata_rows(pid, fid)}
-    with open_store(store) as st:
-        rows = st.active_submissions(source)
-        assert st.source_count(source) == len(rows)
-    assert len(rows) == len({r["meta/rootUuid"] for r in rows})
-    assert {r["meta/rootUuid"]: r for r in rows} == on_server
+from central_server import (  # noqa: F401
+    EMAIL,
+    PASSWORD,
+    assert_store_equals_server,
+    central,
+    credentials,
+    qaf_answers,
+    qaf_form,
+    seed,
+    write_config,
+)
 
 
 def test_first_sync_then_nothing_new_is_one_odata_request(central: CentralDevServer, credentials: CentralCredentials,
                                                          tmp_path: Path) -> None:
     pid, fid, ids = seed(central, 2345)
+    central.advance_clock(timedelta(minutes=10))  # the rows are older than the margin of the watermark
     store = tmp_path / "s.sqlite"
     seen: list[tuple[int, int]] = []
+    started = central.now()
     first = sync_central(central.url, pid, fid, credentials, store, progress=lambda f, t: seen.append((f, t)))
     assert (first.new, first.updated, first.deleted, first.total) == (2345, 0, 0, 2345)
     assert first.source == f"central:{central.url.split('://')[1]}/{pid}/{fid}" and seen[-1] == (2345, 2345)
@@ -44,8 +46,10 @@ def test_first_sync_then_nothing_new_is_one_odata_request(central: CentralDevSer
     with open_store(store) as st:
         state = st.source_state(first.source)
         source, = st.sources()
-    newest = central.odata_rows(pid, fid)[0]["__system"]["submissionDate"]
-    assert state["watermark"] == newest and state["last_sync"].endswith("Z")
+    mark = datetime.fromisoformat(state["watermark"].replace("Z", "+00:00"))
+    # the server's clock when it answered the first page (its Date: whole seconds), minus the margin
+    assert started - CLOCK_MARGIN - timedelta(seconds=1) <= mark <= central.now() - CLOCK_MARGIN
+    assert state["last_sync"].endswith("Z")
     assert (source.kind, source.server, source.ref) == ("central", central.url, f"{pid}/{fid}")
     before = central.request_count(".svc/Submissions")
     again = sync_central(central.url, pid, fid, credentials, store)
@@ -81,6 +85,7 @@ def test_edits_reviews_deletions_and_new_rows_on_the_servers_clock(tmp_path: Pat
 def test_restores_and_purges_are_found_by_a_full_scan_only(central: CentralDevServer, credentials: CentralCredentials,
                                                            tmp_path: Path) -> None:
     pid, fid, ids = seed(central, 30)
+    central.advance_clock(timedelta(minutes=10))  # the rows are older than the margin of the watermark
     store = tmp_path / "s.sqlite"
     sync_central(central.url, pid, fid, credentials, store)
     central.delete_submission(ids[1])

@@ -9,7 +9,7 @@ from qaf_kobo.devserver import DevServer
 from qaf_kobo.devserver.central import CentralDevServer
 from qaf_kobo.devserver.loopback import LoopbackServer
 from qaf_kobo.errors import QafError
-from qaf_kobo.server_kind import detect_kind, server_kind
+from qaf_kobo.remote.kinds import detect_kind, server_kind
 
 
 def test_each_server_is_told_apart_without_credentials() -> None:

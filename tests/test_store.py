@@ -191,3 +191,21 @@ def test_first_runs_at_the_same_time_create_the_store_once(tmp_path: Path) -> No
         assert errors == []
         with open_store(path) as store:
             assert store.meta() == {"schema_version": "2"}
+
+
+def test_central_edits_name_no_deprecated_id_yet_the_original_is_known_to_be_older(tmp_path: Path) -> None:
+    """Central's OData rows never carry meta/deprecatedID: an edit is known by ``__system/edits``."""
+    def central_row(instance: str, edits: int, answer: str) -> dict:
+        return {"meta/rootUuid": "uuid:r1", "meta/instanceID": f"uuid:{instance}", "_uuid": instance, "__id": "uuid:r1",
+                "__system/edits": edits, "q": answer}
+
+    original, edit, again = central_row("r1", 0, "1"), central_row("e1", 1, "2"), central_row("e2", 2, "3")
+    with open_store(tmp_path / "s.sqlite") as store:
+        assert store.upsert_page([original]).new == 1
+        assert store.upsert_page([edit]).updated == 1
+        assert store.upsert_page([original]).stale == 1  # an older copy (a CSV export, say) changes nothing
+        assert store.upsert_page([again]).updated == 1
+        assert store.active_submissions()[0]["q"] == "3"
+    with open_store(tmp_path / "t.sqlite") as store:
+        assert store.upsert_page([edit, original]).new == 1  # one batch: the original first, then the edit
+        assert store.active_submissions()[0]["q"] == "2"

@@ -14,9 +14,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from qaf_kobo.errors import QafError
+from qaf_kobo.http import normalize_server as _normalize
 
 CONFIG_ENV = "PYODK_CONFIG_FILE"
 DEFAULT_CONFIG = Path("~/.pyodk_config.toml")
@@ -25,14 +25,8 @@ EXAMPLE = '[central]\nbase_url = "https://central.example.org"\nusername = "you@
 
 def normalize_server(server: str) -> str:
     """A server's base URL (scheme://host[:port][/path]) without a trailing slash or ``/v1``; QafError if bad."""
-    parts = urlsplit(server.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise QafError(f"--server must be a URL such as https://central.example.org, not {server!r}")
-    if parts.username or parts.password:
-        raise QafError("--server must not contain a user name or password; they come from the pyodk config file")
-    path = parts.path.rstrip("/")
-    path = path[:-3] if path.endswith("/v1") else path
-    return urlunsplit((parts.scheme, parts.netloc.lower(), path, "", ""))
+    return _normalize(server, example="https://central.example.org", secrets_from="the pyodk config file",
+                      strip="/v1")
 
 
 @dataclass(frozen=True)

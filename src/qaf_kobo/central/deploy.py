@@ -1,6 +1,6 @@
 """Deploy a built form to ODK Central as XForm XML (Central then needs no XLSForm conversion service).
 
-A new form: ``POST /v1/projects/<id>/forms`` (as a draft) then ``…/draft/publish`` — pyodk's ``forms.create``.
+A new form: ``POST /v1/projects/<id>/forms`` (as a draft) then ``…/draft/publish``, as pyodk's ``forms.create``.
 A form Central already has: a draft from the new XML (``POST …/draft``), published with a version string no
 published version of the form has used (``…/draft/publish?version=``) — Central refuses a used one.
 """
@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pyodk._endpoints.form_drafts import FormDraftService
-
-from qaf_kobo.central.client import CentralClient, CentralError
+from qaf_kobo.central.client import CentralClient, CentralError, api_path
 from qaf_kobo.central.credentials import CentralCredentials
 from qaf_kobo.form.build import build_form
 from qaf_kobo.form.structure import read_form_structure
@@ -69,7 +67,7 @@ def deploy_form(client: CentralClient, xform: Path, project_id: int) -> CentralD
     structure = read_form_structure(xform)
     form_id = structure.form_id
     client.project(project_id)
-    path = client.session.urlformat("projects/{pid}/forms/{fid}", pid=project_id, fid=form_id)
+    path = api_path("projects/{pid}/forms/{fid}", pid=project_id, fid=form_id)
     try:
         client.get_json(path)
         created = False
@@ -77,15 +75,17 @@ def deploy_form(client: CentralClient, xform: Path, project_id: int) -> CentralD
         if err.status != 404:
             raise
         created = True
+    xml = {"data": xform.read_bytes(), "headers": {"Content-Type": "application/xml"},
+           "params": {"ignoreWarnings": "true"}}
     if created:
-        client.pyodk.forms.create(definition=xform, project_id=project_id)
+        client.post_json(api_path("projects/{pid}/forms", pid=project_id), **xml)
+        client.post_json(path + "/draft/publish")
         version = structure.version
     else:
         used = {str(v.get("version")) for v in client.get_json(path + "/versions")}
         version = unused_version(structure.version, used)
-        drafts = FormDraftService(session=client.session, default_project_id=project_id, default_form_id=form_id)
-        drafts.create(definition=xform)
-        drafts.publish(version=version)
+        client.post_json(path + "/draft", **xml)
+        client.post_json(path + "/draft/publish", params={"version": version})
     form = client.get_json(path)
     return CentralDeployment(project_id, form_id, str(form.get("version") or version), str(form.get("name") or ""),
                              created, form_links(client.server, form))

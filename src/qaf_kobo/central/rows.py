@@ -4,7 +4,9 @@
   keyed by full paths; unanswered fields (null) are left out; every value is text (numbers as Kobo writes them,
   geo values back to ODK's ``lat lon alt acc``).
 - Identity: ``meta/rootUuid`` is Central's ``__id`` (the first instanceID, kept across edits); ``meta/instanceID``
-  and ``_uuid`` the current version's; ``meta/deprecatedID`` names the version an edit replaced.
+  and ``_uuid`` the current version's. Central's OData never shows ``meta/deprecatedID``: an edit is known by
+  ``__system/edits`` (kept as ``__system/edits``, which the store's edit chains read) and by an instanceID that
+  is not the ``__id``.
 - Metadata: ``_submission_time`` (Kobo's form: UTC, seconds), ``__version__`` (the form version),
   ``_validation_status`` from the review state — ``approved`` is approved, ``rejected`` is not approved,
   ``hasIssues`` is on hold — and every ``__system`` property kept as ``__system/<name>``.

@@ -3,24 +3,39 @@
 Central gives ``Submissions`` newest first, ``$top`` rows a page, each page linking the next by
 ``@odata.nextLink`` (a ``$skiptoken`` naming the last row). ``$orderby`` cannot be combined with that paging
 (the next link fails with 501.1), so none is sent. An incremental read asks for the rows whose
-``submissionDate``, ``updatedAt`` or ``deletedAt`` is at or after a watermark taken from the server's own
-timestamps (``ge``: a millisecond may hold several events; rows seen again are dropped by the store); such a
-filter mentions ``deletedAt``, so deleted rows come too, marked with ``__system/deletedAt``. Restores and purges
-change none of those timestamps: only a full id scan (:func:`id_scan`) finds them.
+``submissionDate``, ``updatedAt`` or ``deletedAt`` is at or after a watermark in the server's own time
+(``ge``; rows seen again are dropped by the store); such a filter mentions ``deletedAt``, so deleted rows come
+too, marked with ``__system/deletedAt``. Restores and purges change none of those timestamps: only a full id scan
+(:func:`id_scan`) finds them.
+
+The watermark of a sync is the server's clock when the first page was answered (its ``Date`` header) minus
+:data:`CLOCK_MARGIN` — never the latest timestamp seen: pages come newest first by creation, so a row created,
+reviewed or deleted while later pages are read is on no page of this sync, yet may be older than an edit seen
+on the last page.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
+import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from qaf_kobo.central.client import CentralClient, CentralError
+import requests
+
+from qaf_kobo.central.client import CentralClient, CentralError, api_path
 from qaf_kobo.kobo.submissions import json_kind
 
+log = logging.getLogger(__name__)
+
 PAGE_ROWS = 1000
+CLOCK_MARGIN = timedelta(minutes=2)
+"""How far before the first page's ``Date`` the watermark is set: the header has whole seconds, and a
+submission's timestamp is taken when its transaction starts, which may commit a little later."""
 TIMESTAMPS = ("submissionDate", "updatedAt", "deletedAt")
 ID_SELECT = "__id,__system/updatedAt,__system/reviewState"
 
@@ -32,6 +47,7 @@ class ODataPage:
     rows: list[dict[str, Any]]
     count: int | None
     next_link: str | None
+    answered_at: datetime | None = None  # the server's clock (its Date header) when it answered
 
 
 def incremental_filter(watermark: str) -> str:
@@ -39,27 +55,26 @@ def incremental_filter(watermark: str) -> str:
     return " or ".join(f"__system/{name} ge {watermark}" for name in TIMESTAMPS)
 
 
-def _moment(text: object) -> datetime | None:
-    """A server timestamp as an aware datetime; None when it is not one."""
-    if not isinstance(text, str) or not text:
-        return None
+def answered_at(response: requests.Response) -> datetime | None:
+    """The server's clock when it answered: its ``Date`` header (None when absent or unreadable)."""
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        moment = email.utils.parsedate_to_datetime(response.headers.get("Date", ""))
+    except (TypeError, ValueError, IndexError):
         return None
-    return moment if moment.tzinfo is not None else None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
-def watermark_of(row: dict[str, Any], current: str | None = None) -> str | None:
-    """The latest of ``current`` and a row's ``__system`` timestamps, as the server wrote it (a value that is not
-    a timestamp with its offset is passed over: the watermark then stays behind, which only reads more again)."""
-    system = row.get("__system")
-    system = system if isinstance(system, dict) else {}
-    candidates = [(m, t) for t in (current, *(system.get(name) for name in TIMESTAMPS)) if (m := _moment(t))]
-    return max(candidates, key=lambda c: c[0])[1] if candidates else None
+def next_watermark(first_page: ODataPage) -> str:
+    """The watermark to save after a complete sync: the first page's ``Date`` minus :data:`CLOCK_MARGIN`, in
+    Central's timestamp form; this machine's clock when the server sent no Date (a proxy may drop it)."""
+    moment = first_page.answered_at
+    if moment is None:
+        log.info("the server's first page had no Date header: the watermark uses this machine's clock")
+        moment = datetime.now(timezone.utc)
+    return (moment.astimezone(timezone.utc) - CLOCK_MARGIN).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _page(body: Any, what: str) -> ODataPage:
+def _page(body: Any, what: str, response: requests.Response | None = None) -> ODataPage:
     """An OData page of submissions; a CentralError naming the answer when it is not one, or when a row is not a
     submission (a JSON object with a non-empty text ``__id``)."""
     if not isinstance(body, dict) or not isinstance(body.get("value"), list):
@@ -79,34 +94,43 @@ def _page(body: Any, what: str) -> ODataPage:
     if next_link is not None and not isinstance(next_link, str):
         raise CentralError(f"the answer to {what} has an @odata.nextLink that is not a link: "
                            f"{json.dumps(next_link)[:60]}")
-    return ODataPage(body["value"], count if isinstance(count, int) else None, next_link)
+    return ODataPage(body["value"], count if isinstance(count, int) else None, next_link,
+                     answered_at(response) if response is not None else None)
 
+
+
+def submissions_path(project_id: int, form_id: str) -> str:
+    """The API path of a form's OData feed of submissions."""
+    return api_path("projects/{pid}/forms/{fid}.svc/Submissions", pid=project_id, fid=form_id)
 
 
 def iter_pages(client: CentralClient, project_id: int, form_id: str, *, filter: str | None = None,
-               select: str | None = None, top: int = PAGE_ROWS, next_link: str | None = None) -> Iterator[ODataPage]:
+               select: str | None = None, top: int = PAGE_ROWS) -> Iterator[ODataPage]:
     """Every page of ``Submissions`` matching ``filter`` (repeats expanded unless ``select`` is given), newest
-    first, following ``@odata.nextLink`` until there is none; ``next_link`` resumes at a page. The first page
-    comes through pyodk's ``get_table`` (with ``$count``), the others from their links."""
+    first (with ``$count``), following ``@odata.nextLink`` until there is none — only on ``--server``'s origin:
+    a link elsewhere is a CentralError naming both origins, and the session token is not sent there. The next
+    page is requested as soon as its link is known, while the caller works on the current one (Central needs
+    the link, so pages cannot be asked for further ahead)."""
     what = f"the submissions of form {form_id!r}"
-    if next_link is None:
-        body = client.session.retrying_body(
-            lambda: client.pyodk.submissions.get_table(form_id=form_id, project_id=project_id, top=top, count="true",
-                                                      filter=filter, select=select,
-                                                      expand=None if select else "*"), what)
-    else:
-        body = client.get_json(next_link)
-    page = _page(body, what)
-    yield page
-    while page.next_link:
-        page = _page(client.get_json(page.next_link), what)
-        yield page
+    params = {"$top": str(top), "$count": "true"}
+    params |= {"$filter": filter} if filter else {}
+    params |= {"$select": select} if select else {"$expand": "*"}
+    body, response = client.get(submissions_path(project_id, form_id), params)
+    page = _page(body, what, response)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="odata-next") as ahead:
+        while True:
+            following = ahead.submit(lambda link: _page(client.get_json(link), what), page.next_link) \
+                if page.next_link else None
+            yield page  # the caller stores this page while the next one is on its way
+            if following is None:
+                return
+            page = following.result()
 
 
 def fetch_one(client: CentralClient, project_id: int, form_id: str, instance_id: str) -> dict[str, Any] | None:
     """One submission's OData row by its ``__id`` (None when it is deleted or gone)."""
-    path = client.session.urlformat("projects/{pid}/forms/{fid}.svc/", pid=project_id, fid=form_id)
-    path += "Submissions('" + client.session.urlquote(instance_id) + "')"
+    path = api_path("projects/{pid}/forms/{fid}.svc/Submissions('{iid}')", pid=project_id, fid=form_id,
+                    iid=instance_id)
     try:
         body = client.get_json(path, params={"$expand": "*"})
     except CentralError as err:

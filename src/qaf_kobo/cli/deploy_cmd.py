@@ -9,7 +9,7 @@ import click
 from qaf_kobo.cli.form_cmd import form
 from qaf_kobo.cli.options import CONFIG_FILE_OPTION, KIND_OPTION, TOKEN_FILE_OPTION, framework_option
 from qaf_kobo.framework import Framework
-from qaf_kobo.sync.server import Target, deploy_to_server
+from qaf_kobo.remote import Target, open_remote
 
 
 @form.command("deploy")
@@ -26,6 +26,7 @@ def deploy_command(server: str, asset_uid: str | None, project_id: int | None, k
                    token_file: Path | None, config_file: Path | None, fw: Framework) -> None:
     """Build the form and deploy it: KoboToolbox imports the XLSForm; ODK Central gets the XForm XML (a new form,
     or a new version published with a new version string). Prints the asset uid or form id and the links."""
-    deployment = deploy_to_server(server, Target(asset_uid, project_id), kind=kind, out_dir=out_dir, framework=fw,
-                                  token_file=token_file, config_file=config_file)
+    remote = open_remote(server, Target(asset_uid, project_id), kind=kind, token_file=token_file,
+                         config_file=config_file)
+    deployment = remote.deploy(out_dir=out_dir, framework=fw)
     click.echo(deployment.describe())

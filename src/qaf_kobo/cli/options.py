@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from qaf_kobo.framework import DEFAULT_FRAMEWORK, Framework, find_framework, framework_names
+from qaf_kobo.remote import KINDS
 
 
 def _framework(ctx: click.Context, param: click.Parameter, value: str) -> Framework:
@@ -25,5 +26,5 @@ TOKEN_FILE_OPTION = click.option("--token-file", type=click.Path(path_type=Path)
 CONFIG_FILE_OPTION = click.option("--config-file", type=click.Path(path_type=Path),
                                   help="ODK Central: pyodk's config file with the login (mode 0600). Default: "
                                        "$PYODK_CONFIG_FILE, then ~/.pyodk_config.toml.")
-KIND_OPTION = click.option("--kind", type=click.Choice(["kobo", "central"]),
+KIND_OPTION = click.option("--kind", type=click.Choice(list(KINDS)),
                            help="The kind of server (default: from --asset or --project, else asked of the server).")

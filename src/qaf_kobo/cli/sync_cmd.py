@@ -13,11 +13,11 @@ from qaf_kobo.cli.options import CONFIG_FILE_OPTION, KIND_OPTION, TOKEN_FILE_OPT
 from qaf_kobo.form.structure import xlsform_paths
 from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import Framework
-from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT
+from qaf_kobo.http.retry import DEFAULT_MAX_WAIT
+from qaf_kobo.remote import Target, open_remote
 from qaf_kobo.store import DEFAULT_STORE
 from qaf_kobo.store.status import format_status, store_status
 from qaf_kobo.sync.files import import_files
-from qaf_kobo.sync.server import Target, sync_server
 
 STORE_OPTION = click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
                             show_default=True, help="The SQLite store of submissions.")
@@ -44,9 +44,8 @@ def sync_command(server: str, asset_uid: str | None, project_id: int | None, for
                  source: str | None, store_path: Path, full: bool, max_wait: float, token_file: Path | None,
                  config_file: Path | None) -> None:
     """Pull new and changed submissions of a KoboToolbox asset or an ODK Central form into the store."""
-    target = Target(asset_uid, project_id, form_id)
-    options = dict(kind=kind, source=source, full=full, max_wait=max_wait, token_file=token_file,
-                   config_file=config_file)
+    remote = open_remote(server, Target(asset_uid, project_id, form_id), kind=kind, token_file=token_file,
+                         config_file=config_file, max_wait=max_wait)
     if sys.stderr.isatty():
         from tqdm import tqdm
 
@@ -55,10 +54,10 @@ def sync_command(server: str, asset_uid: str | None, project_id: int | None, for
                 bar.total = total
                 bar.update(fetched - bar.n)
 
-            result = sync_server(server, target, store_path, progress=progress,
-                                 notice=lambda text: bar.write(f"note: {text}", file=sys.stderr), **options)
+            result = remote.sync(store_path, source=source, full=full, progress=progress,
+                                 notice=lambda text: bar.write(f"note: {text}", file=sys.stderr))
     else:
-        result = sync_server(server, target, store_path, notice=note, **options)
+        result = remote.sync(store_path, source=source, full=full, notice=note)
     click.echo(result.summary())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +43,28 @@ class FaultInjector:
     def __init__(self, app: Any) -> None:
         self.app = app
         self._faults: list[_Fault] = []
+        self._hooks: list[list[Any]] = []  # [path, requests still to let through, action]
         self._lock = threading.Lock()
+
+    def hook(self, path: str, action: Callable[[], None], after: int = 0) -> None:
+        """Run ``action()`` once, before a request whose path (with query string) contains ``path`` reaches the
+        app, after letting ``after`` such requests through: a test changes the data between two pages of a sync."""
+        with self._lock:
+            self._hooks.append([path, after, action])
+
+    def _run_hook(self, path: str) -> None:
+        action = None
+        with self._lock:
+            for hook in self._hooks:
+                if hook[0] in path:
+                    if hook[1] > 0:
+                        hook[1] -= 1
+                        continue
+                    self._hooks.remove(hook)
+                    action = hook[2]
+                    break
+        if action is not None:
+            action()
 
     def inject(self, kind: str, times: int = 1, path: str = "", retry_after: int = 1, after: int = 0) -> None:
         """Make ``times`` requests whose path (with query string) contains ``path`` fail, after letting ``after``
@@ -60,6 +81,7 @@ class FaultInjector:
         """Forget the faults not yet used."""
         with self._lock:
             self._faults.clear()
+            self._hooks.clear()
 
     def _take(self, path: str) -> _Fault | None:
         with self._lock:
@@ -73,7 +95,9 @@ class FaultInjector:
         return None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        fault = self._take(Request(environ).full_path)
+        path = Request(environ).full_path
+        self._run_hook(path)
+        fault = self._take(path)
         if fault is None:
             return self.app(environ, start_response)
         if fault.kind == "drop":

@@ -99,7 +99,18 @@ def check_loopback(host: str) -> str:
     return host
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _Handler(WSGIRequestHandler):
+    """werkzeug's handler, except that a ``Date`` header the app sets (a server with its own clock) replaces the
+    one the HTTP server writes from the machine's clock, instead of following it as a second one."""
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "date":
+            buffer = getattr(self, "_headers_buffer", [])
+            buffer[:] = [line for line in buffer if not line.lower().startswith(b"date:")]
+        super().send_header(keyword, value)
+
+
+class _QuietHandler(_Handler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         """No access log (tests and benchmarks make thousands of requests)."""
 
@@ -138,7 +149,7 @@ class LoopbackServer:
 
     def bind(self) -> Self:
         """Bind the socket (port 0 = a free port) without serving yet; OSError if it cannot be bound."""
-        handler = _QuietHandler if self.quiet else WSGIRequestHandler
+        handler = _QuietHandler if self.quiet else _Handler
         # Bound here, not by werkzeug: on failure werkzeug prints to stderr and calls sys.exit(1).
         with socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET) as listener:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from qaf_kobo.errors import QafError
-from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT, RETRY_STATUSES, Notice, PoliteRetry, retry_after_seconds, seconds_text
+from qaf_kobo.http import (
+    DEFAULT_MAX_WAIT,
+    RETRY_STATUSES,
+    IncompleteAnswer,
+    Notice,
+    OriginError,
+    RemoteSession,
+    redact,
+    retry_after_seconds,
+    seconds_text,
+)
+from qaf_kobo.http import normalize_server as _normalize
 from qaf_kobo.network_problem import network_problem
 
 log = logging.getLogger(__name__)
@@ -33,41 +41,8 @@ class KoboError(QafError):
 
 def normalize_server(server: str) -> str:
     """The server's base URL (scheme://host[:port][/path]) without a trailing slash; a bad URL is a QafError."""
-    parts = urlsplit(server.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise QafError("--server must be a URL such as https://kf.kobotoolbox.org or https://eu.kobotoolbox.org")
-    if parts.username or parts.password:
-        raise QafError("--server must not contain a user name or password; the token comes from KOBO_TOKEN or the token file")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """The origin of a URL — scheme, host, port (the scheme's default when not given) — as browsers compare it."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    except ValueError:  # a port that is not a number
-        port = None
-    return parts.scheme.lower(), (parts.hostname or "").lower(), port
-
-
-def _origin_text(url: str) -> str:
-    scheme, host, port = origin(url)
-    return f"{scheme}://{host}:{port}"
-
-
-class _Session(requests.Session):
-    """A requests session that keeps the Authorization header on a redirect only when the redirect stays on the
-    configured server's origin (requests alone compares each hop with the previous one)."""
-
-    def __init__(self, home: str) -> None:
-        super().__init__()
-        self.home = origin(home)
-
-    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        super().rebuild_auth(prepared_request, response)
-        if origin(prepared_request.url or "") != self.home:
-            prepared_request.headers.pop("Authorization", None)
+    return _normalize(server, example="https://kf.kobotoolbox.org or https://eu.kobotoolbox.org",
+                      secrets_from="KOBO_TOKEN or the token file")
 
 
 def _server_message(resp: requests.Response, secret: str) -> str:
@@ -76,19 +51,14 @@ def _server_message(resp: requests.Response, secret: str) -> str:
     try:
         body = resp.json()
     except ValueError:
-        return redact(resp.text.strip(), secret)[:200]
+        return redact(resp.text.strip(), [secret])[:200]
     if isinstance(body, dict):
         for key in ("detail", "error"):
             if isinstance(body.get(key), str):
-                return redact(body[key], secret)[:200]
+                return redact(body[key], [secret])[:200]
         text = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in body.items())
-        return redact(text, secret)[:200]
-    return redact(str(body), secret)[:200]
-
-
-def redact(text: str, secret: str) -> str:
-    """``text`` with every occurrence of ``secret`` replaced by ``***``."""
-    return text.replace(secret, "***") if secret else text
+        return redact(text, [secret])[:200]
+    return redact(str(body), [secret])[:200]
 
 
 class KoboClient:
@@ -98,7 +68,7 @@ class KoboClient:
     fetched again. No retry on 400/401/403/404, nor on an answer that is not JSON at all (an HTML page). A
     Retry-After up to ``max_wait`` seconds is obeyed and announced through ``notice`` (default: a logged
     warning); a longer one ends the request with a KoboError. The token goes only to the server's own origin
-    (scheme, host, port): a URL elsewhere is refused, a redirect elsewhere loses the header. Safe to share
+    (scheme, host, port): a URL or a redirect elsewhere is refused before anything is sent there. Safe to share
     between threads for GETs.
     """
 
@@ -106,22 +76,16 @@ class KoboClient:
                  retries: int = 6, backoff: float = 0.5, pool_size: int = 8, max_wait: float = DEFAULT_MAX_WAIT,
                  notice: Notice | None = None) -> None:
         self.server = normalize_server(server)
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
-        self.max_wait = max_wait
-        self._lock = threading.Lock()
-        self.requests_made = 0
-        retry = PoliteRetry(total=retries, connect=retries, read=retries, status=retries, other=retries,
-                            backoff_factor=backoff, backoff_max=30, status_forcelist=RETRY_STATUSES,
-                            allowed_methods=frozenset({"GET", "HEAD"}), respect_retry_after_header=True,
-                            raise_on_status=False, max_wait=max_wait, notice=notice)
-        self.session = _Session(self.server)
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.timeout, self.retries, self.backoff, self.max_wait = timeout, retries, backoff, max_wait
+        self.session = RemoteSession(self.server, timeout=timeout, retries=retries, backoff=backoff,
+                                     pool_size=pool_size, max_wait=max_wait, notice=notice)
         self.session.headers.update({"Authorization": f"Token {token}", "Accept": "application/json"})
         self._token = token
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests sent so far (retries by urllib3 not counted)."""
+        return self.session.requests_made
 
     def __repr__(self) -> str:
         return f"KoboClient({self.server!r})"
@@ -139,34 +103,30 @@ class KoboClient:
     def url(self, path_or_url: str) -> str:
         """An absolute URL on this server for an API path. An absolute URL (a ``next`` link) must be on the server's
         own origin — the token goes nowhere else, and never from https to http — else it is a KoboError."""
-        if "://" not in path_or_url:
-            return self.server + "/" + path_or_url.lstrip("/")
-        if origin(path_or_url) != origin(self.server):
-            raise self.error(f"the server's answer points to {_origin_text(path_or_url)}, which is not the server "
-                             f"qaf-kobo was given ({_origin_text(self.server)}); qaf-kobo sends the API token to "
-                             "no other address — check --server (its scheme and port) and the server's own URL "
-                             "settings")
-        return path_or_url
+        try:
+            return self.session.url(path_or_url)
+        except OriginError as err:
+            raise self.error(str(err)) from None
 
     def get_json(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
         """GET and decode JSON; a body cut short or garbled in transit is fetched again (with backoff). An answer
         that is plainly not JSON (an HTML page, say) is a KoboError at once."""
-        for attempt in range(self.retries + 1):
+        def fetch() -> Any:
+            resp = self._send("GET", path_or_url, params=params, body_errors=True)
             try:
-                resp = self._send("GET", path_or_url, params=params, body_errors=True)
                 return resp.json()
             except RecursionError:
                 raise self.error(f"the server's answer to GET {self._path(path_or_url)} is JSON nested too deeply "
                                  "to read") from None
-            except (ValueError, requests.exceptions.ChunkedEncodingError) as exc:
-                if isinstance(exc, ValueError) and not _maybe_json(resp):
+            except ValueError:
+                if not _maybe_json(resp):
                     raise self._not_json("GET", path_or_url, resp) from None
-                if attempt == self.retries:
-                    raise self.error(f"the server's answer to GET {self._path(path_or_url)} was incomplete "
-                                     f"{self.retries + 1} times in a row ({type(exc).__name__})")
-                log.info("incomplete answer to GET %s (%s); retrying", self._path(path_or_url), type(exc).__name__)
-                time.sleep(min(self.backoff * 2 ** attempt, 30))
-        raise AssertionError("unreachable")
+                raise
+
+        try:
+            return self.session.whole(fetch, f"GET {self._path(path_or_url)}")
+        except IncompleteAnswer as err:
+            raise self.error(str(err)) from None
 
     def post(self, path: str, *, data: dict[str, Any] | None = None, files: dict[str, Any] | None = None,
              json: Any = None) -> Any:
@@ -179,7 +139,7 @@ class KoboClient:
 
     def error(self, text: str, status: int | None = None, server_message: str = "") -> KoboError:
         """A KoboError whose texts never contain this client's token (a proxy may echo request headers)."""
-        return KoboError(redact(text, self._token), status, redact(server_message, self._token))
+        return KoboError(redact(text, [self._token]), status, redact(server_message, [self._token]))
 
     def _path(self, path_or_url: str) -> str:
         if "://" in path_or_url:
@@ -205,10 +165,10 @@ class KoboClient:
         """One request (urllib3 retries included); any non-2xx answer becomes a KoboError. With ``body_errors`` a
         body cut short is raised as ChunkedEncodingError for the caller to retry."""
         url = self.url(path_or_url)
-        with self._lock:
-            self.requests_made += 1
         try:
-            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            resp = self.session.request(method, url, **kwargs)
+        except OriginError as err:
+            raise self.error(str(err)) from None
         except requests.exceptions.ChunkedEncodingError:
             if body_errors:
                 raise

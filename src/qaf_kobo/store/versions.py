@@ -1,7 +1,8 @@
 """Edit chains: which stored submission a row belongs to, and which of its versions is older.
 
-A submission keeps its ``meta/rootUuid`` across edits; each version has its own instance id (``_uuid``), and an
-edit names the version it replaced in ``meta/deprecatedID`` (one step back only).
+A submission keeps its ``meta/rootUuid`` across edits; each version has its own instance id (``_uuid``). A KPI
+edit names the version it replaced in ``meta/deprecatedID`` (one step back only); an ODK Central OData row never
+does, but counts its edits in ``__system/edits`` — a version with edits is not the original either.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def instance_uuid(row: Row) -> str | None:
     return bare_uuid(str(row.get("_uuid") or row.get("meta/instanceID") or "")) or None
 
 
+def edit_count(row: Row) -> int:
+    """How many times the submission was edited, as Central counts it (``__system/edits``; 0 when absent)."""
+    value = row.get("__system/edits")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def deprecated_uuid(row: Row) -> str | None:
     """The id of the version this one replaced (``meta/deprecatedID``, set by an edit), without the prefix."""
     value = row.get("meta/deprecatedID")
@@ -48,15 +55,16 @@ class Version:
     row: Row
     uuid: str | None
     replaces: str | None
+    edits: int = 0
 
     @classmethod
     def of(cls, row: Row) -> Version:
         """The version a row is."""
-        return cls(row, instance_uuid(row), deprecated_uuid(row))
+        return cls(row, instance_uuid(row), deprecated_uuid(row), edit_count(row))
 
     def is_original(self, root: str) -> bool:
         """True for the first version (no edit before it), whose instance id is the root."""
-        return self.replaces is None or self.uuid == root
+        return (self.replaces is None and self.edits == 0) or self.uuid == root
 
 
 def is_older(incoming: Version, stored: Version, root: str, known_older: set[str]) -> bool:

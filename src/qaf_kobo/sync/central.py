@@ -1,10 +1,11 @@
 """Sync a form's submissions from ODK Central into the local store: incremental by the server's timestamps, or a
 full id scan that also finds restores and purges.
 
-Each OData page is written in one transaction. The watermark — the latest ``submissionDate``, ``updatedAt`` or
-``deletedAt`` the server has shown — is saved only when a sync completes, because pages come newest first: an
-interrupted sync is simply run again from the same watermark, and the rows it already stored count as unchanged.
-Rows at the watermark's own millisecond come again (``ge``) and are dropped the same way.
+Each OData page is written in one transaction. The watermark — the server's clock when it answered the first
+page, minus a margin (see :mod:`qaf_kobo.central.submissions`) — is saved only when a sync completes, because
+pages come newest first: an interrupted sync is simply run again from the same watermark. Whatever changed on
+the server after the first page was answered (a new submission, a review of a row already read, a deletion) is
+after the watermark and comes with the next sync; rows read again unchanged are dropped by the store.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from qaf_kobo.central.client import CentralClient
 from qaf_kobo.central.credentials import CentralCredentials
 from qaf_kobo.central.rows import odata_store_row
-from qaf_kobo.central.submissions import fetch_one, id_scan, incremental_filter, iter_pages, watermark_of
+from qaf_kobo.central.submissions import fetch_one, id_scan, incremental_filter, iter_pages, next_watermark
 from qaf_kobo.errors import QafError
 from qaf_kobo.store import DEFAULT_STORE, Store, UpsertCounts, default_name, open_store, utc_now
 from qaf_kobo.sync.result import Progress, SyncResult
@@ -62,10 +63,11 @@ def _sync(store: Store, client: CentralClient, name: str, project_id: int, form_
     state = store.source_state(name)
     mark = state.get("watermark")
     counts, deleted, fetched = UpsertCounts(), 0, 0
+    new_mark: str | None = None
     for page in iter_pages(client, project_id, form_id, filter=incremental_filter(mark) if mark else None):
+        new_mark = new_mark or next_watermark(page)
         rows, gone = [], []
         for row in page.rows:
-            mark = watermark_of(row, mark)
             (gone if (row.get("__system") or {}).get("deletedAt") else rows).append(row)
         counts.add(store.upsert_page([odata_store_row(r) for r in rows], source=name))
         deleted += store.mark_deleted([str(r["__id"]) for r in gone], source=name)
@@ -74,7 +76,7 @@ def _sync(store: Store, client: CentralClient, name: str, project_id: int, form_
             progress(fetched, max(page.count or 0, fetched))
     if full:
         deleted += _full_scan(store, client, name, project_id, form_id, counts)
-    store.set_source_state(name, {"watermark": mark, "last_sync": utc_now(), "last_error": None,
+    store.set_source_state(name, {"watermark": new_mark, "last_sync": utc_now(), "last_error": None,
                                   "form_version": str(form.get("version") or "") or None})
     return SyncResult(name, counts.new, counts.updated, deleted, store.source_count(name), client.requests_made,
                              client.requests_made - checks)

@@ -7,8 +7,8 @@ import logging
 from pathlib import Path
 
 from qaf_kobo.errors import QafError
+from qaf_kobo.http.retry import DEFAULT_MAX_WAIT, Notice
 from qaf_kobo.kobo.client import KoboClient
-from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT, Notice
 from qaf_kobo.kobo.submissions import ID_FIELDS, fetch_by_ids, iter_pages_after, json_kind
 from qaf_kobo.store import (
     DEFAULT_STORE,

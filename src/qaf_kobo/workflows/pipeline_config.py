@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import DEFAULT_FRAMEWORK, find_framework
 from qaf_kobo.framework.catalogue import available_languages
-from qaf_kobo.kobo.retry import DEFAULT_MAX_WAIT
+from qaf_kobo.http.retry import DEFAULT_MAX_WAIT
 from qaf_kobo.plans.horizons import horizons
 from qaf_kobo.scoring.rules import RULES
 from qaf_kobo.store import DEFAULT_STORE, default_name

@@ -15,10 +15,9 @@ from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import find_framework
 from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
 from qaf_kobo.plans.horizons import horizons
+from qaf_kobo.remote import CentralRemote, KoboRemote, Remote
 from qaf_kobo.report.workbook import write_reports
-from qaf_kobo.sync.central import sync_central
 from qaf_kobo.sync.files import ImportResult, import_files
-from qaf_kobo.sync.kobo import sync
 from qaf_kobo.sync.result import SyncResult
 from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings
 from qaf_kobo.workflows.report_run import score_for_report, tracked_actions
@@ -72,16 +71,23 @@ def _pull(source: SourceSettings, secret: str | CentralCredentials | None, confi
         assert source.folder is not None
         progress(f"import {source.name}: {source.folder} → {store}")
         return import_files([source.folder], store, source=source.name, ref=str(source.folder), field_paths=field_paths)
+    remote = source_remote(source, secret)
+    progress(f"sync   {source.name}: {source.server} {source_target(source)} → {store}")
+    return remote.sync(store, source=source.name, full=source.full_scan, notice=notice)
+
+
+def source_remote(source: SourceSettings, secret: str | CentralCredentials | None) -> Remote:
+    """The remote a server source names, with the credentials found for it."""
     assert source.server is not None
-    if source.kind == "kobo":
-        assert isinstance(secret, str) and source.asset_uid is not None
-        progress(f"sync   {source.name}: {source.server} asset {source.asset_uid} → {store}")
-        return sync(source.server, source.asset_uid, secret, store, full=source.full_scan, source=source.name,
-                    max_wait=source.max_wait, notice=notice)
-    assert isinstance(secret, CentralCredentials) and source.project is not None and source.form is not None
-    progress(f"sync   {source.name}: {source.server} project {source.project} form {source.form} → {store}")
-    return sync_central(source.server, source.project, source.form, secret, store, source=source.name,
-                        full=source.full_scan)
+    if isinstance(secret, CentralCredentials):
+        return CentralRemote(source.server, source.project, source.form, secret)
+    assert isinstance(secret, str)
+    return KoboRemote(source.server, source.asset_uid, secret, source.max_wait)
+
+
+def source_target(source: SourceSettings) -> str:
+    """What a server source reads, for the progress lines: ``asset aX…`` or ``project 3 form qaf``."""
+    return f"asset {source.asset_uid}" if source.asset_uid else f"project {source.project} form {source.form}"
 
 
 def run_pipeline(config: PipelineConfig, today: date | None = None,

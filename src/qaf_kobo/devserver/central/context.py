@@ -20,6 +20,13 @@ class Call:
     request: Request
     state: CentralState
     app_user: AppUser | None = None  # from a /v1/key/<token>/ prefix
+    domain: str = ""  # the configured public URL links are built from (Central's DOMAIN); "" = the request's host
+
+    @property
+    def base_url(self) -> str:
+        """Where links in answers point: the configured domain, as Central builds them whatever address the
+        client used (a proxy on another port included); the request's own host only when none is configured."""
+        return self.domain or self.request.host_url.rstrip("/")
 
     def actor(self) -> Actor:
         """Who asks: ``Authorization: Bearer <session token>``, else the app user of the URL key, else anonymous.
@@ -35,8 +42,11 @@ class Call:
         return self.app_user
 
     def user(self) -> User:
-        """The web user making the request; 403.1 for anyone else (Central's anonymous actor has no rights)."""
+        """The web user making the request: a request without any login is 401.2 (as Central v2026.2 answers
+        it), an app user on a web user's endpoint 403.1."""
         actor = self.actor()
+        if actor is None:
+            raise problem.authentication_failed()
         if not isinstance(actor, User):
             raise problem.insufficient_rights()
         return actor

@@ -190,12 +190,23 @@ def _build(out: list[str], fields: tuple[Field, ...], answers: Mapping[str, Any]
         out.append(f"<{f.name}/>" if value is None or value == "" else f"<{f.name}>{escape(_text(value))}</{f.name}>")
 
 
+def _with_deprecated_id(fields: tuple[Field, ...]) -> tuple[Field, ...]:
+    """The form's fields with ``meta/deprecatedID`` in its ``meta`` group, where an edit's XML names the version
+    it replaces (the schema itself leaves it out: Central's OData never shows it)."""
+    out = []
+    for f in fields:
+        if f.path == "meta" and f.type == "structure" and all(c.name != "deprecatedID" for c in f.children):
+            f = Field(f.path, f.type, (*f.children, Field("meta/deprecatedID", "string")))
+        out.append(f)
+    return tuple(out)
+
+
 def build_submission(schema: FormSchema, answers: Mapping[str, Any], instance_id: str,
                      deprecated_id: str | None = None, version: str | None = None) -> bytes:
     """Submission XML for ``answers`` keyed by full path (``details_scope/country``; repeats as lists of dicts
     keyed the same way), in the form's order, with ``meta/instanceID`` (and ``meta/deprecatedID`` for an edit)."""
     ids = {"meta/instanceID": instance_id, "meta/deprecatedID": deprecated_id}
-    fields = schema.fields
+    fields = _with_deprecated_id(schema.fields)
     if "meta/instanceID" not in schema.by_path:
         fields = (*fields, Field("meta", "structure", (Field("meta/instanceID", "string"),
                                                        Field("meta/deprecatedID", "string"))))

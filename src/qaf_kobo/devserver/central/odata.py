@@ -224,7 +224,7 @@ def skiptoken(instance_id: str) -> str:
 
 def parse_skiptoken(token: str) -> dict[str, Any]:
     """The data of a ``$skiptoken``; a Problem when it is not one."""
-    invalid = problem.Problem(400.34, "The $skiptoken is invalid.")
+    invalid = problem.Problem(400.35, "Invalid $skiptoken")  # as Central: 400.35, this message
     if not token.startswith("01"):
         raise invalid
     try:

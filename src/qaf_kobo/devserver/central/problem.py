@@ -27,7 +27,7 @@ class Problem(Exception):
         body: dict[str, Any] = {"message": self.message, "code": self.code}
         if self.details is not None:
             body["details"] = self.details
-        return Response(json.dumps(body), self.status, content_type="application/json")
+        return Response(json.dumps(body), self.status, content_type="application/json; charset=utf-8")
 
 
 def not_found() -> Problem:

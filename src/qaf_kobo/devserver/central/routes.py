@@ -2,7 +2,10 @@
 and Collect use, answering with Central's JSON, OData and OpenRosa XML.
 
 Order of checks, as in Central: a bad bearer token is 401.2 before anything else; a path without ``/v1`` is
-404.2; an unknown path or method is 404.1; then the handler (anonymous callers of web-user endpoints get 403.1).
+404.2; an unknown path or method is 404.1; then the handler (callers without a login get 401.2 on web-user
+endpoints, app users 403.1). As Central: JSON answers are ``application/json; charset=utf-8``, links
+(``@odata.nextLink``, ``@odata.context``) are built from the configured domain rather than the address the
+request came to, and the ``Date`` header is the server's own clock (a sync's watermark is taken from it).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 from xml.sax.saxutils import escape
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.http import http_date
 from werkzeug.routing import BaseConverter, Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -32,7 +36,7 @@ _SINGLE_ROW = re.compile(r"^Submissions\('((?:uuid:)?[A-Za-z0-9-]+)'\)$")
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status, content_type="application/json")
+    return Response(json.dumps(body), status, content_type="application/json; charset=utf-8")
 
 
 def _success() -> Response:
@@ -68,7 +72,7 @@ def submission_json(sub: Submission) -> dict[str, Any]:
     """A submission's metadata (the REST API's view, not its data)."""
     return {"instanceId": sub.instance_id, "submitterId": sub.submitter_id, "deviceId": sub.device_id,
             "createdAt": iso(sub.created_at), "updatedAt": iso(sub.updated_at), "reviewState": sub.review_state,
-            "userAgent": None, "instanceName": None, "deletedAt": iso(sub.deleted_at),
+            "userAgent": None, "deletedAt": iso(sub.deleted_at),
             "currentVersion": {"instanceId": sub.current.instance_id, "createdAt": iso(sub.current.created_at),
                                "current": True, "submitterId": sub.current.submitter_id}}
 
@@ -97,8 +101,10 @@ def _true(value: str | None) -> bool:
     return (value or "").lower() == "true"
 
 
-def _url_with(request: Request, **changes: str | None) -> str:
-    """The request's own URL with some query parameters set or removed (as Central's ``urlWithQueryParams``)."""
+def _url_with(call: Call, **changes: str | None) -> str:
+    """The request's URL on the configured domain with some query parameters set or removed (as Central's
+    ``urlWithQueryParams``)."""
+    request = call.request
     pairs = parse_qsl(request.query_string.decode("utf-8"), keep_blank_values=True)
     for key, value in changes.items():
         name = "$" + key
@@ -107,7 +113,7 @@ def _url_with(request: Request, **changes: str | None) -> str:
             first = next((i for i, (k, _) in enumerate(pairs) if k == name), None)
             kept.insert(first if first is not None else len(kept), (name, value))
         pairs = kept
-    return request.host_url.rstrip("/") + request.path + ("?" + urlencode(pairs) if pairs else "")
+    return call.base_url + request.path + ("?" + urlencode(pairs) if pairs else "")
 
 
 # --- sessions and users ----------------------------------------------------------------------------------------
@@ -284,7 +290,7 @@ def submissions_csv_zip(call: Call, pid: int, fid: str) -> Response:
 
 # --- OData -----------------------------------------------------------------------------------------------------
 def _odata_response(text: str) -> Response:
-    return Response(text, content_type="application/json", headers={"OData-Version": "4.0"})
+    return Response(text, content_type="application/json; charset=utf-8", headers={"OData-Version": "4.0"})
 
 
 def odata_service(call: Call, pid: int, fid: str) -> Response:
@@ -293,7 +299,7 @@ def odata_service(call: Call, pid: int, fid: str) -> Response:
     form = call.state.form(pid, fid)
     if not form.published:
         raise problem.not_found()
-    base = call.request.host_url.rstrip("/") + call.request.path
+    base = call.base_url + call.request.path
     tables = [{"name": "Submissions", "kind": "EntitySet", "url": "Submissions"}]
     stack = list(form.current.schema.fields)
     while stack:
@@ -314,7 +320,7 @@ def odata_table(call: Call, pid: int, fid: str, table: str) -> Response:
         raise problem.not_found()
     args = {k: v for k, v in call.request.args.items()}
     query = Query.from_args(args, form.current.schema)
-    service_root = call.request.host_url.rstrip("/") + call.request.path.rsplit("/", 1)[0]
+    service_root = call.base_url + call.request.path.rsplit("/", 1)[0]
     context = f'"@odata.context":{json.dumps(service_root + "/$metadata#Submissions")}'
     single = _SINGLE_ROW.match(table)
     if single:
@@ -326,7 +332,7 @@ def odata_table(call: Call, pid: int, fid: str, table: str) -> Response:
     rows, count, cursor = state.query(form, query)
     parts = ['{"value":[', ",".join(json.dumps(r) for r in rows), "],", context]
     if cursor is not None:
-        parts.append(',"@odata.nextLink":' + json.dumps(_url_with(call.request, skip=None, skiptoken=skiptoken(cursor))))
+        parts.append(',"@odata.nextLink":' + json.dumps(_url_with(call, skip=None, skiptoken=skiptoken(cursor))))
     if count is not None:
         parts.append(f',"@odata.count":{count}')
     parts.append("}")
@@ -398,8 +404,9 @@ _KEY_PREFIX = re.compile(r"^/v1/key/([^/]+)(/v1/.*|/.*)$")
 class CentralApp:
     """The WSGI app: the routes above over ``state``."""
 
-    def __init__(self, state: CentralState) -> None:
+    def __init__(self, state: CentralState, domain: str = "") -> None:
         self.state = state
+        self.domain = domain
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -407,6 +414,7 @@ class CentralApp:
             response = self._dispatch(request)
         except Problem as err:
             response = err.response()
+        response.headers["Date"] = http_date(self.state.now())
         return response(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:
@@ -419,7 +427,7 @@ class CentralApp:
             path = key.group(2) if key.group(2).startswith("/v1/") else "/v1" + key.group(2)
             request.environ["PATH_INFO"] = path
             request = Request(request.environ)
-        call = Call(request, self.state, app_user)
+        call = Call(request, self.state, app_user, self.domain)
         if not request.path.startswith("/v1/"):
             call.actor()
             if re.match(r"^/v\d+/", request.path):

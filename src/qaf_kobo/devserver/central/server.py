@@ -4,13 +4,16 @@ It follows what was measured on a real Central backend (v2026.2): sessions from 
 a wrong one), projects, forms created from XForm XML, drafts published with a version, OData ``Submissions``
 newest first in ``$top`` pages linked by ``@odata.nextLink`` (a ``$skiptoken``), ``$filter`` on ``__system``
 timestamps, ``__id`` = the first instanceID kept across edits, soft delete / restore / purge, review states,
-and OpenRosa submissions. Built from the layers of :mod:`qaf_kobo.devserver`: the state and routes under the
+and OpenRosa submissions; its ``Date`` header is the server's clock, its links are built from a configured public
+URL (``public_url``, as Central's DOMAIN), an OData row never shows ``meta/deprecatedID``, and the codes of the
+cases measured (401.2 without a login, 400.35 for a bad ``$skiptoken``, 409.9 before the form version on an edit,
+a review-state error naming ``state``) are Central's. Built from the layers of :mod:`qaf_kobo.devserver`: the state and routes under the
 fault injector, served by the loopback server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,17 +37,31 @@ class CentralDevServer(LoopbackServer):
 
     def __init__(self, *, email: str | None = None, password: str | None = None, users: Mapping[str, str] | None = None,
                  host: str = "127.0.0.1", port: int = 0, latency: float = 0.0, clock_offset: timedelta = timedelta(0),
-                 quiet: bool = True) -> None:
+                 quiet: bool = True, public_url: str | None = None) -> None:
         accounts = dict(users or {})
         if email is not None and password is not None:
             accounts[email] = password
         self.state = CentralState(accounts)
         self.state.clock.offset = clock_offset
-        self.faults = FaultInjector(CentralApp(self.state))
+        self.central_app = CentralApp(self.state)
+        self.public_url = public_url
+        self.faults = FaultInjector(self.central_app)
         super().__init__(self.faults, host=host, port=port, latency=latency, max_content_length=MAX_BODY_BYTES,
                          quiet=quiet)
 
+    def bind(self) -> CentralDevServer:
+        """Bind the socket; links in answers then point to ``public_url`` (Central's configured domain), by
+        default this server's own address."""
+        super().bind()
+        self.central_app.domain = (self.public_url or self.url).rstrip("/")
+        return self
+
     # --- faults and clock -----------------------------------------------------------------------------------
+    def between_pages(self, action: Callable[[], None]) -> None:
+        """Run ``action()`` once, when the next OData request following a next link (a ``$skiptoken``) arrives,
+        before it is answered: what a sync reads on later pages then sees the change."""
+        self.faults.hook("skiptoken", action)
+
     def inject_fault(self, kind: str, times: int = 1, path: str = ".svc/", retry_after: int = 1, after: int = 0) -> None:
         """See :meth:`FaultInjector.inject`; by default the next OData request."""
         self.faults.inject(kind, times, path, retry_after, after)

@@ -354,6 +354,8 @@ class CentralState:
             if form.state == "closed":
                 raise Problem(409.2, "This form is not currently accepting submissions. Please talk to your program "
                                      "staff if this is unexpected.")
+            if facts.deprecated_id:  # Central checks the version edited (404.5, 409.9) before the form version
+                self._edit_base(form, facts.deprecated_id)
             if not any(d.schema.version == facts.version for d in form.published):
                 raise Problem(404.6, f"The form version specified in this submission '{facts.version}' does not exist.",
                               {"formVersion": facts.version})
@@ -379,14 +381,7 @@ class CentralState:
 
     def _edit(self, form: Form, instance_id: str, deprecated_id: str, xml: bytes, version: str,
               submitter_id: int | None, device_id: str | None) -> Submission:
-        sub = form.by_version.get(deprecated_id)
-        if sub is None or sub.deleted_at is not None:
-            raise Problem(404.5, "You tried to update an existing submission, but we can't find that submission to "
-                                 f"update ({deprecated_id})", {"deprecatedId": deprecated_id})
-        if sub.current.instance_id != deprecated_id:
-            raise Problem(409.9, f"You tried to update a submission, but the copy you were editing ({deprecated_id}) "
-                                 "is now out of date. Please get the new version that has been submitted, and make "
-                                 "your edits again.", {"deprecatedId": deprecated_id})
+        sub = self._edit_base(form, deprecated_id)
         if instance_id in form.by_version:
             raise Problem(409.8, "You tried to update a submission, but the instanceID you provided already exists on "
                                  "this server. Please try again with a unique instanceID.")
@@ -396,6 +391,20 @@ class CentralState:
         sub.updated_at = now
         sub.review_state = "edited"
         sub.rendered.clear()
+        return sub
+
+    @staticmethod
+    def _edit_base(form: Form, deprecated_id: str) -> Submission:
+        """The submission whose current version an edit replaces: 404.5 when there is none, 409.9 when
+        ``deprecated_id`` is no longer its current version."""
+        sub = form.by_version.get(deprecated_id)
+        if sub is None or sub.deleted_at is not None:
+            raise Problem(404.5, "You tried to update an existing submission, but we can't find that submission to "
+                                 f"update ({deprecated_id})", {"deprecatedId": deprecated_id})
+        if sub.current.instance_id != deprecated_id:
+            raise Problem(409.9, f"You tried to update a submission, but the copy you were editing ({deprecated_id}) "
+                                 "is now out of date. Please get the new version that has been submitted, and make "
+                                 "your edits again.", {"deprecatedId": deprecated_id})
         return sub
 
     def submission(self, form: Form, instance_id: str, deleted: bool = False) -> Submission:
@@ -423,7 +432,8 @@ class CentralState:
     def review(self, form: Form, instance_id: str, state: Any) -> Submission:
         """Set a submission's review state (it sets ``updatedAt``, as Central's update does)."""
         if state not in REVIEW_STATES:
-            raise problem.unexpected_value("reviewState", str(state), "not a recognized state name")
+            # Central validates the column, so the problem names the field ``state`` (not ``reviewState``)
+            raise problem.unexpected_value("state", str(state), "not a recognized state name")
         with self.lock:
             sub = self.submission(form, instance_id)
             sub.review_state = state

@@ -91,16 +91,6 @@ def _walk(node: ET.Element, prefix: str, types: dict[str, str], repeats: set[str
     return tuple(fields)
 
 
-def _with_deprecated_id(fields: tuple[Field, ...]) -> tuple[Field, ...]:
-    """Central always has ``meta/deprecatedID`` in a form's ``meta`` group (an edit fills it in)."""
-    out = []
-    for f in fields:
-        if f.path == "meta" and f.type == "structure" and all(c.name != "deprecatedID" for c in f.children):
-            f = Field(f.path, f.type, (*f.children, Field("meta/deprecatedID", "string")))
-        out.append(f)
-    return tuple(out)
-
-
 def _index(fields: tuple[Field, ...], out: dict[str, Field]) -> dict[str, Field]:
     for f in fields:
         out[f.path] = f
@@ -132,5 +122,5 @@ def parse_xform(xml: str | bytes) -> FormSchema:
     repeats = {r.get("nodeset", "")[len(prefix):] for r in doc.iter(f"{XFORMS}repeat")
                if r.get("nodeset", "").startswith(prefix)}
     title = next((el.text or "" for el in doc.iter() if _local(el.tag) == "title"), "")
-    fields = _with_deprecated_id(_walk(data, "", types, repeats))
+    fields = _walk(data, "", types, repeats)
     return FormSchema(text, form_id, data.get("version", ""), title, root, fields, _index(fields, {}))

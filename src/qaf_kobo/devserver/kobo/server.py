@@ -9,7 +9,7 @@ fault injector, served by the loopback server.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,11 @@ class DevServer(LoopbackServer):
                      after: int = 0) -> None:
         """See :meth:`FaultInjector.inject`; by default the next request to a ``/data/`` path."""
         self.faults.inject(kind, times, path, retry_after, after)
+
+    def between_pages(self, action: Callable[[], None]) -> None:
+        """Run ``action()`` once, when the second request to a ``/data/`` path arrives, before it is answered: a
+        sync has read its first page, and reads the rest after the change."""
+        self.faults.hook("/data/", action, after=1)
 
     def clear_faults(self) -> None:
         """Forget the faults not yet used."""

@@ -1,17 +1,14 @@
-"""The retry policy of the Kobo session: backoff on 429/5xx and dropped connections, and a server's Retry-After
-obeyed up to a limit, with a note saying what qaf-kobo is waiting for."""
+"""The retry policy of every remote session: backoff on 429/5xx and dropped connections, and a server's
+Retry-After obeyed up to a limit, with a note saying what qaf-kobo is waiting for."""
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import re
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
@@ -26,18 +23,15 @@ Notice = Callable[[str], None]
 
 
 def retry_after_seconds(headers: Any) -> float | None:
-    """The wait a ``Retry-After`` header asks for, in seconds (a number or an HTTP date); None when it is absent
-    or unreadable (then the usual backoff applies)."""
+    """The wait a ``Retry-After`` header asks for, in seconds (a number or an HTTP date, read by urllib3); None
+    when it is absent or unreadable (then the usual backoff applies)."""
     value = (headers.get("Retry-After") or "").strip()
-    if re.fullmatch(r"[0-9]{1,12}", value):
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    if not value:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    try:
+        return float(_READER.parse_retry_after(value))
+    except (InvalidHeader, OverflowError, ValueError):
+        return None
 
 
 def seconds_text(seconds: float) -> str:
@@ -94,3 +88,7 @@ class PoliteRetry(Retry):
 
     def _announce(self, text: str) -> None:
         (self.notice or log.warning)(text)
+
+
+_READER = Retry()  # reads Retry-After headers
+_READER.retry_after_max = 10 ** 9  # uncapped where urllib3 caps them (2.5 on): the cap is max_wait's job

@@ -1,7 +1,8 @@
-"""Which kind of server a URL is — KoboToolbox or ODK Central — asked of the server itself, without credentials.
+"""The kinds of remote server (:data:`KINDS`), and which kind a URL is — KoboToolbox or ODK Central — asked of the
+server itself, without credentials.
 
-ODK Central answers any ``/v1/…`` path with a JSON "problem" carrying a numeric ``code`` (``403.1`` for an
-anonymous caller); KoboToolbox (KPI) answers ``/api/v2/assets/`` with DRF's JSON (``detail``, or a page).
+ODK Central answers any ``/v1/…`` path with a JSON "problem" carrying a numeric ``code`` (``401.2`` for a
+caller without a login); KoboToolbox (KPI) answers ``/api/v2/assets/`` with DRF's JSON (``detail``, or a page).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from qaf_kobo.errors import QafError
 
 Kind = Literal["kobo", "central"]
 KINDS: tuple[Kind, ...] = ("kobo", "central")
+"""Every kind of remote server, in the order options and messages list them."""
 
 
 def _json(http: requests.Session, url: str, timeout: float) -> Any:
@@ -48,5 +50,5 @@ def server_kind(server: str, kind: str | None = None) -> Kind:
     if kind is None:
         return detect_kind(server)
     if kind not in KINDS:
-        raise QafError(f"--kind must be kobo or central, not {kind!r}")
+        raise QafError(f"--kind must be {' or '.join(KINDS)}, not {kind!r}")
     return kind  # type: ignore[return-value]
