@@ -14,6 +14,7 @@ from qaf_kobo.form.structure import xlsform_paths
 from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import find_framework
 from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
+from qaf_kobo.output_files import output_folder
 from qaf_kobo.plans.horizons import horizons
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.sync.central import sync_central
@@ -90,7 +91,7 @@ def run_pipeline(config: PipelineConfig, today: date | None = None,
     """Sync (or import) every source into the store, score it once, and write the workbooks to
     ``<out_dir>/<date>/``. ``notice`` hears of waits a KoboToolbox server asks for (default: a logged warning)."""
     day = (today or date.today()).isoformat()
-    out_dir = config.report.out_dir / day
+    out_dir = output_folder(config.report.out_dir / day, store=config.store.path, create=False)
     secrets = pipeline_credentials(config)
     fw = find_framework(config.scoring.framework)
     field_paths = xlsform_paths(build_xlsform(fw, fw.version).survey)

@@ -1,0 +1,152 @@
+"""Output that is all or nothing: report, score, form build and translations export check the folder first, write
+every file under a temporary name and rename the set when complete; a problem is one `error:` line, exit 2, and
+leaves no file behind (no zero-byte file, no partial set of workbooks)."""
+
+from __future__ import annotations
+
+import errno
+import gc
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from qaf_kobo.output_files import OutputSet
+from qaf_kobo.report import workbook
+from test_store_faults import AS_ROOT, a_store, read_only, run
+
+from conftest import require
+from test_import import submissions
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*")) if folder.exists() else []
+
+
+def one_error(result, starts: str) -> None:
+    assert (result.exit_code, result.stdout) == (2, ""), result.output
+    assert result.stderr.startswith(f"error: {starts}"), result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return a_store(tmp_path / "data")
+
+
+@pytest.mark.parametrize("command", ["report", "score"])
+def test_an_out_that_is_a_file_or_under_one_or_the_store(command: str, store: Path, tmp_path: Path) -> None:
+    file = tmp_path / "f"
+    file.write_text("x\n")
+    one_error(run(command, "--store", str(store), "--out", str(file)), f"--out {file} is a file, not a folder")
+    one_error(run(command, "--store", str(store), "--out", str(file / "sub")),
+              f"cannot make the folder {file / 'sub'}: {file} is a file, not a folder")
+    one_error(run(command, "--store", str(store), "--out", str(store)), f"--out {store} is the store itself")
+    long_name = tmp_path / ("a" * 300)
+    one_error(run(command, "--store", str(store), "--out", str(long_name)),
+              f"cannot make the folder {long_name}: the name {'a' * 40}… is longer than the file system takes")
+    assert file.read_text() == "x\n" and sorted(p.name for p in tmp_path.iterdir()) == ["data", "f"]
+
+
+@pytest.mark.parametrize("command", ["report", "score"])
+def test_a_read_only_out_folder(command: str, store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with read_only(out):
+        one_error(run(command, "--store", str(store), "--out", str(out)), f"cannot write to the folder {out}: it is "
+                                                                           "read-only")
+    assert files_in(out) == []
+
+
+def test_form_build_and_translations_export_check_their_output(tmp_path: Path) -> None:
+    file = tmp_path / "f"
+    file.write_text("x\n")
+    result = run("form", "build", "--out", str(file / "sub"), "--lang", "en", "--no-validate")
+    one_error(result, f"cannot make the folder {file / 'sub'}: {file} is a file, not a folder; pass another --out")
+    one_error(run("translations", "export", "--lang", "pt", str(file / "pt.xlsx")),
+              f"cannot write {file / 'pt.xlsx'}: {file} is a file, not a folder; pass another file name")
+    assert files_in(tmp_path) == ["f"]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 512 kB tmpfs mounted in ``tmp_path`` (needs root and a system that allows mounting)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = AS_ROOT and shutil.which("mount") and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(disk)], capture_output=True).returncode == 0
+    require(bool(mounted), "needs root and permission to mount a small tmpfs, to fill a disk")
+    try:
+        yield disk
+    finally:
+        gc.collect()  # a writer that failed may hold its file until collected
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def fill(disk: Path, leave: int) -> None:
+    """Fill ``disk`` but ``leave`` bytes."""
+    free = shutil.disk_usage(disk).free
+    (disk / "filler").write_bytes(b"\0" * max(0, free - leave))
+
+
+@pytest.mark.parametrize("command", ["report", "score"])
+def test_a_full_disk_leaves_no_file_and_no_partial_set(command: str, tiny_disk: Path, tmp_path: Path) -> None:
+    store = a_store(tmp_path / "data", n=12)
+    fill(tiny_disk, 60_000)  # room for a file or two, not for the whole set
+    result = run(command, "--store", str(store), "--out", str(tiny_disk / "out"))
+    one_error(result, "cannot write ")
+    assert str(tiny_disk / "out") in result.stderr and "the disk is full (No space left on device); nothing was written" in result.stderr
+    assert files_in(tiny_disk / "out") == []
+    (tiny_disk / "filler").unlink()
+    assert run(command, "--store", str(store), "--out", str(tiny_disk / "out")).exit_code == 0
+
+
+def test_a_failed_country_workbook_in_a_worker_leaves_no_workbook(store: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """When one workbook of the set cannot be written (a full disk, as the writer says it), none is kept."""
+    real = workbook._write_book
+
+    def full_on_the_second(data, fw, words, path, sheets=None):
+        if data.country == "LBN":
+            path.write_bytes(b"PK")  # a half-written file
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(data, fw, words, path, sheets)
+
+    monkeypatch.setattr(workbook, "_write_book", full_on_the_second)
+    out = tmp_path / "out"
+    one_error(run("report", "--store", str(store), "--out", str(out)), f"cannot write {out}/qaf_LBN_")
+    assert files_in(out) == []
+
+
+def test_a_set_is_renamed_only_when_complete(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt), OutputSet(tmp_path) as files:
+        files.part("a.csv").write_text("a")
+        raise KeyboardInterrupt
+    assert files_in(tmp_path) == []
+    with OutputSet(tmp_path) as files:
+        files.part("a.csv").write_text("a")
+        files.part("b.csv").write_text("b")
+    assert files.paths == [tmp_path / "a.csv", tmp_path / "b.csv"] and files_in(tmp_path) == ["a.csv", "b.csv"]
+
+
+def test_a_long_country_value_is_a_finding_not_a_stop(tmp_path: Path) -> None:
+    rows = submissions(3)
+    long_country = "Republic of " + "x" * 288
+    rows[0]["details_scope/country"] = long_country
+    (tmp_path / "rows.json").write_text(json.dumps(rows))
+    store = tmp_path / "s.sqlite"
+    assert run("import", str(tmp_path / "rows.json"), "--store", str(store)).exit_code == 0
+    result = run("report", "--store", str(store), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    names = files_in(tmp_path / "out")
+    assert len(names) == 1 + len({r["details_scope/country"] for r in rows})
+    long_one = [n for n in names if "REPUBLIC" in n.upper()]
+    assert len(long_one) == 1 and len(long_one[0]) < 80, names
+    book = load_workbook(tmp_path / "out" / next(n for n in names if "summary" in n), read_only=True)
+    quality = [" ".join(str(c) for c in row if c) for row in book["Data quality"].iter_rows(values_only=True)]
+    assert any(long_country[:30].upper() in line.upper() for line in quality), quality
