@@ -21,7 +21,7 @@ from qaf_kobo.sync.central import sync_central
 from qaf_kobo.sync.files import ImportResult, import_files
 from qaf_kobo.sync.kobo import sync
 from qaf_kobo.sync.result import SyncResult
-from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings
+from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings, check_sources
 from qaf_kobo.workflows.report_run import score_for_report, tracked_actions
 
 
@@ -92,6 +92,7 @@ def run_pipeline(config: PipelineConfig, today: date | None = None,
     ``<out_dir>/<date>/``. ``notice`` hears of waits a KoboToolbox server asks for (default: a logged warning)."""
     day = (today or date.today()).isoformat()
     out_dir = output_folder(config.report.out_dir / day, store=config.store.path, create=False)
+    check_sources(config)
     secrets = pipeline_credentials(config)
     fw = find_framework(config.scoring.framework)
     field_paths = xlsform_paths(build_xlsform(fw, fw.version).survey)
