@@ -13,7 +13,7 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.form.structure import xlsform_paths
 from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import find_framework
-from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
+from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, checked_token, load_token
 from qaf_kobo.output_files import output_folder
 from qaf_kobo.plans.horizons import horizons
 from qaf_kobo.report.workbook import write_reports
@@ -40,7 +40,7 @@ def source_token(source: SourceSettings, environ: Mapping[str, str] | None = Non
     env = os.environ if environ is None else environ
     value = env.get(source.token_env, "").strip()
     if value:
-        return value
+        return checked_token(value, f"${source.token_env} (the token of the source {source.name})")
     try:
         return load_token(environ={})
     except QafError:
