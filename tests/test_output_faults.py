@@ -150,3 +150,30 @@ def test_a_long_country_value_is_a_finding_not_a_stop(tmp_path: Path) -> None:
     book = load_workbook(tmp_path / "out" / next(n for n in names if "summary" in n), read_only=True)
     quality = [" ".join(str(c) for c in row if c) for row in book["Data quality"].iter_rows(values_only=True)]
     assert any(long_country[:30].upper() in line.upper() for line in quality), quality
+
+
+def test_the_agencies_cell_is_cut_at_a_name_and_says_how_many_more(tmp_path: Path) -> None:
+    """Some 25 agencies of 1,500 characters need each action: Excel holds 32,767 characters in a cell."""
+    rows = submissions(200)
+    for i, row in enumerate(rows):
+        row["details_scope/country"] = "JOR"
+        row["details_scope/agency"] = f"Agency {i:03d} " + "x" * 1489
+    (tmp_path / "rows.json").write_text(json.dumps(rows))
+    store = tmp_path / "s.sqlite"
+    assert run("import", str(tmp_path / "rows.json"), "--store", str(store)).exit_code == 0
+    result = run("report", "--store", str(store), "--out", str(tmp_path / "out"), "--country", "JOR")
+    assert result.exit_code == 0, result.output
+    book = load_workbook(next((tmp_path / "out").glob("qaf_JOR_*.xlsx")), read_only=True)
+    sheet = book["Country action plan"]
+    header, *body = sheet.iter_rows(values_only=True)
+    needing, agencies = header.index("Agencies needing it"), header.index("Agencies")
+    cut = 0
+    for row in body:
+        count, text = row[needing], row[agencies]
+        assert len(text) <= 32_767
+        names, _, more = text.rpartition(" … (+") if count * 1502 - 2 > 32_767 else (text, "", "0)")
+        listed = names.split("; ")
+        assert all(len(name) == 1500 and name.startswith("Agency ") for name in listed)  # whole names only
+        assert len(listed) + int(more.rstrip(")")) == count
+        cut += len(listed) < count
+    assert cut, "some action is needed by more agencies than a cell holds"
