@@ -10,17 +10,24 @@ import json
 import os
 import shutil
 import subprocess
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 from openpyxl import load_workbook
 
+from qaf_kobo.form.contract import criterion_field
+from qaf_kobo.framework import load_framework
 from qaf_kobo.output_files import OutputSet
-from qaf_kobo.report import workbook
+from qaf_kobo.report import workbook, write_reports
+from qaf_kobo.scoring import score_submissions
 from test_store_faults import AS_ROOT, a_store, read_only, run
 
 from conftest import require
+from rubrics import rubric
 from test_import import submissions
 
 
@@ -177,3 +184,28 @@ def test_the_agencies_cell_is_cut_at_a_name_and_says_how_many_more(tmp_path: Pat
         assert len(listed) + int(more.rstrip(")")) == count
         cut += len(listed) < count
     assert cut, "some action is needed by more agencies than a cell holds"
+
+
+def test_a_framework_of_500_domains_reports_without_a_performance_warning(tmp_path: Path) -> None:
+    many = rubric(3) | {
+        "domains": [{"id": f"d{i}", "title": f"Domain {i}"} for i in range(500)],
+        "sections": [{"id": f"s{i}", "domain": f"d{i}", "title": f"Section {i}",
+                      "criteria": [{"id": f"s{i}.1", "title": f"Criterion {i}",
+                                    "levels": ["Weak.", "Fair.", "Strong."]}]} for i in range(500)],
+        "actions": [],
+    }
+    path = tmp_path / "framework.yaml"
+    path.write_text(yaml.safe_dump(many, sort_keys=False), encoding="utf-8")
+    fw = load_framework(path)
+    raw = pd.DataFrame([{"_id": n, "meta/rootUuid": f"uuid:r{n}", "_submission_time": "2026-03-01T10:00:00",
+                         "__version__": "v1", "details_scope/country": country, "details_scope/agency": f"A{n}",
+                         "details/assessment_date": "2026-02-01", "details/round": "2026",
+                         **{criterion_field(c): str(1 + (n + k) % 3) for k, c in enumerate(fw.criteria)}}
+                        for n, country in enumerate(["JOR", "LBN", "JOR"])])
+    scores = score_submissions(raw, fw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        paths = write_reports(scores, fw, tmp_path / "out")
+    book = load_workbook(paths[0], read_only=True)
+    header = next(book["Domains"].iter_rows(values_only=True))
+    assert len(header) == 5 + 2 * 500 and header[5] == "d0. Domain 0: level"
