@@ -210,7 +210,8 @@ def test_ctrl_c_at_any_moment_of_a_report_is_one_line_and_exit_130(after: float,
     writes: never a traceback, never a half-written file; exit 130 (or 0 when it had finished)."""
     store = a_store(tmp_path / "data", n=30)
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    src = str(Path(__file__).parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, *filter(None, [os.environ.get("PYTHONPATH")])])}
     process = subprocess.Popen([sys.executable, "-m", "qaf_kobo", "report", "--store", str(store), "--out", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     time.sleep(after)

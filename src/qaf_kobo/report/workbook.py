@@ -16,6 +16,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+import signal
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -153,7 +154,8 @@ def _write_parallel(data: ReportData, fw: Framework, lang: str, files: OutputSet
                     present: list[str], workers: int) -> None:
     """The country workbooks in worker processes while this one writes the regional workbook."""
     regional = files.part(names[""])
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_leave_interrupts_to_the_main_process) as pool:
         jobs = [pool.submit(_write_country, data.for_country(country), fw, lang, files.part(names[country]))
                 for country in present]
         try:
@@ -164,6 +166,11 @@ def _write_parallel(data: ReportData, fw: Framework, lang: str, files: OutputSet
             for job in jobs:
                 job.cancel()
             raise
+
+
+def _leave_interrupts_to_the_main_process() -> None:
+    """In a worker: Ctrl-C reaches the whole process group; the main process says what happened, once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _write_country(data: ReportData, fw: Framework, lang: str, path: Path) -> Path:
