@@ -11,7 +11,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from qaf_kobo.cli import main
 from qaf_kobo.devserver import DevServer
 from qaf_kobo.errors import QafError
 from qaf_kobo.scoring.load import load_submissions
@@ -197,3 +199,19 @@ def test_a_store_without_its_meta_table_is_read_and_written_alike(tmp_path: Path
         assert st.meta() == {"schema_version": "2"}
         st.upsert_page(import_rows(4), source="mine")
     assert store_status(store)["submissions"] == 4
+
+
+def test_an_upgrade_that_fails_leaves_the_store_as_it_was_and_no_backup(tmp_path: Path) -> None:
+    store = schema1_store(tmp_path / "odd.sqlite", import_rows(), {})
+    conn = sqlite3.connect(store)
+    conn.execute("DROP TABLE submission_history")  # a store no qaf-kobo wrote: the upgrade cannot finish
+    conn.commit()
+    conn.close()
+    before = store.read_bytes()
+    result = CliRunner().invoke(main, ["status", "--store", str(store)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: {store} is a store of an earlier qaf-kobo (schema 1) that cannot be "
+                                    "upgraded: no such table: submission_history; the file is unchanged — restore it "
+                                    "from a backup")
+    assert result.stderr.count("\n") == 1
+    assert store.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["odd.sqlite"]

@@ -27,7 +27,7 @@ from filelock import FileLock, Timeout
 from qaf_kobo.errors import QafError
 from qaf_kobo.form.contract import FRAMEWORK_FIELD, FRAMEWORK_VERSION_FIELD
 from qaf_kobo.store import sources as src
-from qaf_kobo.store.faults import read_only_error, store_error
+from qaf_kobo.store.faults import RECOVER, read_only_error, store_error
 from qaf_kobo.store.rows import RowError, row_label, stored_json, unicode_problem
 from qaf_kobo.store.sources import Source
 from qaf_kobo.store.versions import Row, Version, bare_uuid, is_older, order_versions, root_uuid_of
@@ -592,10 +592,13 @@ def _create_schema(conn: sqlite3.Connection, path: Path) -> Path | None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET "
                      "value = excluded.value", (str(SCHEMA_VERSION),))
-    except BaseException:
+    except BaseException as exc:
         conn.execute("ROLLBACK")
         if backup is not None:  # nothing was upgraded: no copy to wonder about
             backup.unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_ERROR:
+            raise QafError(f"{path} is a store of an earlier qaf-kobo (schema 1) that cannot be upgraded: "
+                           f"{_reason(exc)}; the file is unchanged — {RECOVER}") from None
         raise
     conn.execute("COMMIT")
     return backup
