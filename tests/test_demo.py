@@ -225,3 +225,17 @@ def test_demo_evidence_supports_the_ratings_but_three(fw, tmp_path) -> None:
                 contradicted.append((check.indicator, rating))
     assert len(contradicted) == 3 and len({name for name, _ in contradicted}) == 3, contradicted
     assert 0.7 * len(assessments) < with_figures < len(assessments)  # some assessments give no figures
+
+
+def test_the_readmes_own_framework_example_runs_in_the_demo_as_shown(tmp_path: Path) -> None:
+    """The one-section framework of the README, copied as a user copies it, through `demo --framework`."""
+    example = re.search(r"```yaml\n(id: mine .*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    assert example is not None
+    path = tmp_path / "framework.yaml"
+    path.write_text(example.group(1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["demo", "--framework", str(path), "--out", str(tmp_path / "reports"),
+                                       "--store", str(tmp_path / "demo.sqlite")])
+    assert result.exit_code == 0, result.output
+    workbooks = sorted(p.name for p in (tmp_path / "reports").glob("*.xlsx"))
+    assert workbooks[0].startswith("mine_") and len(workbooks) == 1 + len(SIX) + 1  # and LEB, the mistyped code
+    assert openpyxl.load_workbook(tmp_path / "reports" / next(n for n in workbooks if "summary" in n), read_only=True)

@@ -168,3 +168,25 @@ def test_cross_check_of_an_unknown_level_criterion_and_indicator(tmp_path: Path)
 def test_figure_capped_by_a_figure_asked_later(tmp_path: Path) -> None:
     path = broken_copy(tmp_path, lambda d: d["evidence"]["pages"][0]["fields"][1].update(at_most="ev_active_cases"))
     assert "evidence.pages[0].fields[1].at_most: 'ev_active_cases' is not a figure asked before this one" in error_of(path)
+
+
+def test_a_key_given_twice_names_the_key_and_both_lines(tmp_path: Path) -> None:
+    text = framework_path().read_text(encoding="utf-8")
+    first = next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith("title:"))
+    path = tmp_path / "twice.yaml"
+    path.write_text(text + "title: Another title\n", encoding="utf-8")
+    last = len(text.splitlines()) + 1
+    assert error_of(path) == (f"{path}: the key 'title' is given twice, on line {first} and on line {last} (YAML "
+                              "would keep only the second): keep one")
+
+
+def test_a_key_given_twice_inside_an_entry(tmp_path: Path) -> None:
+    path = tmp_path / "twice.yaml"
+    path.write_text("id: x\nlevels:\n- {name: a, label: A, name: b}\n", encoding="utf-8")
+    assert "the key 'name' is given twice, on line 3 and on line 3" in error_of(path)
+
+
+def test_a_form_reference_in_framework_text_is_refused_on_loading(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, lambda d: d["sections"][2]["criteria"][1]["levels"].__setitem__(0, "See ${x} first."))
+    assert ("sections[2].criteria[1].levels[0]: '${x} first.': ${…} in a form is a reference to a question, and the "
+            "form cannot be built; write the text without it") in error_of(path)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from qaf_kobo.cli import main
 from qaf_kobo.errors import QafError
 from qaf_kobo.workflows.pipeline_config import load_pipeline_config
+
+from test_import import submissions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,3 +99,48 @@ def test_framework_must_be_known(tmp_path: Path) -> None:
                     encoding="utf-8")
     with pytest.raises(QafError, match=r"scoring\.framework: no framework named 'nope' \(shipped: qaf, cpss"):
         load_pipeline_config(path)
+
+
+def test_a_problem_of_the_whole_file_names_the_file_and_no_empty_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "[store]\npath = 'x.sqlite'\n")
+    with pytest.raises(QafError) as info:
+        load_pipeline_config(path)
+    assert str(info.value) == f'{path}: no sources: add [[sources]] entries (kind = "kobo", "central" or "export")'
+
+
+def test_a_store_path_that_is_a_folder_names_the_config_key(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    path = write(tmp_path, f'[store]\npath = "{tmp_path / "data"}"\n[[sources]]\nname = "a"\nkind = "export"\n'
+                           f'folder = "{tmp_path}"\n')
+    with pytest.raises(QafError) as info:
+        load_pipeline_config(path)
+    assert str(info.value) == (f"{path}: store.path: {tmp_path / 'data'} is a folder; give the store's file, such as "
+                               f'path = "{tmp_path / "data" / "qaf.sqlite"}"')
+
+
+def test_every_export_folder_is_checked_before_any_source_is_synced(tmp_path: Path) -> None:
+    rows = tmp_path / "first"
+    rows.mkdir()
+    (rows / "rows.json").write_text(json.dumps(submissions(2)))
+    store = tmp_path / "s.sqlite"
+    path = write(tmp_path, f'[store]\npath = "{store}"\n[report]\nout_dir = "{tmp_path / "reports"}"\n'
+                           f'[[sources]]\nname = "first"\nkind = "export"\nfolder = "{rows}"\n'
+                           f'[[sources]]\nname = "second"\nkind = "export"\nfolder = "{tmp_path / "missing"}"\n')
+    result = CliRunner().invoke(main, ["run", "--config", str(path)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"error: the source second: its folder {tmp_path / 'missing'} does not exist; nothing "
+                             "was synced — fix sources.folder in the config (or make the folder) and run again\n")
+    assert not store.exists()
+
+
+def test_an_out_dir_that_cannot_hold_the_reports_stops_the_run_before_any_sync(tmp_path: Path) -> None:
+    rows = tmp_path / "first"
+    rows.mkdir()
+    (rows / "rows.json").write_text(json.dumps(submissions(2)))
+    (tmp_path / "reports").write_text("not a folder\n")
+    store = tmp_path / "s.sqlite"
+    path = write(tmp_path, f'[store]\npath = "{store}"\n[report]\nout_dir = "{tmp_path / "reports"}"\n'
+                           f'[[sources]]\nname = "first"\nkind = "export"\nfolder = "{rows}"\n')
+    result = CliRunner().invoke(main, ["run", "--config", str(path)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: cannot make the folder {tmp_path / 'reports'}/") and not store.exists()

@@ -7,8 +7,11 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from qaf_kobo.cli import main
 from qaf_kobo.devserver import DevServer
 from qaf_kobo.errors import QafError
 from qaf_kobo.store import open_store
+from qaf_kobo.store.database import Store
 from qaf_kobo.sync.kobo import sync
 
 from conftest import require
@@ -177,3 +181,44 @@ def test_a_sync_into_a_read_only_store_says_so_and_not_more(kobo: DevServer, tmp
     assert result.stderr.startswith(f"error: cannot write to the store {store}: the file is read-only")
     assert result.stderr.count("\n") == 1
     assert sync(kobo.url, uid, TOKEN, store).new == 1  # writable again: the next sync completes
+
+
+def test_ctrl_c_during_an_import_keeps_the_store_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = a_store(tmp_path / "data")
+    before = snapshot(store)
+    upsert = Store.upsert_page
+
+    def interrupted(self, *args, **kwargs):
+        upsert(self, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "upsert_page", interrupted)
+    result = run("import", str(new_rows(tmp_path)), "--store", str(store))
+    assert (result.exit_code, result.stdout) == (130, "")
+    assert result.stderr == ("interrupted: each file is imported whole or not at all: what the store holds is "
+                             "consistent; run it again\n")
+    conn = sqlite3.connect(store)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    monkeypatch.undo()
+    assert snapshot(store)[0]["submissions"] in (before[0]["submissions"], before[0]["submissions"] + 2)
+
+
+@pytest.mark.parametrize("after", [0.5, 2.0, 6.0, 9.0])
+def test_ctrl_c_at_any_moment_of_a_report_is_one_line_and_exit_130(after: float, tmp_path: Path) -> None:
+    """The command started as a user starts it, interrupted while Python imports it, while it scores, while it
+    writes: never a traceback, never a half-written file; exit 130 (or 0 when it had finished)."""
+    store = a_store(tmp_path / "data", n=30)
+    out = tmp_path / "out"
+    src = str(Path(__file__).parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    process = subprocess.Popen([sys.executable, "-m", "qaf_kobo", "report", "--store", str(store), "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(after)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode in (0, 130), stderr
+    assert "Traceback" not in stderr and "Aborted" not in stderr
+    if process.returncode == 130:
+        assert stderr.startswith("interrupted: ") and stderr.count("\n") == 1, stderr
+    assert not [p.name for p in out.glob("*") if p.name.startswith(".")]  # no temporary file left

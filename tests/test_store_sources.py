@@ -11,7 +11,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from qaf_kobo.cli import main
 from qaf_kobo.devserver import DevServer
 from qaf_kobo.errors import QafError
 from qaf_kobo.scoring.load import load_submissions
@@ -143,3 +145,73 @@ def test_a_source_name_keeps_to_its_kind_server_and_ref(tmp_path: Path) -> None:
         assert st.add_source("files", "export", "", "exports/b").ref == "exports/a"  # files from anywhere
         with pytest.raises(QafError, match="kind is one of kobo, central, export"):
             st.add_source("x", "ona", "", "")
+
+
+def import_rows(n: int = 3) -> list[dict]:
+    return [{"meta/rootUuid": f"uuid:r{i}", "_id": i, "_uuid": f"u{i}", "_submission_time": "2026-03-01T10:00:00",
+             "__version__": "v1", "_validation_status": {}, "details_scope/country": "JOR"} for i in range(n)]
+
+
+def test_a_schema1_store_that_already_has_the_sources_tables_is_finished(tmp_path: Path) -> None:
+    """Half-upgraded: schema 1 with ``sources`` (and a leftover ``submissions_v2``): the upgrade finishes it."""
+    store = schema1_store(tmp_path / "half.sqlite", import_rows(), {})
+    conn = sqlite3.connect(store)
+    conn.executescript("CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, "
+                       "server TEXT NOT NULL, ref TEXT NOT NULL, created TEXT NOT NULL);"
+                       "CREATE TABLE submissions_v2 (x);")
+    conn.close()
+    status = store_status(store)
+    assert (status["submissions"], [s["name"] for s in status["sources"]]) == (3, ["export:imported"])
+    assert status["upgraded_from_schema1_backup"] == str(tmp_path / "half.schema1-backup.sqlite")
+    with open_store(store) as st:
+        assert st.history("r0", "export:imported") == [{"old": 1}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["half.schema1-backup.sqlite", "half.sqlite"]
+
+
+def test_a_store_marked_schema1_whose_rows_already_have_sources_only_gets_its_version(tmp_path: Path) -> None:
+    store = tmp_path / "s.sqlite"
+    with open_store(store) as st:
+        st.add_source("mine", "export")
+        st.upsert_page(import_rows(), source="mine")
+    conn = sqlite3.connect(store)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    status = store_status(store)
+    assert (status["submissions"], [s["name"] for s in status["sources"]]) == (3, ["mine"])
+    assert "upgraded_from_schema1_backup" not in status
+    assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
+    assert sqlite3.connect(store).execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_store_without_its_meta_table_is_read_and_written_alike(tmp_path: Path) -> None:
+    """One behaviour: status, scoring and writing all take it; writing makes the table again."""
+    store = tmp_path / "s.sqlite"
+    with open_store(store) as st:
+        st.add_source("mine", "export")
+        st.upsert_page(import_rows(), source="mine")
+    conn = sqlite3.connect(store)
+    conn.execute("DROP TABLE meta")
+    conn.commit()
+    conn.close()
+    assert store_status(store)["submissions"] == 3
+    assert len(load_submissions(store, ["country"]).raw) == 3
+    with open_store(store) as st:
+        assert st.meta() == {"schema_version": "2"}
+        st.upsert_page(import_rows(4), source="mine")
+    assert store_status(store)["submissions"] == 4
+
+
+def test_an_upgrade_that_fails_leaves_the_store_as_it_was_and_no_backup(tmp_path: Path) -> None:
+    store = schema1_store(tmp_path / "odd.sqlite", import_rows(), {})
+    conn = sqlite3.connect(store)
+    conn.execute("DROP TABLE submission_history")  # a store no qaf-kobo wrote: the upgrade cannot finish
+    conn.commit()
+    conn.close()
+    before = store.read_bytes()
+    result = CliRunner().invoke(main, ["status", "--store", str(store)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: {store} is a store of an earlier qaf-kobo (schema 1) that cannot be "
+                                    "upgraded: no such table: submission_history; the file is unchanged — restore it "
+                                    "from a backup")
+    assert result.stderr.count("\n") == 1
+    assert store.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["odd.sqlite"]

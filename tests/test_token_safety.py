@@ -148,3 +148,29 @@ def _cli(args: list[str], extra_env: dict[str, str]) -> subprocess.CompletedProc
     env = {k: v for k, v in os.environ.items() if k not in ("KOBO_TOKEN", "QAF_TEST_TOKEN")}
     cli = str(Path(sys.executable).with_name("qaf-kobo"))
     return subprocess.run([cli, "-v", *args], env={**env, **extra_env}, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize(("inside", "said"), [("\r\n", "a line break (CR)"), ("\n", "a line break (LF)"),
+                                              ("\r", "a line break (CR)"), (" ", "a space (U+0020)"),
+                                              ("\x00", "a control character (U+0000)"),
+                                              ("é", "a character that is not ASCII (U+00E9)")])
+def test_a_token_that_cannot_go_into_a_header_says_what_is_wrong(inside: str, said: str, tmp_path: Path,
+                                                                  kobo: DevServer) -> None:
+    bad = TOKEN[:10] + inside + TOKEN[10:]
+    with pytest.raises(QafError) as err:
+        load_token(environ={"KOBO_TOKEN": bad})
+    assert str(err.value).startswith(f"$KOBO_TOKEN holds {said}") and TOKEN[:10] not in str(err.value)
+    path = tmp_path / "token"
+    path.write_text(bad + "\r\n")
+    path.chmod(0o600)
+    with pytest.raises(QafError) as err:
+        load_token(path)
+    assert str(err.value).startswith(f"token file {path} holds {said}")
+    if "\x00" in bad:
+        return  # no environment variable can hold it
+    result = subprocess.run([sys.executable, "-m", "qaf_kobo", "sync", "--server", kobo.url, "--asset", "aX",
+                             "--store", str(tmp_path / "s.sqlite")], capture_output=True, text=True,
+                            env={**os.environ, "KOBO_TOKEN": bad})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: $KOBO_TOKEN holds {said}") and result.stderr.count("\n") == 1
+    assert TOKEN[:10] not in result.stderr and TOKEN[10:] not in result.stderr

@@ -1,19 +1,58 @@
-"""The ``qaf-kobo`` command: a thin layer over the library (each command parses options and calls one function)."""
+"""The ``qaf-kobo`` command: a thin layer over the library (each command parses options and calls one function).
+
+Ctrl-C never shows a traceback: while the command starts, nothing has been done yet; later, the message says what
+was kept (the store is written in transactions, output files whole or not at all) and the exit code is 130.
+"""
 
 from __future__ import annotations
 
-import logging
+import signal
 import sys
-import warnings
+import threading
 
-import click
+INTERRUPTED = 130
+"""The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells use it."""
 
-from qaf_kobo import __version__
-from qaf_kobo.errors import QafError
+
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    sys.stderr.write("interrupted: nothing was done\n")
+    sys.exit(INTERRUPTED)
+
+
+_STARTING = signal.getsignal(signal.SIGINT) is signal.default_int_handler and \
+    threading.current_thread() is threading.main_thread()
+"""Whether Ctrl-C exits quietly while the commands are imported (a second or so); afterwards it is Python's own
+KeyboardInterrupt again, which ``_Main`` turns into a line."""
+if _STARTING:
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import logging  # noqa: E402
+import warnings  # noqa: E402
+
+import click  # noqa: E402
+
+from qaf_kobo import __version__  # noqa: E402
+from qaf_kobo.errors import QafError  # noqa: E402
+
+KEPT = {
+    "sync": "the pages synced before it are in the store (each written whole); the next sync carries on from there",
+    "import": "each file is imported whole or not at all: what the store holds is consistent; run it again",
+    "actions": "the plans are read back whole or not at all: the store holds what it held before, or all of it",
+    "run": "the sources synced before it are in the store (each page whole), no report was written; run it again",
+}
+"""What an interrupted command kept, by command; the others write nothing until their output is complete."""
+
+
+def interrupted_message(command: str | None) -> str:
+    """The line for a command stopped by Ctrl-C: what was kept."""
+    kept = KEPT.get(command or "", "no output file was left half-written (each is written whole or not at all), and "
+                                   "the store is unchanged")
+    return f"interrupted: {kept}"
 
 
 class _Main(click.Group):
-    """Turns QafError into one line on stderr and exit code 2 (a traceback only with -v)."""
+    """Turns QafError into one line on stderr and exit code 2 (a traceback only with -v), and Ctrl-C into a line
+    saying what was kept and exit code 130."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -23,6 +62,9 @@ class _Main(click.Group):
                 logging.getLogger("qaf_kobo").exception("details")
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except (KeyboardInterrupt, click.Abort):
+            click.echo(interrupted_message(ctx.invoked_subcommand), err=True)
+            sys.exit(INTERRUPTED)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,3 +100,6 @@ from qaf_kobo.cli import (  # noqa: E402,F401  # noqa: E402,F401  (after form_cm
     sync_cmd,
     translations_cmd,
 )
+
+if _STARTING:
+    signal.signal(signal.SIGINT, signal.default_int_handler)

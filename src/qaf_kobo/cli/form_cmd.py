@@ -23,7 +23,7 @@ def form() -> None:
 
 
 @form.command("build")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
               help="Folder for <form id>.xlsx and .xml (qaf_case_management for the QAF).")
 @click.option("--sections", help="Only these sections, e.g. 1,2a,7 (default: all).")
 @click.option("--lang", "languages", help="Languages, e.g. en,fr,ar,es (default: every available language).")

@@ -24,7 +24,7 @@ def translations() -> None:
 
 @translations.command("export")
 @click.option("--lang", "code", required=True, help="Language code, e.g. pt (its current translation is included).")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @framework_option
 def export(code: str, file: Path, fw: Framework) -> None:
     """Write FILE.xlsx: id, English, current translation, status — for a translator."""

@@ -19,6 +19,7 @@ from qaf_kobo.excel_text import keep_text
 from qaf_kobo.form.xlsform import XlsForm, build_xlsform, form_languages
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.framework.catalogue import Translation
+from qaf_kobo.output_files import OutputSet, output_folder, write_atomically
 
 DEFAULT_OUT = Path("forms/build")
 
@@ -42,7 +43,12 @@ def build_stamp(now: datetime | None = None) -> str:
 
 
 def write_xlsform(form: XlsForm, path: Path) -> Path:
-    """Write the survey, choices and settings sheets; every cell is text (never a formula)."""
+    """Write the survey, choices and settings sheets; every cell is text (never a formula). Atomic: a temporary
+    file renamed when complete."""
+    return write_atomically(path, lambda partial: _save_xlsform(form, partial))
+
+
+def _save_xlsform(form: XlsForm, path: Path) -> Path:
     wb = Workbook()
     sheets = (
         ("survey", form.survey_columns(), form.survey),
@@ -56,7 +62,6 @@ def write_xlsform(form: XlsForm, path: Path) -> Path:
         for row in rows:
             ws.append([row.get(column, "") or None for column in columns])
         keep_text(ws, min_row=2)
-    path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
 
@@ -70,15 +75,17 @@ def read_xlsform(path: Path) -> dict[str, list[list[str]]]:
         wb.close()
 
 
-def convert_xlsform(xlsx: Path, xml: Path, validate: bool = False) -> list[str]:
-    """Convert with pyxform (and ODK Validate when ``validate``); returns pyxform's warnings; errors -> QafError."""
+def convert_xlsform(xlsx: Path, xml: Path, validate: bool = False, shown: Path | None = None) -> list[str]:
+    """Convert with pyxform (and ODK Validate when ``validate``); returns pyxform's warnings; errors -> QafError
+    naming ``shown`` (default: ``xlsx``), the file the user will see."""
     warnings: list[str] = []
+    shown = shown or xlsx
     try:
         result = convert(str(xlsx), warnings=warnings, validate=validate, pretty_print=True)
     except ODKValidateError as exc:
-        raise QafError(f"{xlsx}: ODK Validate rejected the form: {' '.join(str(exc).split())}") from exc
+        raise QafError(f"{shown}: ODK Validate rejected the form: {' '.join(str(exc).split())}") from exc
     except PyXFormError as exc:
-        raise QafError(f"{xlsx}: pyxform cannot convert the form: {' '.join(str(exc).split())}") from exc
+        raise QafError(f"{shown}: pyxform cannot convert the form: {' '.join(str(exc).split())}") from exc
     except OSError as exc:
         if validate and "java" in str(exc).lower():
             raise QafError("ODK Validate needs Java (install a JRE, or build with --no-validate)") from exc
@@ -105,15 +112,17 @@ def build_form(
     pyxform warnings and missing translations are listed in ``warnings`` (``strict``: QafError).
     """
     fw = framework or default_framework()
+    out_dir = output_folder(out_dir, create=False)  # before any work
     if sections:
         fw = fw.with_sections(list(sections))
     version = f"{fw.version}.{stamp or build_stamp()}"
     form = build_xlsform(fw, version, form_languages(fw, languages, translations), strict=strict)
-    out_dir = Path(out_dir)
-    xlsx = write_xlsform(form, out_dir / f"{fw.form_id}.xlsx")
-    xml = out_dir / f"{fw.form_id}.xml"
     if validate is None:
         validate = shutil.which("java") is not None
-    pyxform_warnings = convert_xlsform(xlsx, xml, validate=validate)
+    with OutputSet(output_folder(out_dir)) as files:  # both files, or neither
+        xlsx = out_dir / f"{fw.form_id}.xlsx"
+        written = _save_xlsform(form, files.part(xlsx.name))
+        pyxform_warnings = convert_xlsform(written, files.part(f"{fw.form_id}.xml"), validate=validate, shown=xlsx)
+    xlsx, xml = files.paths
     return BuiltForm(xlsx, xml, version, form.languages, form.warnings + [f"pyxform: {w}" for w in pyxform_warnings],
                      validated=validate)

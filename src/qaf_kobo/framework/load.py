@@ -148,6 +148,21 @@ class _FrameworkIn(_Strict):
 
 
 # --------------------------------------------------------------------------- checks across entries
+def _form_references(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[str, str]]:
+    """Text holding ``${…}``, which the form builder (pyxform) would read as a reference to a question."""
+    if isinstance(data, str):
+        if "${" in data:
+            found = data[data.index("${"):][:40]
+            return [(_path_of(path), f"{found!r}: ${{…}} in a form is a reference to a question, and the form "
+                                     "cannot be built; write the text without it")]
+        return []
+    if isinstance(data, dict):
+        return [p for key, value in data.items() for p in _form_references(value, (*path, str(key)))]
+    if isinstance(data, list):
+        return [p for i, value in enumerate(data) for p in _form_references(value, (*path, i))]
+    return []
+
+
 def _check(raw: _FrameworkIn) -> list[tuple[str, str]]:
     """Checks the schema alone cannot make: ids unique and linked, one descriptor per level, steps that exist."""
     problems: list[tuple[str, str]] = []
@@ -337,6 +352,31 @@ def _text(source: Path) -> str:
                              "(save the file as UTF-8)") from None
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping (YAML itself would keep the last silently)."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in seen:
+                    raise _DuplicateKey(None, None, f"the key {key!r} is given twice, on line {seen[key]} and on line "
+                                                    f"{line} (YAML would keep only the second): keep one",
+                                        key_node.start_mark)
+                seen[key] = line
+            except TypeError:  # an unhashable key: the base class says so
+                break
+        return super().construct_mapping(node, deep=deep)
+
+
 def _yaml(source: Path, text: str) -> Any:
     """The YAML document; syntax errors and nesting deeper than MAX_NESTING are located FrameworkErrors."""
     try:
@@ -350,7 +390,9 @@ def _yaml(source: Path, text: str) -> Any:
                                          f"{MAX_NESTING} levels deep (a framework file needs at most 6)")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506  (a safe loader)
+    except _DuplicateKey as exc:
+        raise FrameworkError(f"{source}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -373,7 +415,7 @@ def load_framework(path: str | Path) -> Framework:
     except ValidationError as exc:
         lines = [f"{_path_of(e['loc'])}: {_pydantic_problem(e)}" for e in exc.errors()]
         raise FrameworkError(f"{source}: {'; '.join(lines)}") from None
-    problems = _check(raw)
+    problems = _form_references(data) + _check(raw)
     if problems:
         raise FrameworkError(f"{source}: {'; '.join(f'{p}: {m}' for p, m in problems)}")
     return _build(raw, source)

@@ -2,8 +2,9 @@
 ``<framework>_summary_<date>.xlsx`` and one ``<framework>_<code>_<date>.xlsx`` per country (``qaf_summary_…``
 for the QAF). Both hold a Country action plan and the marker that lets ``qaf-kobo actions import`` read it back.
 
-XlsxWriter writes in constant memory (one row at a time), never turns a string into a formula, number or link,
-and writes to a temporary name that is renamed at the end: a failed write leaves no half file. A big report
+XlsxWriter writes in constant memory (one row at a time), never turns a string into a formula, number or link.
+Every workbook is written to a temporary name and the set is renamed when all are complete (``output_files``): a
+failed write (a full disk) leaves no half file and no partial set. A big report
 writes the country workbooks in worker processes while the main process writes the regional one (XlsxWriter is
 pure Python: one workbook keeps one core busy).
 """
@@ -11,9 +12,11 @@ pure Python: one workbook keeps one core busy).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import multiprocessing
 import os
 import re
+import signal
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +28,7 @@ import xlsxwriter
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import ENGLISH
+from qaf_kobo.output_files import OutputSet, output_folder, write_atomically
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.plan_marker import PlanFacts, write_marker
 from qaf_kobo.report.report_data import ReportData, limit_to_countries, report_data
@@ -55,31 +59,40 @@ def write_workbook(data: ReportData, fw: Framework, words: Wording, path: str | 
                    sheets: Sequence[Sheet] | None = None) -> Path:
     """Write one workbook of these sheets (default: the regional or the country sheets for this framework, as
     ``data`` is) and, when it holds the Country action plan, the plan marker; returns ``path``."""
-    path = Path(path)
+    return write_atomically(path, lambda partial: _write_book(data, fw, words, partial, sheets))
+
+
+def _write_book(data: ReportData, fw: Framework, words: Wording, path: Path,
+                sheets: Sequence[Sheet] | None = None) -> Path:
+    """Write the workbook to ``path`` itself (the caller renames it when complete)."""
     sheets = sheets if sheets is not None else sheets_for(fw, data.country is not None)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with tempfile.TemporaryDirectory(prefix="qaf-xlsx-") as rows_folder:
-            book = xlsxwriter.Workbook(str(partial), {**_OPTIONS, "tmpdir": rows_folder})
-            try:
-                cells = Cells(book, words)
-                for sheet in sheets:
-                    ws = book.add_worksheet(words.sheet(sheet.KEY))
-                    if words.right_to_left:
-                        ws.right_to_left()
-                    sheet.write(ws, cells, data, fw, words)
-                if country_plan in sheets:
-                    write_marker(book, cells, _facts(data, fw, words))
-            finally:
-                book.close()
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="qaf-xlsx-") as rows_folder:
+        book = xlsxwriter.Workbook(str(path), {**_OPTIONS, "tmpdir": rows_folder})
+        try:
+            cells = Cells(book, words)
+            for sheet in sheets:
+                ws = book.add_worksheet(words.sheet(sheet.KEY))
+                if words.right_to_left:
+                    ws.right_to_left()
+                sheet.write(ws, cells, data, fw, words)
+            if country_plan in sheets:
+                write_marker(book, cells, _facts(data, fw, words))
+        finally:
+            book.close()
     return path
 
 
+MAX_CODE = 40
+"""The longest country code kept whole in a file name; a longer one is cut and ends with a hash of the whole."""
+
+
 def _file_code(country: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "_", country)
+    """The country's code as file names show it: other characters as ``_``; cut at MAX_CODE characters with a
+    short hash of the whole value (so two long values that begin alike still differ)."""
+    code = re.sub(r"[^A-Za-z0-9_-]", "_", country)
+    if len(code) <= MAX_CODE:
+        return code
+    return f"{code[:MAX_CODE - 9]}-{hashlib.sha256(country.encode('utf-8')).hexdigest()[:8]}"
 
 
 def workbook_names(countries: Sequence[str], stamp: str, prefix: str = "qaf") -> dict[str, str]:
@@ -113,8 +126,7 @@ def write_reports(
     An unknown language, or a requested country without assessments, raises QafError.
     """
     words = wording(fw, lang)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir)
     present = sorted(str(c) for c in pd.unique(scores.assessments["country"].dropna()) if str(c).strip())
     if countries:
         wanted = list(dict.fromkeys(c.strip().upper() for c in countries))
@@ -128,23 +140,39 @@ def write_reports(
     if workers is None:
         workers = min(MAX_WORKERS, os.cpu_count() or 1) if len(scores.criteria) >= PARALLEL_FROM else 1
     workers = min(workers, len(present))
-    if workers < 2:
-        paths = [write_workbook(data, fw, words, out / names[""])]
-        for country in present:
-            paths.append(write_workbook(data.for_country(country), fw, words, out / names[country]))
-        return paths
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        jobs = [pool.submit(_write_country, data.for_country(country), fw, lang, out / names[country])
+    with OutputSet(out) as files:  # every workbook written, or none
+        if workers < 2:
+            _write_book(data, fw, words, files.part(names[""]))
+            for country in present:
+                _write_book(data.for_country(country), fw, words, files.part(names[country]))
+        else:
+            _write_parallel(data, fw, lang, files, names, present, workers)
+    return files.paths
+
+
+def _write_parallel(data: ReportData, fw: Framework, lang: str, files: OutputSet, names: dict[str, str],
+                    present: list[str], workers: int) -> None:
+    """The country workbooks in worker processes while this one writes the regional workbook."""
+    regional = files.part(names[""])
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_leave_interrupts_to_the_main_process) as pool:
+        jobs = [pool.submit(_write_country, data.for_country(country), fw, lang, files.part(names[country]))
                 for country in present]
         try:
-            regional = write_workbook(data, fw, words, out / names[""])
-            return [regional, *(job.result() for job in jobs)]
+            _write_book(data, fw, wording(fw, lang), regional)
+            for job in jobs:
+                job.result()
         except BaseException:
             for job in jobs:
                 job.cancel()
             raise
 
 
+def _leave_interrupts_to_the_main_process() -> None:
+    """In a worker: Ctrl-C reaches the whole process group; the main process says what happened, once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _write_country(data: ReportData, fw: Framework, lang: str, path: Path) -> Path:
-    """A country workbook, in a worker process."""
-    return write_workbook(data, fw, wording(fw, lang), path)
+    """A country workbook, in a worker process (written to ``path`` itself: the main process renames it)."""
+    return _write_book(data, fw, wording(fw, lang), path)

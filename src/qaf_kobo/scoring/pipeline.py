@@ -38,6 +38,7 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.excel_text import FORMULA_TRIGGERS, QUOTE
 from qaf_kobo.form.contract import FRAMEWORK_FIELD
 from qaf_kobo.framework import Framework, default_framework
+from qaf_kobo.output_files import OutputSet, output_folder
 from qaf_kobo.scoring.countries import country_columns, country_table
 from qaf_kobo.scoring.domains import DOMAIN_COLUMNS, domain_table, overall_index
 from qaf_kobo.scoring.fields import pick_fields
@@ -194,6 +195,8 @@ def score(
     """
     check_rule(rule)
     fw = fw or default_framework()
+    if out_dir is not None:
+        output_folder(out_dir, store=store_path, create=False)  # before any work
     data = load_submissions(store_path, scoring_fields(fw), only_approved=only_approved)
     raw = data.raw
     check_framework(raw, fw, store_path)
@@ -290,27 +293,26 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 
 
 def _write_table(table: pd.DataFrame, csv_path: Path, parquet_path: Path) -> None:
+    """Write one table through Python files, so that a failed write (a full disk) is an OSError with its errno."""
     arrow = pa.Table.from_pandas(table, preserve_index=False)
-    pa_csv.write_csv(_csv_ready(arrow), csv_path)
-    pq.write_table(arrow, parquet_path)
+    with open(csv_path, "wb") as handle:
+        pa_csv.write_csv(_csv_ready(arrow), handle)
+    with open(parquet_path, "wb") as handle:
+        pq.write_table(arrow, handle)
 
 
 def write_scores(scores: Scores, out_dir: str | Path) -> list[Path]:
     """Write each table as ``<name>.csv`` and ``<name>.parquet``, plus ``about.json``; returns the paths written.
+    All or nothing: each file under a temporary name, the set renamed when complete (``output_files``).
 
     The tables are written in parallel threads (pyarrow's writers release the GIL).
     """
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    with ThreadPoolExecutor(max_workers=min(len(TABLES), os.cpu_count() or 1)) as pool:
-        jobs = []
-        for name, table in scores.tables().items():
-            csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
-            jobs.append(pool.submit(_write_table, table, csv_path, parquet_path))
-            written += [csv_path, parquet_path]
-        for job in jobs:
-            job.result()
-    about_path = folder / "about.json"
-    about_path.write_text(json.dumps(scores.about, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    return [*written, about_path]
+    with OutputSet(output_folder(out_dir)) as files:
+        with ThreadPoolExecutor(max_workers=min(len(TABLES), os.cpu_count() or 1)) as pool:
+            jobs = [pool.submit(_write_table, table, files.part(f"{name}.csv"), files.part(f"{name}.parquet"))
+                    for name, table in scores.tables().items()]
+            for job in jobs:
+                job.result()
+        files.part("about.json").write_text(json.dumps(scores.about, indent=2, ensure_ascii=False, default=str) + "\n",
+                                            encoding="utf-8")
+    return files.paths

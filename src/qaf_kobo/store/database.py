@@ -27,7 +27,7 @@ from filelock import FileLock, Timeout
 from qaf_kobo.errors import QafError
 from qaf_kobo.form.contract import FRAMEWORK_FIELD, FRAMEWORK_VERSION_FIELD
 from qaf_kobo.store import sources as src
-from qaf_kobo.store.faults import read_only_error, store_error
+from qaf_kobo.store.faults import RECOVER, read_only_error, store_error
 from qaf_kobo.store.rows import RowError, row_label, stored_json, unicode_problem
 from qaf_kobo.store.sources import Source
 from qaf_kobo.store.versions import Row, Version, bare_uuid, is_older, order_versions, root_uuid_of
@@ -212,7 +212,10 @@ class Store:
     # --- meta -------------------------------------------------------------------------------------------------
     @_guarded
     def meta(self) -> dict[str, str]:
-        """All meta values (``schema_version`` …; sync state is per source)."""
+        """All meta values (``schema_version`` …; sync state is per source); none in a store that lost the table
+        (it is made again when the store is next opened for writing)."""
+        if "meta" not in _tables(self.conn):
+            return {}
         return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
 
     # --- sources ----------------------------------------------------------------------------------------------
@@ -537,12 +540,16 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
     """The store's schema version (0 for an empty database); QafError for a database that is not a store."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = _tables(conn)
     if version > SCHEMA_VERSION:
         raise QafError(f"{path} was written by a newer qaf-kobo (store schema {version}); upgrade qaf-kobo")
-    if (version == 0 and tables) or (version and not {"meta", "submissions"} <= tables):
+    if (version == 0 and tables) or (version and "submissions" not in tables):
         raise QafError(f"{path} is an SQLite database but not a qaf-kobo store")
     return version
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
 def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
@@ -555,7 +562,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
 def _create_schema(conn: sqlite3.Connection, path: Path) -> Path | None:
     """Create the tables of a new store, or upgrade a schema 1 store (returning where its copy is kept), in one
     IMMEDIATE transaction (a current store needs no write lock)."""
-    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION and "meta" in _tables(conn):
         return None
     backup = None
     conn.execute("BEGIN IMMEDIATE")
@@ -566,19 +573,32 @@ def _create_schema(conn: sqlite3.Connection, path: Path) -> Path | None:
                 if statement.strip():
                     conn.execute(statement)
         elif found == 1:
-            backup = src.backup(path)
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            if src.needs_migration(conn):
+                backup = src.backup(path)
             source = src.migrate_v1(conn, SUBMISSIONS_TABLE.format(name="submissions_v2"), HISTORY_INDEX)
-            conn.execute("CREATE INDEX submissions_kobo_id ON submissions (source_id, kobo_id)")
-            conn.execute("CREATE INDEX submissions_deleted_at ON submissions (deleted_at)")
-            conn.execute("INSERT INTO meta (key, value) VALUES ('schema1_backup', ?)", (str(backup),))
-            log.warning("%s was upgraded to store schema %d: its submissions are now those of the source %r; the "
-                        "file as it was is kept as %s", path, SCHEMA_VERSION, source.name, backup)
-        if found != SCHEMA_VERSION:
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET "
-                         "value = excluded.value", (str(SCHEMA_VERSION),))
-    except BaseException:
+            conn.execute("CREATE INDEX IF NOT EXISTS submissions_kobo_id ON submissions (source_id, kobo_id)")
+            conn.execute("CREATE INDEX IF NOT EXISTS submissions_deleted_at ON submissions (deleted_at)")
+            if backup is not None:
+                conn.execute("INSERT INTO meta (key, value) VALUES ('schema1_backup', ?) ON CONFLICT (key) DO UPDATE "
+                             "SET value = excluded.value", (str(backup),))
+                log.warning("%s was upgraded to store schema %d: its submissions are now those of the source %r; "
+                            "the file as it was is kept as %s", path, SCHEMA_VERSION, source.name, backup)
+            else:
+                log.warning("%s was half-way to store schema %d (its submissions already had sources): the upgrade "
+                            "is finished", path, SCHEMA_VERSION)
+        else:  # a current store that lost its meta table (it holds only the schema version): made again
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET "
+                     "value = excluded.value", (str(SCHEMA_VERSION),))
+    except BaseException as exc:
         conn.execute("ROLLBACK")
+        if backup is not None:  # nothing was upgraded: no copy to wonder about
+            backup.unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_ERROR:
+            raise QafError(f"{path} is a store of an earlier qaf-kobo (schema 1) that cannot be upgraded: "
+                           f"{_reason(exc)}; the file is unchanged — {RECOVER}") from None
         raise
     conn.execute("COMMIT")
     return backup
@@ -599,11 +619,14 @@ def _upgrade_for_reading(path: Path) -> Path | None:
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise QafError(f"{path} is a store of an earlier qaf-kobo (schema 1) that must be upgraded, and it cannot be "
                        "written here; copy it to a folder you can write to and open it there once")
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
-        return _create_schema(conn, path)
-    finally:
-        conn.close()
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            return _create_schema(conn, path)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise store_error(path, exc) from None
 
 
 def _write_ahead_log(conn: sqlite3.Connection, attempts: int = 100) -> None:

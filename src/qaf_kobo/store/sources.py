@@ -129,29 +129,51 @@ def backup(path: Path) -> Path:
     return target
 
 
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def needs_migration(conn: sqlite3.Connection) -> bool:
+    """Whether a schema 1 store still has submissions without a source (a store whose upgrade stopped half-way,
+    or that another tool marked schema 1 again, may have them already: then only its version is behind)."""
+    return "source_id" not in _columns(conn, "submissions")
+
+
 def migrate_v1(conn: sqlite3.Connection, submissions_v2: str, history_index: str) -> Source:
     """Turn a schema 1 store into schema 2 inside the caller's transaction: its submissions become those of one
     source — a ``kobo`` source named after the server and asset of its last sync, or ``export:imported`` for a
     store filled by ``import`` only — and its sync state moves from ``meta`` to that source. ``submissions_v2``
-    creates the new submissions table (named ``submissions_v2``); ``history_index`` the history's index."""
+    creates the new submissions table (named ``submissions_v2``); ``history_index`` the history's index.
+
+    A store half-way there (the sources tables made, a ``submissions_v2`` left over, the history already with its
+    ``source_id``) is finished: each step is done only where it is missing."""
     meta = dict(conn.execute("SELECT key, value FROM meta"))
     for statement in SOURCES_SCHEMA.split(";"):
         if statement.strip():
-            conn.execute(statement)
+            conn.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
     if meta.get("asset_uid"):
         kind, server, ref = "kobo", meta.get("server", ""), meta["asset_uid"]
     else:
         kind, server, ref = "export", "", "imported"
-    source = add_source(conn, default_name(kind, server, ref), kind, server, ref)
-    conn.execute(submissions_v2)
-    columns = [r[1] for r in conn.execute("PRAGMA table_info(submissions)")]
-    listed = ", ".join(columns)
-    conn.execute(f"INSERT INTO submissions_v2 (source_id, {listed}) SELECT ?, {listed} FROM submissions", (source.id,))
-    conn.execute("DROP TABLE submissions")
-    conn.execute("ALTER TABLE submissions_v2 RENAME TO submissions")
-    conn.execute(f"ALTER TABLE submission_history ADD COLUMN source_id INTEGER NOT NULL DEFAULT {int(source.id)}")
+    name = default_name(kind, server, ref)
+    moved = not needs_migration(conn)
+    source = find_source(conn, name) if moved else None
+    if source is None:  # the source the submissions become those of (where they already have one: the first)
+        known = all_sources(conn) if moved else []
+        source = known[0] if known else add_source(conn, name, kind, server, ref)
+    if not moved:
+        conn.execute("DROP TABLE IF EXISTS submissions_v2")
+        conn.execute(submissions_v2)
+        listed = ", ".join(_columns(conn, "submissions"))
+        conn.execute(f"INSERT INTO submissions_v2 (source_id, {listed}) SELECT ?, {listed} FROM submissions",
+                     (source.id,))
+        conn.execute("DROP TABLE submissions")
+        conn.execute("ALTER TABLE submissions_v2 RENAME TO submissions")
+    if "source_id" not in _columns(conn, "submission_history"):
+        conn.execute(f"ALTER TABLE submission_history ADD COLUMN source_id INTEGER NOT NULL DEFAULT {int(source.id)}")
     conn.execute("DROP INDEX IF EXISTS submission_history_root")
     conn.execute(history_index)
-    set_source_state(conn, source.id, {key: meta.get(key) for key in V1_META_STATE if key in meta})
+    if source.name == name:
+        set_source_state(conn, source.id, {key: meta.get(key) for key in V1_META_STATE if key in meta})
     conn.executemany("DELETE FROM meta WHERE key = ?", [(key,) for key in V1_META_STATE])
     return source

@@ -103,8 +103,9 @@ class SeededDemo:
 
 
 def build_demo_forms(folder: Path, fw: Framework) -> tuple[BuiltForm, BuiltForm]:
-    """The older form (without the framework's last section) and the current one, built into ``folder``."""
-    older_fw = fw.with_sections([s.id for s in fw.sections[:-1]])
+    """The older form (without the framework's last section; of a framework of one section, that section under an
+    earlier version) and the current one, built into ``folder``."""
+    older_fw = fw.with_sections([s.id for s in fw.sections[:-1] or fw.sections])
     return (build_form(folder / "older", framework=older_fw, stamp="202503010000"),
             build_form(folder / "current", framework=fw))
 

@@ -170,10 +170,23 @@ def load_pipeline_config(path: Path) -> PipelineConfig:
             key = ".".join(str(p) for p in error["loc"])
             problem = {"extra_forbidden": "unknown key", "missing": "missing key"}.get(error["type"], error["msg"])
             problem = problem.removeprefix("Value error, ")
-            problems.append(f"{key}: {problem}")
+            problems.append(f"{key}: {problem}" if key else problem)  # a problem of the whole file names no key
         raise QafError(f"{path}: {'; '.join(problems)}") from None
     try:
         horizons(find_framework(config.scoring.framework), config.report.horizons)
     except QafError as exc:
         raise QafError(f"{path}: report.horizons: {exc}") from None
+    if config.store.path.is_dir():
+        raise QafError(f"{path}: store.path: {config.store.path} is a folder; give the store's file, such as "
+                       f"path = \"{config.store.path / 'qaf.sqlite'}\"")
     return config
+
+
+def check_sources(config: PipelineConfig) -> None:
+    """Before anything is synced: every export source's folder is there (a missing one would otherwise be found
+    only after the sources before it were synced)."""
+    for source in config.all_sources():
+        if source.kind == "export" and source.folder is not None and not source.folder.is_dir():
+            what = "is a file, not a folder" if source.folder.exists() else "does not exist"
+            raise QafError(f"the source {source.name}: its folder {source.folder} {what}; nothing was synced — fix "
+                           "sources.folder in the config (or make the folder) and run again")

@@ -13,13 +13,14 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.form.structure import xlsform_paths
 from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import find_framework
-from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, load_token
+from qaf_kobo.kobo.token import DEFAULT_TOKEN_FILE, checked_token, load_token
+from qaf_kobo.output_files import output_folder
 from qaf_kobo.plans.horizons import horizons
 from qaf_kobo.remote import CentralRemote, KoboRemote, Remote
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.sync.files import ImportResult, import_files
 from qaf_kobo.sync.result import SyncResult
-from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings
+from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings, check_sources
 from qaf_kobo.workflows.report_run import score_for_report, tracked_actions
 
 
@@ -38,7 +39,7 @@ def source_token(source: SourceSettings, environ: Mapping[str, str] | None = Non
     env = os.environ if environ is None else environ
     value = env.get(source.token_env, "").strip()
     if value:
-        return value
+        return checked_token(value, f"${source.token_env} (the token of the source {source.name})")
     try:
         return load_token(environ={})
     except QafError:
@@ -96,7 +97,8 @@ def run_pipeline(config: PipelineConfig, today: date | None = None,
     """Sync (or import) every source into the store, score it once, and write the workbooks to
     ``<out_dir>/<date>/``. ``notice`` hears of waits a KoboToolbox server asks for (default: a logged warning)."""
     day = (today or date.today()).isoformat()
-    out_dir = config.report.out_dir / day
+    out_dir = output_folder(config.report.out_dir / day, store=config.store.path, create=False)
+    check_sources(config)
     secrets = pipeline_credentials(config)
     fw = find_framework(config.scoring.framework)
     field_paths = xlsform_paths(build_xlsform(fw, fw.version).survey)

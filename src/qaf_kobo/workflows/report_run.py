@@ -9,6 +9,7 @@ import pandas as pd
 
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.framework.catalogue import ENGLISH, UI_PREFIXES
+from qaf_kobo.output_files import output_folder
 from qaf_kobo.plans.horizons import horizons as horizon_months
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
@@ -64,6 +65,7 @@ def build_reports(
     """
     fw = fw or default_framework()
     wording(fw, lang)  # an unknown language fails before any work
+    output_folder(out_dir, store=store_path, create=False)  # and so does a folder that cannot hold the workbooks
     months = horizon_months(fw, horizons)
     scores = score_for_report(store_path, countries, rule, only_approved, fw)
     return write_reports(scores, fw, out_dir, countries=countries, lang=lang, tracking=tracked_actions(store_path),

@@ -32,6 +32,7 @@ from qaf_kobo.framework.catalogue import (
     source_hash,
 )
 from qaf_kobo.framework.files import framework_dir, ui_dir, writable_translations_dir
+from qaf_kobo.output_files import output_file, write_atomically
 
 HEADER = ["id", "English", "translation", "status"]
 ABOUT_KEYS = ("language", "name", "direction", "status")
@@ -93,6 +94,7 @@ def export_translation(fw: Framework, code: str, path: Path) -> Path:
     the wording and the framework's strings, starting from the installed translation (if any)."""
     if code == ENGLISH:
         raise QafError("English is the source language: export another language, e.g. --lang pt")
+    output_file(path, create=False)
     current = current_translation(fw, code)
     strings = current.strings if current else {}
     stale = set(stale_ids(fw, current)) if current else set()
@@ -118,9 +120,7 @@ def export_translation(fw: Framework, code: str, path: Path) -> Path:
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 70
     ws.column_dimensions["C"].width = 70
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return write_atomically(path, wb.save)
 
 
 def _read_workbook(path: Path) -> tuple[dict[str, str], list[tuple[int, str, str, str]]]:

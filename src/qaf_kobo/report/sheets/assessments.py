@@ -90,10 +90,12 @@ def assessments_table(scores, fw: Framework, words: Wording, levels: dict[str, s
     uuids = pd.Index(pd.unique(a["root_uuid"].astype(object)), dtype=object)
     rows = uuids.get_indexer(pd.Index(a["root_uuid"].astype(object)))
     matrices = {field: _section_matrix(scores, uuids, fw, field)[rows] for field in levels}
+    per_section = {}  # every section's columns joined at once (one by one fragments the frame)
     for i, section in enumerate(fw.sections):
         for field, heading in levels.items():
-            frame[f"{field}:{section.id}"] = matrices[field][:, i]
+            per_section[f"{field}:{section.id}"] = matrices[field][:, i]
             columns.append(Column(words(heading, section=section.id), "level_code", 14))
+    frame = pd.concat([frame, pd.DataFrame(per_section, index=frame.index)], axis=1)
     return Table(tuple(columns), frame)
 
 

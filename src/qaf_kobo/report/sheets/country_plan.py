@@ -15,7 +15,8 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
-from qaf_kobo.report.cells import Cells
+from qaf_kobo.plans.country_plan import AGENCY_SEPARATOR
+from qaf_kobo.report.cells import MAX_CELL_TEXT, Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.sheets.action_plan import stage_dropdown
 from qaf_kobo.report.table_sheet import Column, Table, fitted_heights, write_table
@@ -58,6 +59,22 @@ def heading(key: str, words: Wording) -> str:
     return words(COLUMNS[key][0])
 
 
+def fitted_names(names: str, limit: int = MAX_CELL_TEXT) -> str:
+    """The agencies' names as one cell holds them: when longer than Excel's limit, cut after the last whole name
+    that fits, followed by `` … (+N)``, N the names left out."""
+    if len(names) <= limit:
+        return names
+    listed = names.split(AGENCY_SEPARATOR)
+    kept, length = 0, 0
+    for name in listed:
+        more = len(listed) - kept - 1
+        if length + len(name) + len(f"{AGENCY_SEPARATOR} … (+{more})") > limit:
+            break
+        length += len(name) + (len(AGENCY_SEPARATOR) if kept else 0)
+        kept += 1
+    return f"{AGENCY_SEPARATOR.join(listed[:kept])} … (+{len(listed) - kept})"
+
+
 def country_plan_table(data: ReportData, fw: Framework, words: Wording) -> Table:
     """The plans of ``data``'s countries in the report language."""
     plan = data.plans
@@ -79,7 +96,7 @@ def country_plan_table(data: ReportData, fw: Framework, words: Wording) -> Table
         "current_level": plan["current_level"],
         "target_level": plan["target_level"],
         "n_agencies": plan["n_agencies"],
-        "agencies": plan["agencies"],
+        "agencies": plan["agencies"].map(fitted_names, na_action="ignore"),
         "responsible": plan["responsible"],
         "expected_completion": plan["expected_completion"],
         "implementation_stage": plan["stage"].map(words.stage),

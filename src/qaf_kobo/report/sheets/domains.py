@@ -35,13 +35,16 @@ def domains_table(data: ReportData, fw: Framework, words: Wording) -> Table:
     ]
     wide = data.levels.domains.set_index(["country", "round", "domain_id"])[["level", "index"]].unstack("domain_id")
     rows = pd.MultiIndex.from_frame(rounds[["country", "round"]])
+    per_domain: dict[str, object] = {}  # every domain's columns joined at once (one by one fragments the frame)
     for domain in fw.domains:
         label = words.domain(domain)
         for field, kind, heading in (("level", "level", "report.col.domain_level"),
                                      ("index", "number", "report.col.domain_index")):
-            values = wide[(field, domain.id)].reindex(rows) if (field, domain.id) in wide else pd.Series(index=rows)
-            frame[f"{field}:{domain.id}"] = values.to_numpy()
+            values = wide[(field, domain.id)].reindex(rows) if (field, domain.id) in wide else \
+                pd.Series(float("nan"), index=rows)
+            per_domain[f"{field}:{domain.id}"] = values.to_numpy()
             columns.append(Column(words(heading, domain=label), kind, 16 if kind == "level" else 11))
+    frame = pd.concat([frame, pd.DataFrame(per_domain, index=frame.index)], axis=1)
     return Table(tuple(columns), frame)
 
 
