@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from typing import Any
 
 INTERRUPTED = 130
 """The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells use it."""
@@ -54,7 +55,7 @@ class _Main(click.Group):
     """Turns QafError into one line on stderr and exit code 2 (a traceback only with -v), and Ctrl-C into a line
     saying what was kept and exit code 130."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except QafError as exc:

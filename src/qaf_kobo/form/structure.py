@@ -31,7 +31,7 @@ def read_form_structure(xform: Path) -> FormStructure:
     root = ET.parse(xform).getroot()
     model = root.find(f".//{XF}model")
     main = model.find(f"{XF}instance") if model is not None else None
-    if main is None or not len(main):
+    if model is None or main is None or not len(main):
         raise QafError(f"{xform}: not an XForm (no model with a primary instance)")
     data = next(iter(main))
     paths: dict[str, str] = {}

@@ -5,6 +5,7 @@ The file's schema (pydantic) checks each entry; ``_check`` then checks what span
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -329,7 +330,7 @@ def _path_of(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _pydantic_problem(error: dict[str, Any]) -> str:
+def _pydantic_problem(error: Mapping[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown key"
     if error["type"] == "missing":
@@ -386,7 +387,8 @@ def _yaml(source: Path, text: str) -> Any:
                 depth += 1
                 if depth > MAX_NESTING:
                     mark = event.start_mark
-                    raise FrameworkError(f"{source}: line {mark.line + 1}, column {mark.column + 1}: nested more than "
+                    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+                    raise FrameworkError(f"{source}: {where}nested more than "
                                          f"{MAX_NESTING} levels deep (a framework file needs at most 6)")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -116,7 +116,7 @@ def iter_pages_after(client: KoboClient, asset_uid: str, after_id: int, *, field
 
 
 def _offset_pages(client: KoboClient, asset_uid: str, query: dict[str, Any], fields: list[str] | None,
-                  first: Page, workers: int) -> Iterator[Page]:
+                  first: Page, workers: int) -> Generator[Page, None, tuple[bool, Any]]:
     """Concurrent pages at overlapping offsets after ``first``; returns (reached the end, last ``_id`` of the
     unbroken chain). With no offset page (``count`` says one page) the end is reached only if ``first`` said so."""
     count, size, cursor = first.count, len(first.results), first.results[-1]["_id"]

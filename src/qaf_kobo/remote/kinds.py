@@ -51,4 +51,4 @@ def server_kind(server: str, kind: str | None = None) -> Kind:
         return detect_kind(server)
     if kind not in KINDS:
         raise QafError(f"--kind must be {' or '.join(KINDS)}, not {kind!r}")
-    return kind  # type: ignore[return-value]
+    return kind

@@ -49,8 +49,15 @@ class Target:
 class Remote(Protocol):
     """A form on a remote server, with its credentials."""
 
-    kind: Kind
-    server: str
+    @property
+    def kind(self) -> Kind:
+        """Which kind of server it is."""
+        ...
+
+    @property
+    def server(self) -> str:
+        """The server's address (origin)."""
+        ...
 
     def deploy(self, *, out_dir: Path, framework: Framework | None, **options: Any) -> Deployment | CentralDeployment:
         """Build the form and deploy it."""

@@ -516,7 +516,7 @@ def open_store(path: Path | str = DEFAULT_STORE, *, create: bool = True, read_on
         if isinstance(exc, QafError):
             raise
         raise store_error(path, exc) from None
-    conn.isolation_level = ""  # back to Python's default: DML opens a transaction, ``with conn`` commits it
+    conn.isolation_level = ""  # type: ignore[assignment]  # back to Python's default: DML opens a transaction, ``with conn`` commits it
     return Store(path, conn, backup)
 
 

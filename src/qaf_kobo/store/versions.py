@@ -106,10 +106,10 @@ def order_versions(root: str, rows: list[Row]) -> list[Row]:
         raise QafError(problem + "meta/deprecatedID does not put in one order; import them separately, oldest first")
     ordered: list[str] = []
     for head in heads:
-        uuid: str | None = head
-        while uuid is not None and uuid not in ordered:
-            ordered.append(uuid)
-            uuid = follows.get(uuid)
+        link: str | None = head
+        while link is not None and link not in ordered:
+            ordered.append(link)
+            link = follows.get(link)
     if len(ordered) != len(by_uuid):
         raise QafError(problem + "link to each other in a circle (meta/deprecatedID)")
     return [by_uuid[u].row for u in ordered]

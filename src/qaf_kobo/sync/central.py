@@ -66,7 +66,8 @@ def _sync(store: Store, client: CentralClient, name: str, project_id: int, form_
     new_mark: str | None = None
     for page in iter_pages(client, project_id, form_id, filter=incremental_filter(mark) if mark else None):
         new_mark = new_mark or next_watermark(page)
-        rows, gone = [], []
+        rows: list[dict[str, Any]] = []
+        gone: list[dict[str, Any]] = []
         for row in page.rows:
             (gone if (row.get("__system") or {}).get("deletedAt") else rows).append(row)
         counts.add(store.upsert_page([odata_store_row(r) for r in rows], source=name))

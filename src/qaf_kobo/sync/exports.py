@@ -200,7 +200,7 @@ def _geo_part(header: str, present: set[str]) -> bool:
     """Whether a column is one of the four parts formpack adds after a geopoint column (``grp/_where_latitude``;
     formpack may put the group on the parts and not on the point)."""
     match = GEO_PART.fullmatch(header)
-    return bool(match) and any(h.rsplit("/", 1)[-1] == match.group(2) for h in present)
+    return match is not None and any(h.rsplit("/", 1)[-1] == match.group(2) for h in present)
 
 
 @dataclass(frozen=True)
@@ -398,9 +398,9 @@ def _link(tables: list[tuple[str, str, list[dict[str, Any]]]], items: list[dict[
     or not; the row with that ``_index``); the number of items whose parent is not found."""
     by_index: dict[str, dict[str, dict[str, Any]]] = {}
     for title, name, rows in tables:
-        index = {str(r.get("_index")): r for r in rows}
+        rows_by_index = {str(r.get("_index")): r for r in rows}
         for key in {title, name} - {""}:
-            by_index.setdefault(key, index)
+            by_index.setdefault(key, rows_by_index)
     lost = 0
     for item in items:
         parent_name = str(item.get("_parent_table_name"))
@@ -592,8 +592,8 @@ def _central_rows(path: Path, tables: Mapping[str, Iterable[list[str]]], root_na
         check_same_form(path, [(h, k if k in fields.paths else None) for h, k in columns], fields.own,
                         f"Central form {stem!r}")
     by_key: dict[str, dict[str, Any]] = {}
-    rows = []
-    numbers = []
+    rows: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    numbers: list[int] = []
     for number, values in enumerate(root, 2):
         if not any(values):
             continue

@@ -30,7 +30,7 @@ def _draw(fw: Framework, indicators: dict[str, Indicator], rng: random.Random) -
     for item in fw.evidence.fields:
         indicator = indicators.get(item.name)
         if indicator is None:
-            value = rng.randint(int(max(item.minimum, 20)), int(min(item.maximum, 500)))
+            value: float = rng.randint(int(max(item.minimum, 20)), int(min(item.maximum, 500)))
         elif indicator.maximum is not None:
             value = rng.uniform(0.3, 1.8) * indicator.target
         else:

@@ -99,12 +99,12 @@ def _geo(kind: str, text: str, wkt: bool) -> Any:
     points = [p for p in (_point(s) for s in re.split(r"; ?", text)) if p is not None]
     if not points:
         return None
-    coordinates = [[_js_number(c) for c in p[0]] for p in points]
+    vertices = [[_js_number(c) for c in p[0]] for p in points]
     if wkt:
-        joined = ",".join(" ".join(str(c) for c in p) for p in coordinates)
+        joined = ",".join(" ".join(str(c) for c in p) for p in vertices)
         return f"LINESTRING ({joined})" if kind == "geotrace" else f"POLYGON (({joined}))"
-    out = {"type": "LineString", "coordinates": coordinates} if kind == "geotrace" else {
-        "type": "Polygon", "coordinates": [coordinates]}
+    out = {"type": "LineString", "coordinates": vertices} if kind == "geotrace" else {
+        "type": "Polygon", "coordinates": [vertices]}
     accuracies = [p[1] for p in points]
     if any(a is not None for a in accuracies):
         out["properties"] = {"accuracies": accuracies}

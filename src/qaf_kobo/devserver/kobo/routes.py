@@ -136,7 +136,8 @@ def _asset_json(call: Call, asset: Asset) -> dict[str, Any]:
         "deployment__uuid": asset.enketo_id if deployed else None, "deployment_status": asset.deployment_status,
         "deployment__links": links, "data": f"{url}data/", "xform_link": f"{url}xform/",
         "deployed_versions": {"count": 1 if deployed else 0, "results": [
-            {"uid": asset.deployed_version_id, "date_deployed": _iso(asset.date_deployed)}] if deployed else []},
+            {"uid": asset.deployed_version_id, "date_deployed": _iso(asset.date_deployed)}]
+            if deployed and asset.date_deployed else []},
         "settings": {}, "summary": {}, "tag_string": "", "permissions": [],
     }
 
@@ -333,7 +334,7 @@ class KoboApp:
         try:
             endpoint, args = adapter.match()
         except MethodNotAllowed as exc:
-            not_allowed, (endpoint, args) = exc, adapter.match(method=(exc.valid_methods or ["GET"])[0])
+            not_allowed, (endpoint, args) = exc, adapter.match(method=next(iter(exc.valid_methods or ["GET"])))
         except (NotFound, RequestRedirect):
             endpoint, args = None, {}
         if endpoint is openrosa.submission:  # OpenRosa answers its own errors, in XML
