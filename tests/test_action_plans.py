@@ -1,11 +1,15 @@
 """The round trip of the country action plans, as a coordinator runs it: report, fill in the plan in a spreadsheet
-(openpyxl), ``qaf-kobo actions import``, report again — values back, overdue rows marked, progress counted; older
-copies never overwrite newer values; every bad file is one clear error and nothing written."""
+(openpyxl), ``qaf-kobo actions import``, report again — values back, overdue rows marked, progress counted; copies
+filled in by several focal points merge cell by cell in any order; every bad file is one clear error (listing every
+bad cell) and nothing written."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -19,7 +23,13 @@ from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.store import open_store
 from qaf_kobo.store.actions import read_tracking, tracking_history
 from qaf_kobo.workflows.plan_import import import_action_plans
-from qaf_kobo.workflows.report_run import build_reports, score_for_report, tracked_actions
+from qaf_kobo.workflows.report_run import (
+    build_reports,
+    first_seen_days,
+    keep_first_seen,
+    score_for_report,
+    tracked_actions,
+)
 
 from qaf_rows import qaf_form
 from test_report import header, rows, submission
@@ -28,6 +38,9 @@ T1 = dt.datetime(2025, 6, 1, 8, 0, tzinfo=dt.timezone.utc)
 T2 = dt.datetime(2025, 6, 2, 8, 0, tzinfo=dt.timezone.utc)
 DAY = dt.date(2025, 6, 1)
 PLAN = "Country action plan"
+CLOSED = "Closed actions"
+SECTION = "Responsible section / agency"
+PERSON = "Responsible person"
 
 
 def baseline(fw: Framework) -> list[dict]:
@@ -57,9 +70,10 @@ def store(fw, tmp_path) -> Path:
 
 
 def report(fw: Framework, store: Path, out: Path, at: dt.datetime, lang: str = "en", day: dt.date = DAY) -> dict[str, Path]:
-    """What ``qaf-kobo report`` writes, at a chosen time (reports a second apart must differ)."""
+    """What ``qaf-kobo report`` writes, at a chosen time (reports a second apart must differ) and report date."""
     scores = score_for_report(store, None, "min", False, fw)
-    paths = write_reports(scores, fw, out, lang=lang, date=day, tracking=tracked_actions(store), generated_at=at)
+    paths = write_reports(scores, fw, out, lang=lang, date=day, tracking=tracked_actions(store), generated_at=at,
+                          first_seen=first_seen_days(store), on_plans=keep_first_seen(store, day))
     return {p.name.split("_")[1]: p for p in paths}
 
 
@@ -71,8 +85,23 @@ def plan_rows(path: Path, sheet: str = PLAN) -> dict[str, dict]:
             for row in rows(ws)}
 
 
-def edit(path: Path, target: Path, changes: dict[str, dict[str, object]], sheet: str = PLAN) -> Path:
-    """Fill in cells of the plan by Action id and heading, as a coordinator would, and save as ``target``."""
+def saved(path: Path, when: dt.datetime) -> Path:
+    """Give the file the saved time ``when`` in its document properties, as the office suite that saved it would."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    stamp = when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    parts["docProps/core.xml"] = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                        rb"\g<1>" + stamp + rb"\g<2>", parts["docProps/core.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def edit(path: Path, target: Path, changes: dict[str, dict[str, object]], sheet: str = PLAN,
+         when: dt.datetime | None = None) -> Path:
+    """Fill in cells of the plan by Action id and heading, as a coordinator would, and save as ``target`` (saved at
+    ``when``, default the file's generation time plus an hour)."""
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
     heads = header(ws)
@@ -80,8 +109,9 @@ def edit(path: Path, target: Path, changes: dict[str, dict[str, object]], sheet:
     for row in ws.iter_rows(min_row=2):
         for heading, value in changes.get(row[id_col].value, {}).items():
             row[heads.index(heading)].value = value
+    generated = wb.properties.created.replace(tzinfo=dt.timezone.utc)
     wb.save(target)
-    return target
+    return saved(target, when or generated + dt.timedelta(hours=1))
 
 
 def test_a_filled_in_plan_comes_back_in_the_next_report(fw, store, tmp_path):
@@ -91,105 +121,173 @@ def test_a_filled_in_plan_comes_back_in_the_next_report(fw, store, tmp_path):
     assert list(plan)[:3] == ["JOR-1.1-1to2-1", "JOR-1.2-2to3-1", "JOR-1.3-2to3-1"]
     assert list(plan).index("JOR-2.1-2to3-1") == 1 + sum(r["Agencies needing it"] == 2 for r in plan.values()) - 1
     assert plan["JOR-1.1-1to2-1"]["Agencies"] == "IRC; UNICEF" and plan["JOR-1.1-1to2-1"]["Agencies needing it"] == 2
-    assert plan["JOR-1.1-1to2-1"]["Expected completion date"] == dt.datetime(2025, 6, 10)  # 2025-03-10 + 3 months
-    assert plan["JOR-1.2-2to3-1"]["Expected completion date"] == dt.datetime(2025, 9, 10)  # + 6 months
+    # suggested dates count from the day the action first appears in a plan (the report day), not the assessment
+    assert plan["JOR-1.1-1to2-1"]["Expected completion date"] == dt.datetime(2025, 9, 1)  # 2025-06-01 + 3 months
+    assert plan["JOR-1.2-2to3-1"]["Expected completion date"] == dt.datetime(2025, 12, 1)  # + 6 months
     assert {r["Implementation stage"] for r in plan.values()} == {"Not started"}
     edited = edit(first["JOR"], tmp_path / "jordan.xlsx", {
-        "JOR-1.1-1to2-1": {"Responsible": "Amal (IRC)", "Implementation stage": "Underway",
+        "JOR-1.1-1to2-1": {SECTION: "IRC", PERSON: "Amal", "Implementation stage": "Underway",
                            "Expected completion date": dt.datetime(2025, 5, 15)},
-        "JOR-1.2-2to3-1": {"Responsible": "Omar", "Implementation stage": "Completed", "Action taken": "Training held"},
-        "JOR-1.3-2to3-1": {"Implementation stage": "Cancelled", "Expected completion date": "2025-04-30"},
+        "JOR-1.2-2to3-1": {SECTION: "Omar", "Implementation stage": "Completed", "Action taken": "Training held"},
+        "JOR-1.3-2to3-1": {"Implementation stage": "Cancelled", "Expected completion date": "December 2025"},
     })
     result = CliRunner().invoke(main, ["actions", "import", str(edited), "--store", str(store)])
     assert result.exit_code == 0, result.output
-    assert f"{len(plan)} row(s) read from 1 file(s): {len(plan)} new, 0 updated, 0 unchanged, 0 skipped" in result.output
+    assert f"{len(plan)} row(s) read from 1 file(s): 9 cell(s) set, 0 changed, 0 already so, 0 conflict(s)" \
+        in result.output
 
     second = report(fw, store, tmp_path / "r2", T2)
     again = plan_rows(second["JOR"])
     assert list(again) == list(plan)
-    assert (again["JOR-1.1-1to2-1"]["Responsible"], again["JOR-1.1-1to2-1"]["Implementation stage"],
-            again["JOR-1.1-1to2-1"]["Expected completion date"]) == ("Amal (IRC)", "Underway", dt.datetime(2025, 5, 15))
+    one = again["JOR-1.1-1to2-1"]
+    assert (one[SECTION], one[PERSON], one["Implementation stage"], one["Expected completion date"]) == (
+        "IRC", "Amal", "Underway", dt.datetime(2025, 5, 15))
     assert (again["JOR-1.2-2to3-1"]["Action taken"], again["JOR-1.2-2to3-1"]["Implementation stage"]) == (
         "Training held", "Completed")
-    assert again["JOR-1.3-2to3-1"]["Expected completion date"] == dt.datetime(2025, 4, 30)
-    assert again["JOR-1.1-1to2-1"]["Last updated"] == dt.datetime(2025, 6, 1, 8, 0)  # the file's generated-at
+    assert again["JOR-1.3-2to3-1"]["Expected completion date"] == dt.datetime(2025, 12, 31)  # the month's last day
+    assert one["Last updated"] == dt.datetime(2025, 6, 1, 9, 0)  # the file's saved time
     regional = plan_rows(second["summary"])
-    assert regional["JOR-1.1-1to2-1"]["Responsible"] == "Amal (IRC)" and regional["JOR-1.1-1to2-1"]["Country"] == "Jordan"
+    assert regional["JOR-1.1-1to2-1"][PERSON] == "Amal" and regional["JOR-1.1-1to2-1"]["Country"] == "Jordan"
     assert {r["Implementation stage"] for i, r in regional.items() if i.startswith("LBN")} == {"Not started"}
 
-    # Overdue on 2025-06-01: 1.1 (Underway, due 15 May); not 1.3 (cancelled), not the untouched rows (due later).
+    # Overdue on 2025-06-01: 1.1 (Underway, its date set to 15 May); not 1.3 (cancelled), not the untouched rows.
     book = openpyxl.load_workbook(second["JOR"])
-    (overdue,) = [rule for cf in book[PLAN].conditional_formatting for rule in cf.rules if rule.type == "expression"]
-    assert overdue.formula == ['AND(ISNUMBER($L2),$L2<TODAY(),$M2<>"Completed",$M2<>"Cancelled",$P2="")']
-    assert overdue.dxf.fill.fgColor.rgb.endswith("FFC7CE") or overdue.dxf.fill.bgColor.rgb.endswith("FFC7CE")
+    ws = book[PLAN]
+    rules = [rule for cf in ws.conditional_formatting for rule in cf.rules if rule.type == "expression"]
+    assert rules[0].formula == ['AND(ISNUMBER($M2),$M2<TODAY(),$N2<>"Completed",$N2<>"Cancelled",'
+                                'OR($K2<>"",$L2<>""))']  # a Responsible confirms a date, also one typed in later
+    set_rows = [cf.sqref for cf in ws.conditional_formatting
+                if cf.rules[0].type == "expression" and "OR(" not in cf.rules[0].formula[0]]
+    assert [str(r).split()[0] for r in set_rows] == ["A2:F4"]  # the rows whose date a person set: 1.1 to 1.3
+    assert rules[0].dxf.fill.fgColor.rgb.endswith("FFC7CE") or rules[0].dxf.fill.bgColor.rgb.endswith("FFC7CE")
+    row = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    assert row["JOR-1.1-1to2-1"][12].font.i is not True and row["JOR-1.4-2to3-1"][12].font.i is True  # suggestion
+    assert "suggestions" in ws["M1"].comment.text
     progress = {r[0]: r[1] for r in book["Country profile"].iter_rows(values_only=True) if r[0] in (
-        "Not started", "Underway", "Completed", "Cancelled", "Overdue", "No longer needed")}
+        "Not started", "Underway", "Completed", "Cancelled", "Overdue", "Unassigned", "No longer needed",
+        "Completed or cancelled since the previous round", "Overdue, IRC — Amal")}
     assert progress == {"Not started": len(plan) - 3, "Underway": 1, "Completed": 1, "Cancelled": 1, "Overdue": 1,
-                        "No longer needed": 0}
+                        "Unassigned": len(plan) - 2 - 1, "No longer needed": 0,
+                        "Completed or cancelled since the previous round": 2, "Overdue, IRC — Amal": 1}
     overview = openpyxl.load_workbook(second["summary"])["Overview"]
     jordan = dict(zip(header(overview), next(r for r in rows(overview) if r[0] == "JOR")))
-    assert (jordan["Actions"], jordan["Underway"], jordan["Completed"], jordan["Cancelled"], jordan["Overdue"]) == (
-        len(plan), 1, 1, 1, 1)
+    assert (jordan["Actions"], jordan["Underway"], jordan["Completed"], jordan["Cancelled"], jordan["Overdue"],
+            jordan["Unassigned"]) == (len(plan), 1, 1, 1, 1, len(plan) - 3)
     assert "1 completed, 1 underway, 1 overdue on 2025-06-01" in jordan["Summary"]
 
 
-def test_a_reassessment_keeps_closed_actions_visible_and_adds_new_ones(fw, store, tmp_path):
+def test_a_plan_generated_today_has_no_overdue_row_until_a_past_date_is_confirmed(fw, store, tmp_path):
+    today = dt.date(2030, 1, 15)  # years after the assessments: dates counted from them would all be past
+    now = dt.datetime(2030, 1, 15, 8, tzinfo=dt.timezone.utc)
+    first = openpyxl.load_workbook(report(fw, store, tmp_path / "r1", now, day=today)["JOR"])
+    profile = {r[0]: r[1] for r in first["Country profile"].iter_rows(values_only=True) if r[0]}
+    assert profile["Overdue"] == 0
+    dates = [r[12] for r in first[PLAN].iter_rows(min_row=2, values_only=True)]
+    assert min(dates) == dt.datetime(2030, 4, 15)  # the first appearance plus 3 months
+    again = plan_rows(report(fw, store, tmp_path / "r2", now + dt.timedelta(days=400),
+                             day=today + dt.timedelta(days=400))["JOR"])
+    assert again["JOR-1.1-1to2-1"]["Expected completion date"] == dt.datetime(2030, 4, 15)  # stable across reports
+    later = openpyxl.load_workbook(tmp_path / "r2" / f"qaf_JOR_{today + dt.timedelta(days=400)}.xlsx")
+    assert {r[0]: r[1] for r in later["Country profile"].iter_rows(values_only=True) if r[0]}["Overdue"] == 0
+    path = report(fw, store, tmp_path / "r3", now, day=today)["JOR"]
+    import_action_plans([edit(path, tmp_path / "past.xlsx", {
+        "JOR-1.1-1to2-1": {"Expected completion date": "2029-12"},  # confirmed, in the past
+        "JOR-1.2-2to3-1": {PERSON: "Nadia"},  # a Responsible confirms the suggestion, which is still ahead
+    })], store, fw, now=now + dt.timedelta(hours=2))
+    plan = openpyxl.load_workbook(report(fw, store, tmp_path / "r4", now + dt.timedelta(hours=3), day=today)["JOR"])
+    profile = {r[0]: r[1] for r in plan["Country profile"].iter_rows(values_only=True) if r[0]}
+    assert profile["Overdue"] == 1 and profile["Overdue, Unassigned"] == 1
+
+
+def test_a_reassessment_moves_closed_actions_to_their_sheet_and_adds_new_ones(fw, store, tmp_path):
     first = report(fw, store, tmp_path / "r1", T1)
     import_action_plans([edit(first["JOR"], tmp_path / "jordan.xlsx", {
-        "JOR-1.1-1to2-1": {"Responsible": "Amal (IRC)", "Implementation stage": "Completed"},
-        "JOR-2.1-2to3-1": {"Responsible": "Omar", "Implementation stage": "Underway"},
+        "JOR-1.1-1to2-1": {SECTION: "Amal (IRC)", "Implementation stage": "Completed"},
+        "JOR-2.1-2to3-1": {SECTION: "Omar", "Implementation stage": "Underway"},
+        "JOR-1.3-2to3-1": {PERSON: "Rana"},
     })], store, fw)
     with open_store(store) as s:
         s.upsert_page(follow_up(fw))
-    plan = plan_rows(report(fw, store, tmp_path / "r2", T2, day=dt.date(2026, 6, 1))["JOR"])
-    met, lower = plan["JOR-1.1-1to2-1"], plan["JOR-2.1-2to3-1"]
-    assert met["Priority"] is None and met["Responsible"] == "Amal (IRC)" and met["Implementation stage"] == "Completed"
+    paths = report(fw, store, tmp_path / "r2", T2, day=dt.date(2026, 6, 1))
+    plan, closed = plan_rows(paths["JOR"]), plan_rows(paths["JOR"], CLOSED)
+    met, lower = closed["JOR-1.1-1to2-1"], closed["JOR-2.1-2to3-1"]
+    assert met["Priority"] is None and met[SECTION] == "Amal (IRC)" and met["Implementation stage"] == "Completed"
     assert met["Note"] == "No longer needed: the 2026 reassessment met its target level."
     assert met["Current level"] == "Requires improvement" and met["Target level"] == "Requires improvement"
-    assert lower["Responsible"] == "Omar" and lower["Note"].startswith("No longer needed at this step: the 2026 "
-                                                                       "reassessment rated the criterion lower")
-    assert plan["JOR-1.3-2to3-1"]["Note"] == ("The criterion was not assessed in 2026; the action is kept with its "
-                                              "history.")
+    assert lower[SECTION] == "Omar" and lower["Note"].startswith("No longer needed at this step: the 2026 "
+                                                                 "reassessment rated the criterion lower")
+    assert closed["JOR-1.3-2to3-1"]["Note"] == ("The criterion was not assessed in 2026; the action is kept with "
+                                                "its history.")
     new = plan["JOR-1.1-2to3-1"]  # 1.1 now at 2: its next step's actions, not started
-    assert new["Implementation stage"] == "Not started" and new["Responsible"] is None and new["Note"] is None
+    assert new["Implementation stage"] == "Not started" and new[SECTION] is None and new["Note"] is None
     assert plan["JOR-2.1-1to2-1"]["Priority"] == 1  # the criterion that fell to Critical comes first
-    needed = [r for r in plan.values() if r["Note"] is None]
-    closed = [r for r in plan.values() if r["Note"] is not None]
-    assert list(plan.values()) == needed + closed  # the plan first, then what the reassessment closed
-    assert [r["Priority"] for r in needed] == list(range(1, len(needed) + 1))
-
-
-def test_an_older_copy_never_overwrites_a_newer_value(fw, store, tmp_path):
-    first = report(fw, store, tmp_path / "r1", T1)["JOR"]
-    copy = shutil.copy(first, tmp_path / "copy.xlsx")  # a colleague's copy of the same plan
-    import_action_plans([edit(first, tmp_path / "mine.xlsx", {"JOR-1.1-1to2-1": {"Responsible": "Amal"}})], store, fw)
-    second = report(fw, store, tmp_path / "r2", T2)["JOR"]
-    import_action_plans([edit(second, tmp_path / "mine2.xlsx", {"JOR-1.1-1to2-1": {"Responsible": "Amal Haddad"}})],
-                        store, fw)
-    theirs = edit(copy, tmp_path / "theirs.xlsx", {
-        "JOR-1.1-1to2-1": {"Responsible": "Someone else"},  # changed since in a newer file: skipped
-        "JOR-1.2-2to3-1": {"Implementation stage": "Underway"},  # unchanged since, but repeated by a newer file: skipped
-        "JOR-1.4-2to3-1": {"Responsible": "Later", "Last updated": dt.datetime(2025, 6, 3)},  # newer by its cell
-    })
-    result = CliRunner().invoke(main, ["actions", "import", str(theirs), "--store", str(store)])
-    assert result.exit_code == 0, result.output
-    ids = list(plan_rows(copy))
-    mine2 = (tmp_path / "mine2.xlsx").resolve()
-    for ident in ("JOR-1.1-1to2-1", "JOR-1.2-2to3-1"):
-        assert (f"skipped {theirs.resolve()}, sheet 'Country action plan', row {ids.index(ident) + 2} ({ident}): the "
-                f"store holds a newer value (as of 2025-06-02T08:00:00Z, from {mine2}) than this row "
-                "(2025-06-01T08:00:00Z)") in result.output
-    assert "0 new, 1 updated" in result.output and "2 skipped" in result.output
+    assert set(closed) == {"JOR-1.1-1to2-1", "JOR-2.1-2to3-1", "JOR-1.3-2to3-1"}  # tracked ones only
+    assert all(r["Note"] is None for r in plan.values())
+    assert [r["Priority"] for r in plan.values()] == list(range(1, len(plan) + 1))
+    profile = {r[0]: r[1] for r in openpyxl.load_workbook(paths["JOR"])["Country profile"].iter_rows(values_only=True)
+               if r[0]}
+    assert (profile["Completed"], profile["Underway"], profile["No longer needed"]) == (1, 1, len(closed))
+    # a closed action's row is read back too
+    import_action_plans([edit(paths["JOR"], tmp_path / "closed.xlsx", {"JOR-2.1-2to3-1": {
+        "Implementation stage": "Cancelled"}}, sheet=CLOSED, when=T2 + dt.timedelta(hours=1))], store, fw)
     with open_store(store, read_only=True) as s:
-        tracked = read_tracking(s).set_index("action_id")
-        history = tracking_history(s, "JOR-1.1-1to2-1")
-    assert tracked.loc["JOR-1.1-1to2-1", "responsible"] == "Amal Haddad"
-    assert tracked.loc["JOR-1.2-2to3-1", "stage"] == "not_started"
-    assert tracked.loc["JOR-1.4-2to3-1", ["responsible", "updated_at"]].tolist() == ["Later", "2025-06-03T00:00:00Z"]
-    assert list(history["responsible"]) == ["Amal", "Amal Haddad"]
-    assert list(history["source_file"]) == [str((tmp_path / n).resolve()) for n in ("mine.xlsx", "mine2.xlsx")]
-    again = CliRunner().invoke(main, ["actions", "import", str(theirs), "--store", str(store)])
-    assert f"0 new, 0 updated, {len(ids) - 2} unchanged, 2 skipped" in again.output  # a second time changes nothing
+        assert read_tracking(s).set_index("action_id").loc["JOR-2.1-2to3-1", "stage"] == "cancelled"
+
+
+def focal_point_copies(fw, store, tmp_path) -> tuple[list[Path], dict]:
+    """Three copies of Jordan's plan: A fills rows 2–4, B rows 5–7 and overlaps A on row 4, C is left untouched;
+    saved an hour apart (A, then B, then C)."""
+    path = report(fw, store, tmp_path / "r1", T1)["JOR"]
+    ids = list(plan_rows(path))
+    a = {ids[0]: {SECTION: "IRC", "Implementation stage": "Underway"}, ids[1]: {PERSON: "Amal"},
+         ids[2]: {SECTION: "IRC", "Action taken": "Started"}}
+    b = {ids[2]: {SECTION: "UNICEF", "Action taken": "Started"}, ids[3]: {SECTION: "UNICEF"},
+         ids[4]: {"Implementation stage": "Completed"}, ids[5]: {"Expected completion date": "décembre 2026"}}
+    files = [edit(path, tmp_path / "A.xlsx", a, when=T1 + dt.timedelta(hours=1)),
+             edit(path, tmp_path / "B.xlsx", b, when=T1 + dt.timedelta(hours=2)),
+             edit(path, tmp_path / "C.xlsx", {}, when=T1 + dt.timedelta(hours=3))]
+    return files, {"ids": ids, "a": a, "b": b}
+
+
+def test_focal_points_copies_merge_cell_by_cell_in_any_order(fw, store, tmp_path):
+    files, parts = focal_point_copies(fw, store, tmp_path)
+    ids = parts["ids"]
+    stores = []
+    for n, order in enumerate(itertools.permutations(files)):
+        copy = shutil.copy(store, tmp_path / f"store{n}.sqlite")
+        conflicts = []
+        for path in order:
+            conflicts += import_action_plans([path], copy, fw, now=T2).result.conflicts
+        # the one cell both changed, to different values: A's IRC against B's UNICEF on row 4; B saved later
+        assert [(c.edit.action_id, c.edit.field) for c in conflicts] == [(ids[2], "responsible_section")]
+        with open_store(copy, read_only=True) as s:
+            stores.append(read_tracking(s).drop(columns=["source_file"]).to_dict("records"))
+    assert all(tracked == stores[0] for tracked in stores)
+    values = {r["action_id"]: r for r in stores[0]}
+    assert (values[ids[0]]["responsible_section"], values[ids[0]]["stage"]) == ("IRC", "underway")
+    assert values[ids[1]]["responsible_person"] == "Amal"
+    assert (values[ids[2]]["responsible_section"], values[ids[2]]["action_taken"]) == ("UNICEF", "Started")
+    assert values[ids[4]]["stage"] == "completed" and values[ids[5]]["expected_completion"] == "2026-12-31"
+    assert set(values) == set(ids[:6])  # the untouched copy and the untouched rows changed nothing
+
+
+def test_the_cli_lists_every_conflict_and_a_cleared_cell_is_an_edit(fw, store, tmp_path):
+    files, parts = focal_point_copies(fw, store, tmp_path)
+    ids = parts["ids"]
+    for path in (files[1], files[0]):  # B first: A (saved earlier) loses the overlapping cell
+        result = CliRunner().invoke(main, ["actions", "import", str(path), "--store", str(store)])
+        assert result.exit_code == 0, result.output
+    assert (f"conflict in {files[0].resolve()}, sheet 'Country action plan', row 4 ({ids[2]}, responsible_section): "
+            f"file 'IRC' (saved 2025-06-01T09:00:00Z) against store 'UNICEF' (saved 2025-06-01T10:00:00Z, from "
+            f"{files[1].resolve()}); kept the store's, the later save") in result.output
+    second = report(fw, store, tmp_path / "r2", T2)["JOR"]
+    cleared = edit(second, tmp_path / "cleared.xlsx", {ids[0]: {SECTION: None}}, when=T2 + dt.timedelta(hours=1))
+    import_action_plans([cleared], store, fw, now=T2 + dt.timedelta(hours=2))
+    with open_store(store, read_only=True) as s:
+        row = read_tracking(s).set_index("action_id").loc[ids[0]]
+        history = tracking_history(s, ids[0])
+    assert row["responsible_section"] is None and row["responsible_section_set"] and row["stage"] == "underway"
+    assert list(history.loc[history["field"] == "responsible_section", "value"]) == ["IRC", None]
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
