@@ -9,10 +9,12 @@ import datetime as dt
 import itertools
 import re
 import shutil
+import sqlite3
 import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -21,7 +23,7 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.store import open_store
-from qaf_kobo.store.actions import read_tracking, tracking_history
+from qaf_kobo.store.actions import read_first_seen, read_tracking, tracking_history
 from qaf_kobo.workflows.plan_import import import_action_plans
 from qaf_kobo.workflows.report_run import (
     build_reports,
@@ -299,16 +301,17 @@ def test_a_plan_in_another_language_reads_back(fw, store, tmp_path, lang):
     wb = openpyxl.load_workbook(path)
     ws = wb[words.sheet("country_plan")]
     heads = header(ws)
-    stage, responsible = heads.index(words("report.col.implementation_stage")), heads.index(words("report.col.responsible"))
+    stage = heads.index(words("report.col.implementation_stage"))
+    responsible = heads.index(words("report.col.responsible_person"))
     ws.cell(row=2, column=stage + 1).value = words("report.stage.completed")
     ws.cell(row=2, column=responsible + 1).value = "Nadia"
     ident = ws.cell(row=2, column=2).value
     wb.save(tmp_path / "edited.xlsx")
-    done = import_action_plans([tmp_path / "edited.xlsx"], store, fw)
-    assert done.result.new == len(rows(ws))
+    done = import_action_plans([saved(tmp_path / "edited.xlsx", T1 + dt.timedelta(hours=1))], store, fw)
+    assert done.rows == len(rows(ws)) and done.result.new == 2
     with open_store(store, read_only=True) as s:
         row = read_tracking(s).set_index("action_id").loc[ident]
-    assert (row["stage"], row["responsible"]) == ("completed", "Nadia")
+    assert (row["stage"], row["responsible_person"]) == ("completed", "Nadia")
 
 
 def test_ids_are_the_same_in_every_language(fw, store, tmp_path):
@@ -322,19 +325,27 @@ def test_report_horizon_option_sets_the_expected_dates(fw, store, tmp_path):
                                        "--horizon", "critical=1", "--horizon", "2=2"])
     assert result.exit_code == 0, result.output
     plan = plan_rows(next((tmp_path / "out").glob("qaf_JOR_*.xlsx")))
-    assert plan["JOR-1.1-1to2-1"]["Expected completion date"] == dt.datetime(2025, 4, 10)
-    assert plan["JOR-1.2-2to3-1"]["Expected completion date"] == dt.datetime(2025, 5, 10)
-    assert plan["JOR-2.1-3to4-1"]["Expected completion date"] == dt.datetime(2026, 3, 10)
+    today = dt.datetime.combine(dt.date.today(), dt.time())  # the day the actions first appeared: this report's
+    months = {"JOR-1.1-1to2-1": 1, "JOR-1.2-2to3-1": 2, "JOR-2.1-3to4-1": 12}
+    for ident, n in months.items():
+        assert plan[ident]["Expected completion date"] == today + pd.DateOffset(months=n)
     bad = CliRunner().invoke(main, ["report", "--store", str(store), "--out", str(tmp_path / "out"), "--horizon", "x=1"])
     assert bad.exit_code == 2 and "error: unknown level 'x' for a horizon" in bad.output
 
 
-def test_a_store_without_tracked_actions_reads_nothing_read_only(fw, store, tmp_path):
-    before = store.read_bytes()
+def test_a_report_keeps_only_the_day_actions_first_appeared(fw, store, tmp_path):
     with open_store(store, read_only=True) as s:
         assert read_tracking(s).empty and tracking_history(s, "JOR-1.1-1to2-1").empty
     assert build_reports(store, tmp_path / "out", fw=fw)
-    assert store.read_bytes() == before  # reading the plans created nothing
+    with open_store(store, read_only=True) as s:
+        assert read_tracking(s).empty  # nothing tracked: the report only noted when the actions appeared
+        first = read_first_seen(s)
+    assert set(first.values()) == {dt.date.today()} and "JOR-1.1-1to2-1" in first
+    store.chmod(0o444)  # a store the report cannot write: the report is written all the same
+    try:
+        assert build_reports(store, tmp_path / "again", fw=fw)
+    finally:
+        store.chmod(0o644)
 
 
 # --- bad files: one clear error naming file, sheet, row and column; nothing written --------------------------------
@@ -343,14 +354,15 @@ def test_a_store_without_tracked_actions_reads_nothing_read_only(fw, store, tmp_
 def plan_file(fw, store, tmp_path) -> Path:
     """A report's country workbook with a first row already filled in and imported."""
     path = report(fw, store, tmp_path / "r1", T1)["JOR"]
-    import_action_plans([edit(path, tmp_path / "done.xlsx", {"JOR-1.1-1to2-1": {"Responsible": "Amal"}})], store, fw)
+    import_action_plans([edit(path, tmp_path / "done.xlsx", {"JOR-1.1-1to2-1": {SECTION: "Amal"}})], store, fw)
     return path
 
 
-def broken(path: Path, target: Path, cell: str, value: object, sheet: str = PLAN) -> Path:
+def broken(path: Path, target: Path, changes: dict[str, object], sheet: str = PLAN) -> Path:
     wb = openpyxl.load_workbook(path)
-    wb[sheet][cell].value = value
-    wb[sheet]["K2"].value = "Would be new"  # a valid change earlier in the file: must not be written either
+    for cell, value in changes.items():
+        wb[sheet][cell].value = value
+    wb[sheet]["K3"].value = "Would be new"  # a valid change in the file: must not be written either
     wb.save(target)
     return target
 
@@ -360,14 +372,25 @@ def broken(path: Path, target: Path, cell: str, value: object, sheet: str = PLAN
     ("A5", "JOR-1.1-1to2-7", r"row 5, column A \(Action id\): unknown Action id 'JOR-1\.1-1to2-7': criterion 1\.1 has "),
     ("A5", "not an id", r"row 5, column A \(Action id\): 'not an id' is not an Action id"),
     ("A5", "JOR-1.1-1to2-1", r"row 5, column A \(Action id\): JOR-1\.1-1to2-1 is also on row 2"),
-    ("L6", "next month", r"row 6, column L \(Expected completion date\): 'next month' is not a date"),
-    ("L6", "31/12/2025", r"row 6, column L \(Expected completion date\): '31/12/2025' is not a date"),
-    ("M7", "Done", r"row 7, column M \(Implementation stage\): 'Done' is not a stage \(one of: Not started, Underway, "),
-    ("O8", "yesterday", r"row 8, column O \(Last updated\): 'yesterday' is not a date and time"),
-    ("K1", "Focal point", r"row 1, column K \(Responsible\): no column 'Responsible' \(found 'Focal point'\)"),
+    ("A5", "LBN-1.1-1to2-1", r"row 5, column A \(Action id\): LBN-1\.1-1to2-1 is not a row of this plan as it was "),
+    ("M6", "next month", r"row 6, column M \(Expected completion date\): 'next month' is not a date \(accepted: a "
+                         r"date, YYYY-MM-DD, a month and year \(December 2026, 2026-12\)"),
+    ("M6", "31/12/2025", r"row 6, column M \(Expected completion date\): '31/12/2025' is not a date"),
+    ("M6", 100, r"row 6, column M \(Expected completion date\): '1900-04-09' is not a date"),
+    ("M6", "2026-13", r"row 6, column M \(Expected completion date\): '2026-13' is not a date"),
+    ("M6", "1999-12-31", r"row 6, column M \(Expected completion date\): '1999-12-31' is not a date"),
+    ("N7", "Done", r"row 7, column N \(Implementation stage\): 'Done' is not a stage \(accepted: Not started, "),
+    ("P8", "yesterday", r"row 8, column P \(Last updated\): 'yesterday' is not a Last updated time"),
+    ("P8", dt.datetime(1999, 12, 31), r"row 8, column P \(Last updated\): '1999-12-31' is not a Last "
+                                      r"updated time"),
+    ("P8", dt.datetime.now() + dt.timedelta(days=3), r"row 8, column P \(Last updated\): .* is not a Last updated "
+                                                     r"time \(accepted: a date and time \(YYYY-MM-DD HH:MM\) from "
+                                                     r"2000 up to today\)"),
+    ("K1", "Focal point", r"row 1, column K \(Responsible section / agency\): no column 'Responsible section / "
+                          r"agency' \(found 'Focal point'\)"),
 ])
 def test_a_bad_cell_is_one_clear_error_and_nothing_is_written(fw, store, plan_file, tmp_path, cell, value, message):
-    bad = broken(plan_file, tmp_path / "bad.xlsx", cell, value)
+    bad = broken(plan_file, tmp_path / "bad.xlsx", {cell: value})
     with open_store(store, read_only=True) as s:
         before = read_tracking(s)
     with pytest.raises(QafError, match=rf"^{bad}, sheet 'Country action plan', {message}"):
@@ -376,11 +399,31 @@ def test_a_bad_cell_is_one_clear_error_and_nothing_is_written(fw, store, plan_fi
         assert read_tracking(s).equals(before)
 
 
+def test_every_bad_cell_of_a_file_is_listed_at_once(fw, store, plan_file, tmp_path):
+    bad = broken(plan_file, tmp_path / "bad.xlsx", {"A5": "not an id", "M6": "someday", "N7": "Done",
+                                                    "P8": "1990-01-01", "M9": "décembre 2026"})
+    with open_store(store, read_only=True) as s:
+        before = read_tracking(s)
+    result = CliRunner().invoke(main, ["actions", "import", str(bad), "--store", str(store)])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+    assert result.output.startswith(f"error: {bad}: 4 bad cells, nothing written: sheet 'Country action plan', row 5, "
+                                    "column A (Action id): 'not an id' is not an Action id")
+    for where in ("row 6, column M (Expected completion date): 'someday'", "row 7, column N (Implementation stage): "
+                  "'Done'", "row 8, column P (Last updated): '1990-01-01'"):
+        assert f" | sheet 'Country action plan', {where}" in result.output
+    with open_store(store, read_only=True) as s:
+        assert read_tracking(s).equals(before)
+    many = broken(plan_file, tmp_path / "many.xlsx", {f"N{row}": "Done" for row in range(2, 60)})
+    with pytest.raises(QafError, match=r": more than 50 bad cells \(the first 50 listed\), nothing written") as error:
+        import_action_plans([many], store, fw)
+    assert str(error.value).count(" | ") == 49
+
+
 def test_a_deleted_column_is_named(fw, store, plan_file, tmp_path):
     wb = openpyxl.load_workbook(plan_file)
-    wb[PLAN].delete_cols(14)  # Action taken
+    wb[PLAN].delete_cols(15)  # Action taken
     wb.save(tmp_path / "bad.xlsx")
-    with pytest.raises(QafError, match=r"row 1, column N \(Action taken\): no column 'Action taken' \(found 'Last updated'\)"):
+    with pytest.raises(QafError, match=r"row 1, column O \(Action taken\): no column 'Action taken' \(found 'Last updated'\)"):
         import_action_plans([tmp_path / "bad.xlsx"], store, fw)
 
 
@@ -422,10 +465,62 @@ def test_an_import_needs_an_existing_store(fw, plan_file, tmp_path):
     assert result.exit_code == 2 and "error: no store at" in result.output
 
 
-@pytest.mark.parametrize("typed", [dt.datetime(2025, 7, 1), dt.date(2025, 7, 1), 45839, "2025-07-01", " 2025-07-01 00:00 "])
-def test_dates_come_back_as_excel_dates_serial_numbers_or_text(fw, store, tmp_path, typed):
+@pytest.mark.parametrize("typed, stored", [
+    (dt.datetime(2025, 7, 1), "2025-07-01"), (dt.date(2025, 7, 1), "2025-07-01"), (45839, "2025-07-01"),
+    ("2025-07-01", "2025-07-01"), (" 2025-07-01 00:00 ", "2025-07-01"), ("July 2025", "2025-07-31"),
+    ("juillet 2025", "2025-07-31"), ("julio de 2025", "2025-07-31"), ("يوليو 2025", "2025-07-31"),
+    ("2025-07", "2025-07-31"), (" February 2028 ", "2028-02-29"),
+])
+def test_dates_come_back_as_dates_serial_numbers_text_or_month_and_year(fw, store, tmp_path, typed, stored):
     path = report(fw, store, tmp_path / "r1", T1)["JOR"]
     import_action_plans([edit(path, tmp_path / "typed.xlsx", {"JOR-1.1-1to2-1": {"Expected completion date": typed}})],
                         store, fw)
     with open_store(store, read_only=True) as s:
-        assert read_tracking(s).set_index("action_id").loc["JOR-1.1-1to2-1", "expected_completion"] == "2025-07-01"
+        assert read_tracking(s).set_index("action_id").loc["JOR-1.1-1to2-1", "expected_completion"] == stored
+
+
+def test_the_marker_reads_whether_very_hidden_or_hidden(fw, store, plan_file, tmp_path):
+    wb = openpyxl.load_workbook(plan_file)
+    assert wb["qaf-kobo"].sheet_state == "veryHidden"
+    wb["qaf-kobo"].sheet_state = "hidden"  # what LibreOffice makes of it
+    wb[PLAN]["L3"].value = "Rana"
+    wb.save(tmp_path / "hidden.xlsx")
+    done = import_action_plans([saved(tmp_path / "hidden.xlsx", T2)], store, fw)
+    assert done.result.new == 1
+
+
+def test_a_formula_without_a_saved_value_is_named(fw, store, plan_file, tmp_path):
+    wb = openpyxl.load_workbook(plan_file)
+    wb[PLAN]["L3"].value = '=CONCAT("Ra","na")'  # openpyxl saves no value for a formula, as some tools do
+    wb[PLAN]["N4"].value = "Done"
+    wb.save(tmp_path / "formula.xlsx")
+    with pytest.raises(QafError, match=r": 2 bad cells, nothing written: sheet 'Country action plan', row 3, column L "
+                                       r"\(Responsible person\): a formula without a saved value \(=CONCAT"):
+        import_action_plans([tmp_path / "formula.xlsx"], store, fw)
+
+
+def test_an_encrypted_workbook_is_said_to_be_encrypted(fw, store, tmp_path):
+    # the start of a password-protected .xlsx: an OLE2 compound file holding an "EncryptedPackage" stream
+    encrypted = tmp_path / "locked.xlsx"
+    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500) + "EncryptedPackage".encode("utf-16-le")
+                          + bytes(500))
+    result = CliRunner().invoke(main, ["actions", "import", str(encrypted), "--store", str(store)])
+    assert result.exit_code == 2 and f"error: {encrypted}: the workbook is encrypted (password-protected)" in result.output
+
+
+def test_a_plan_of_another_framework_than_the_stores_is_refused(fw, store, tmp_path):
+    from qaf_kobo.framework import find_framework
+
+    cpss = find_framework("cpss")
+    cpss_store = tmp_path / "cpss.sqlite"
+    with open_store(cpss_store) as s:
+        s.upsert_page(baseline(fw))
+    with sqlite3.connect(cpss_store) as conn:  # the store's assessments answer CPSS, not the QAF
+        conn.execute("UPDATE submissions SET raw_json = json_set(raw_json, '$.framework', 'cpss')")
+    path = report(fw, store, tmp_path / "r1", T1)["JOR"]
+    plan = edit(path, tmp_path / "qaf.xlsx", {"JOR-1.1-1to2-1": {SECTION: "IRC"}})
+    with pytest.raises(QafError, match=rf"^{plan}: a plan of framework 'qaf', but the store {cpss_store} holds "
+                                       "assessments of cpss"):
+        import_action_plans([plan], cpss_store, fw)
+    with pytest.raises(QafError, match="a plan of framework 'qaf', not 'cpss'; pass --framework qaf"):
+        import_action_plans([plan], cpss_store, cpss)

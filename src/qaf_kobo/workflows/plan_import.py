@@ -62,6 +62,13 @@ def _text(value: object) -> str | None:
     return text.strip() or None
 
 
+def _shown(value: object) -> str:
+    """A cell's value as an error shows it: dates as ISO text, quoted."""
+    if isinstance(value, dt.datetime):
+        return repr(value.isoformat(sep=" ", timespec="minutes").removesuffix(" 00:00"))
+    return repr(value)
+
+
 @dataclass(frozen=True)
 class Problem:
     """A bad cell: where, its value, what is wrong and what is accepted."""
@@ -285,12 +292,12 @@ class _Reader:
             due = completion_date(cell["expected_completion"])
         except (ValueError, OverflowError):
             self._bad(sheet, number, columns, "expected_completion",
-                      f"{cell['expected_completion']!r} is not a date (accepted: {ACCEPTED_DATE})")
+                      f"{_shown(cell['expected_completion'])} is not a date (accepted: {ACCEPTED_DATE})")
         try:
             update_time(cell["last_updated"], self.latest)
         except (ValueError, OverflowError):
             self._bad(sheet, number, columns, "last_updated",
-                      f"{cell['last_updated']!r} is not a Last updated time (accepted: {ACCEPTED_TIME})")
+                      f"{_shown(cell['last_updated'])} is not a Last updated time (accepted: {ACCEPTED_TIME})")
         stage_text = _text(cell["implementation_stage"])
         stage = STAGES[0] if stage_text is None else self.stages.get(_norm(stage_text))
         if stage is None:
