@@ -9,7 +9,9 @@ import datetime as dt
 import itertools
 import re
 import shutil
+import socket
 import sqlite3
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from qaf_kobo.workflows.report_run import (
     tracked_actions,
 )
 
+from conftest import require, require_tool
 from qaf_rows import qaf_form
 from test_report import header, rows, submission
 
@@ -524,3 +527,33 @@ def test_a_plan_of_another_framework_than_the_stores_is_refused(fw, store, tmp_p
         import_action_plans([plan], cpss_store, fw)
     with pytest.raises(QafError, match="a plan of framework 'qaf', not 'cpss'; pass --framework qaf"):
         import_action_plans([plan], cpss_store, cpss)
+
+
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+
+@pytest.mark.system
+def test_a_plan_edited_and_saved_by_libreoffice_comes_back_in_the_next_report(fw, store, tmp_path):
+    require_tool("soffice", why="edits and saves the plan as a focal point's LibreOffice would")
+    has_uno = SYSTEM_PYTHON.exists() and subprocess.run([str(SYSTEM_PYTHON), "-c", "import uno"]).returncode == 0
+    require(has_uno, "needs LibreOffice's Python-UNO bridge (python3-uno) for /usr/bin/python3")
+    first = report(fw, store, tmp_path / "r1", T1)["JOR"]
+    ids = list(plan_rows(first))
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    done = subprocess.run([str(SYSTEM_PYTHON), str(Path(__file__).with_name("lo_edit.py")), str(first),
+                           str(tmp_path / "lo.xlsx"), str(port), str(tmp_path / "lo-profile"), PLAN,
+                           "K2=IRC", "L2=Amal", "N2=Underway", "M3=December 2026", "O4=Training held"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    book = openpyxl.load_workbook(tmp_path / "lo.xlsx")
+    assert book["qaf-kobo"].sheet_state == "hidden"  # LibreOffice keeps the marker, no longer very hidden
+    result = CliRunner().invoke(main, ["actions", "import", str(tmp_path / "lo.xlsx"), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert "5 cell(s) set, 0 changed, 0 already so, 0 conflict(s)" in result.output  # its edits, nothing else
+    again = plan_rows(report(fw, store, tmp_path / "r2", T2)["JOR"])
+    assert (again[ids[0]][SECTION], again[ids[0]][PERSON], again[ids[0]]["Implementation stage"]) == (
+        "IRC", "Amal", "Underway")
+    assert again[ids[1]]["Expected completion date"] == dt.datetime(2026, 12, 31)
+    assert again[ids[2]]["Action taken"] == "Training held"
