@@ -22,7 +22,7 @@ from qaf_kobo.report.workbook import write_workbook
 from qaf_kobo.scoring import Scores
 from qaf_kobo.scoring.rounds import country_rounds
 from qaf_kobo.store import open_store
-from qaf_kobo.store.actions import record_first_seen
+from qaf_kobo.store.actions import read_tracking, record_first_seen
 from qaf_kobo.workflows.plan_import import import_action_plans
 
 STAGE_PLAN = ("completed", "completed", "completed", "underway", "underway", "underway", "underway", "cancelled")
@@ -37,7 +37,8 @@ def demo_country(scores: Scores) -> str | None:
 
 
 def follow_up_last_plan(scores: Scores, fw: Framework, store: Path, country: str, folder: Path) -> int:
-    """Write ``country``'s plan as its first round's report had it, fill it in, import it; returns the rows read."""
+    """Write ``country``'s plan as its first round's report had it, fill it in, import it; returns the actions the
+    store now tracks."""
     rounds = country_rounds(scores.assessments)
     first = rounds[rounds["country"] == country].iloc[0]
     assessments = scores.assessments
@@ -63,4 +64,6 @@ def follow_up_last_plan(scores: Scores, fw: Framework, store: Path, country: str
         if stage == "cancelled":
             row[col["action_taken"]].value = "Merged into the inter-agency SOP review."
     book.save(path)
-    return import_action_plans([path], store, fw).rows
+    import_action_plans([path], store, fw)
+    with open_store(store, read_only=True) as opened:
+        return len(read_tracking(opened))

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 from openpyxl.utils import get_column_letter
 
 from qaf_kobo.errors import QafError
@@ -33,6 +31,7 @@ from qaf_kobo.report.sheets.country_plan import COLUMNS, TRACKED, heading
 from qaf_kobo.report.wording import Wording, wording
 from qaf_kobo.store import open_store
 from qaf_kobo.store.actions import CellEdit, TrackingResult, record_edits
+from qaf_kobo.workflows.xlsx_cells import NotAWorkbook, SheetCells, Workbook
 
 REQUIRED = ("action_id", *TRACKED)
 """The columns a plan must have to be read back (each found by its heading)."""
@@ -42,7 +41,6 @@ LATEST_UPDATE = dt.timedelta(days=1)
 _FIELD_OF = {"implementation_stage": "stage"}
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -153,23 +151,23 @@ class PlanFile:
     edits: list[CellEdit]
 
 
-def _saved_at(book, facts: PlanFacts) -> dt.datetime:
+def _saved_at(book: Workbook, facts: PlanFacts) -> dt.datetime:
     """The file's saved time (document properties), never before its generation; the generation time without one."""
-    modified = book.properties.modified if book.properties is not None else None
-    if not isinstance(modified, dt.datetime):
+    modified = book.modified
+    if modified is None:
         return facts.generated_at
-    modified = modified.replace(tzinfo=dt.timezone.utc) if modified.tzinfo is None else modified
-    return max(modified, facts.generated_at)
+    return max(modified.replace(tzinfo=dt.timezone.utc), facts.generated_at)
 
 
-def _open(path: Path, source: str, data_only: bool = True):
+def _open(path: Path, source: str) -> Workbook:
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+        return Workbook(path)
     except FileNotFoundError:
         raise QafError(f"{source}: no such file") from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (NotAWorkbook, OSError) as exc:
         try:
-            start = path.read_bytes()[:1 << 20]
+            with path.open("rb") as file:
+                start = file.read(1 << 20)
         except OSError:
             start = b""
         if start.startswith(_OLE) and _ENCRYPTED in start:
@@ -178,29 +176,6 @@ def _open(path: Path, source: str, data_only: bool = True):
         if start.startswith(_OLE):
             raise QafError(f"{source}: an old Excel (.xls) workbook, not .xlsx; save it as .xlsx and import that") from None
         raise QafError(f"{source}: not an Excel workbook ({exc})") from None
-
-
-def _formula_cells(path: Path, source: str, sheets: Iterable[str], columns: dict[str, dict[str, int]]
-                   ) -> dict[tuple[str, int, int], str]:
-    """The formulas (sheet, row, 0-based column) → text in the plan columns of these sheets; read only when the
-    workbook holds formulas at all."""
-    with zipfile.ZipFile(path) as archive:
-        if not any(_FORMULA.search(archive.read(name)) for name in archive.namelist()
-                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            return {}
-    book = _open(path, source, data_only=False)
-    try:
-        found = {}
-        for sheet in sheets:
-            wanted = set(columns[sheet].values())
-            for number, row in enumerate(book[sheet].iter_rows(values_only=True), 1):
-                for col in wanted:
-                    value = row[col] if col < len(row) else None
-                    if isinstance(value, str) and value.startswith("="):
-                        found[(sheet, number, col)] = value
-        return found
-    finally:
-        book.close()
 
 
 def read_plan(path: Path, fw: Framework, now: dt.datetime | None = None) -> PlanFile:
@@ -212,7 +187,7 @@ def read_plan(path: Path, fw: Framework, now: dt.datetime | None = None) -> Plan
         if MARKER_SHEET not in book.sheetnames:
             raise QafError(f"{source}: not a qaf-kobo action plan (no {MARKER_SHEET!r} sheet: write one with "
                            "qaf-kobo report)")
-        facts = read_marker(list(book[MARKER_SHEET].iter_rows(values_only=True)), source)
+        facts = read_marker(_sheet(book, MARKER_SHEET, source).rows, source)
         if facts.framework != fw.id:
             raise QafError(f"{source}: a plan of framework {facts.framework!r}, not {fw.id!r}; "
                            f"pass --framework {facts.framework}")
@@ -224,45 +199,51 @@ def read_plan(path: Path, fw: Framework, now: dt.datetime | None = None) -> Plan
             raise QafError(f"{source}: no sheet {facts.plan_sheet!r} (the Country action plan); restore its name")
         sheets = [facts.plan_sheet] + ([facts.closed_sheet] if facts.closed_sheet in book.sheetnames else [])
         problems: list[Problem] = []
-        grids, columns = {}, {}
+        reader = _Reader(fw, words, facts, _saved_at(book, facts), now + LATEST_UPDATE, str(path.resolve()),
+                         problems)
         for sheet in sheets:
-            rows = list(book[sheet].iter_rows(values_only=True))
-            found = _columns(list(rows[0]) if rows else [], facts, words, sheet, source, problems)
+            cells = _sheet(book, sheet, source)
+            header = list(cells.rows[0]) if cells.rows else []
+            found = _columns(header, facts, words, sheet, source, problems)
             if found is not None:
-                grids[sheet], columns[sheet] = rows[1:], found
-        saved_at = _saved_at(book, facts)
+                reader.read(sheet, cells.rows[1:], found, cells.unsaved_formulas)
     finally:
         book.close()
-    formulas = _formula_cells(path, source, grids, columns)
-    reader = _Reader(fw, words, facts, saved_at, now + LATEST_UPDATE, str(path.resolve()), formulas, problems)
-    for sheet, rows in grids.items():
-        reader.read(sheet, rows, columns[sheet])
     if problems:
         raise _refuse(source, problems)
-    return PlanFile(path, facts, saved_at, reader.count, reader.edits)
+    return PlanFile(path, facts, reader.saved_at, reader.count, reader.edits)
+
+
+def _sheet(book: Workbook, name: str, source: str) -> SheetCells:
+    try:
+        return book.sheet(name)
+    except NotAWorkbook as exc:
+        raise QafError(f"{source}: a damaged workbook ({exc})") from None
 
 
 class _Reader:
     """Reads the rows of a file's plan sheets into edits, collecting its problems."""
 
     def __init__(self, fw: Framework, words: Wording, facts: PlanFacts, saved_at: dt.datetime, latest: dt.datetime,
-                 source_file: str, formulas: dict, problems: list[Problem]) -> None:
+                 source_file: str, problems: list[Problem]) -> None:
         self.fw, self.words, self.facts, self.saved_at, self.latest = fw, words, facts, saved_at, latest
-        self.source_file, self.formulas, self.problems = source_file, formulas, problems
+        self.source_file, self.problems = source_file, problems
         self.stages = _stages(words)
         self.names = {key: heading(key, words) for key in REQUIRED}
         self.seen: dict[str, tuple[str, int]] = {}
         self.edits: list[CellEdit] = []
         self.count = 0
 
-    def read(self, sheet: str, rows: list[tuple], columns: dict[str, int]) -> None:
+    def read(self, sheet: str, rows: list[tuple], columns: dict[str, int], formulas: dict[tuple[int, int], str]
+             ) -> None:
+        """The rows after the header (row 2 on); ``formulas``: the sheet's formulas without a saved value."""
         for number, row in enumerate(rows, 2):
             if len(self.problems) > MAX_PROBLEMS:
                 return
             cell = {key: (row[columns[key]] if columns[key] < len(row) else None) for key in REQUIRED}
-            unsaved = [key for key in REQUIRED if cell[key] is None and (sheet, number, columns[key]) in self.formulas]
+            unsaved = [key for key in REQUIRED if cell[key] is None and (number, columns[key]) in formulas]
             for key in unsaved:
-                formula = self.formulas[(sheet, number, columns[key])]
+                formula = formulas[(number, columns[key])]
                 self._bad(sheet, number, columns, key, f"a formula without a saved value ({formula}); type the "
                                                        "value, or open and save the file in Excel or LibreOffice")
             if not unsaved and any(_text(v) is not None for v in cell.values()):
