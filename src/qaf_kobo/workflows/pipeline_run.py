@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from qaf_kobo.sync.files import ImportResult, import_files
 from qaf_kobo.sync.kobo import sync
 from qaf_kobo.sync.result import SyncResult
 from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings
-from qaf_kobo.workflows.report_run import score_for_report, tracked_actions
+from qaf_kobo.workflows.report_run import first_seen_days, keep_first_seen, score_for_report, tracked_actions
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,10 @@ def run_pipeline(config: PipelineConfig, today: date | None = None,
                               out_dir)
     progress(f"score  {len(scores.assessments)} assessments from {len(results)} source(s) scored "
              f"({config.scoring.rule} rule) → {out_dir}")
-    workbooks = write_reports(scores, fw, out_dir, countries=countries, lang=config.report.lang,
-                              tracking=tracked_actions(config.store.path), horizons=horizons(fw, config.report.horizons))
+    today = dt.date.today()
+    workbooks = write_reports(scores, fw, out_dir, countries=countries, lang=config.report.lang, date=today,
+                              tracking=tracked_actions(config.store.path), horizons=horizons(fw, config.report.horizons),
+                              first_seen=first_seen_days(config.store.path),
+                              on_plans=keep_first_seen(config.store.path, today))
     progress(f"report {len(workbooks)} workbooks → {out_dir}")
     return RunResult(results, len(scores.assessments), out_dir, workbooks)
