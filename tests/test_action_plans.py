@@ -556,3 +556,23 @@ def test_a_plan_edited_and_saved_by_libreoffice_comes_back_in_the_next_report(fw
         "IRC", "Amal", "Underway")
     assert again[ids[1]]["Expected completion date"] == dt.datetime(2026, 12, 31)
     assert again[ids[2]]["Action taken"] == "Training held"
+
+
+def test_values_tracked_by_an_earlier_qaf_kobo_carry_over(fw, store, tmp_path):
+    with sqlite3.connect(store) as conn:  # the table an earlier qaf-kobo wrote: one Responsible per action
+        conn.execute("CREATE TABLE action_tracking (action_id TEXT PRIMARY KEY, responsible TEXT, expected_completion "
+                     "TEXT, stage TEXT NOT NULL, action_taken TEXT, updated_at TEXT NOT NULL, source_file TEXT NOT "
+                     "NULL, source_sheet TEXT NOT NULL, source_row INTEGER NOT NULL, imported_at TEXT NOT NULL, "
+                     "seen_at TEXT NOT NULL, seen_file TEXT NOT NULL)")
+        conn.execute("INSERT INTO action_tracking VALUES ('JOR-1.1-1to2-1', 'Amal (IRC)', '2025-05-15', 'underway', "
+                     "NULL, '2025-05-01T08:00:00Z', 'old.xlsx', 'Country action plan', 2, '2025-05-01T09:00:00Z', "
+                     "'2025-05-01T08:00:00Z', 'old.xlsx')")
+    with open_store(store, read_only=True) as s:  # read before anything is carried over
+        before = read_tracking(s).set_index("action_id").loc["JOR-1.1-1to2-1"]
+    assert (before["responsible_section"], before["expected_completion"], before["stage"]) == (
+        "Amal (IRC)", "2025-05-15", "underway")
+    row = plan_rows(report(fw, store, tmp_path / "r1", T1)["JOR"])["JOR-1.1-1to2-1"]  # the report carries them over
+    assert (row[SECTION], row["Expected completion date"], row["Implementation stage"]) == (
+        "Amal (IRC)", dt.datetime(2025, 5, 15), "Underway")
+    with open_store(store, read_only=True) as s:
+        assert s.conn.execute("SELECT COUNT(*) FROM plan_cells WHERE action_id = 'JOR-1.1-1to2-1'").fetchone()[0] == 4

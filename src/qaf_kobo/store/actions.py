@@ -125,20 +125,28 @@ def _has_tables(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'plan_cells'").fetchone() is not None
 
 
+_LEGACY = (("responsible_section", "responsible"), ("expected_completion", "expected_completion"),
+           ("stage", "stage"), ("action_taken", "action_taken"))
+"""An earlier qaf-kobo's ``action_tracking`` columns: its one Responsible is the section / agency."""
+
+
+def _legacy_select(conn: sqlite3.Connection) -> str | None:
+    """The SELECT of an earlier qaf-kobo's tracked values as cells (CELL_COLUMNS), or None without them."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'action_tracking'").fetchone() is None:
+        return None
+    return " UNION ALL ".join(f"SELECT action_id, '{new}', {column}, updated_at, source_file, source_sheet, "
+                              "source_row, imported_at FROM action_tracking" for new, column in _LEGACY)
+
+
 def _create(conn: sqlite3.Connection) -> None:
     """The tables, and the values of an earlier qaf-kobo's ``action_tracking`` carried over once."""
     fresh = not _has_tables(conn)
     for statement in TRACKING_SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
-    old = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'action_tracking'").fetchone()
-    if not (fresh and old):
-        return
-    pairs = (("responsible_section", "responsible"), ("expected_completion", "expected_completion"),
-             ("stage", "stage"), ("action_taken", "action_taken"))
-    for new, column in pairs:
-        conn.execute(f"INSERT OR IGNORE INTO plan_cells ({', '.join(CELL_COLUMNS)}) SELECT action_id, ?, {column}, "
-                     "updated_at, source_file, source_sheet, source_row, imported_at FROM action_tracking", (new,))
+    legacy = _legacy_select(conn)
+    if fresh and legacy:
+        conn.execute(f"INSERT OR IGNORE INTO plan_cells ({', '.join(CELL_COLUMNS)}) {legacy}")
 
 
 def _wins(edit: CellEdit, stored: tuple) -> bool:
@@ -194,10 +202,14 @@ def record_edits(store: Store, edits: Sequence[CellEdit], imported_at: dt.dateti
 
 
 def _cells(conn: sqlite3.Connection, table: str, where: str = "", params: tuple = ()) -> pd.DataFrame:
-    if not _has_tables(conn):
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in CELL_COLUMNS})
+    """The rows of a cell table; from a store an earlier qaf-kobo wrote (not yet carried over), its values."""
     try:
-        rows = conn.execute(f"SELECT {', '.join(CELL_COLUMNS)} FROM {table} {where} ORDER BY rowid", params).fetchall()
+        if _has_tables(conn):
+            rows = conn.execute(f"SELECT {', '.join(CELL_COLUMNS)} FROM {table} {where} ORDER BY rowid", params).fetchall()
+        elif (legacy := _legacy_select(conn)) is not None:
+            rows = conn.execute(f"SELECT * FROM ({legacy}) {where}", params).fetchall()
+        else:
+            rows = []
     except sqlite3.DatabaseError as exc:
         raise QafError(f"cannot read the tracked actions ({exc})") from None
     return pd.DataFrame(rows, columns=list(CELL_COLUMNS), dtype=object)
