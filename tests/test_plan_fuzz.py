@@ -19,7 +19,7 @@ from qaf_kobo.framework import default_framework
 from qaf_kobo.store import open_store
 from qaf_kobo.store.actions import read_tracking
 from qaf_kobo.workflows.plan_import import import_action_plans
-from test_action_plans import PLAN, T1, baseline, edit, report
+from test_action_plans import PLAN, SECTION, T1, baseline, edit, report
 from test_import_fuzz import check, invoke
 
 
@@ -31,7 +31,7 @@ def base() -> tuple[Path, Path, tuple[str, ...]]:
     with open_store(store) as s:
         s.upsert_page(baseline(fw))
     plan = report(fw, store, folder / "r1", T1)["JOR"]
-    import_action_plans([edit(plan, folder / "done.xlsx", {"JOR-1.1-1to2-1": {"Responsible": "Amal"}})], store, fw)
+    import_action_plans([edit(plan, folder / "done.xlsx", {"JOR-1.1-1to2-1": {SECTION: "Amal"}})], store, fw)
     ids = tuple(row[0].value for row in openpyxl.load_workbook(plan)[PLAN].iter_rows(min_row=2))
     return store, plan, ids
 
@@ -40,7 +40,7 @@ def tracked(store: Path) -> tuple[list, list]:
     """The tracked values and their whole history, every column."""
     with open_store(store, read_only=True) as s:
         return (read_tracking(s).to_dict("records"),
-                s.conn.execute("SELECT * FROM action_tracking_history ORDER BY rowid").fetchall())
+                s.conn.execute("SELECT * FROM plan_cell_history ORDER BY rowid").fetchall())
 
 
 values = st.one_of(
@@ -53,7 +53,7 @@ values = st.one_of(
                      "2025-13-01", "2025-06-01", "2025-06-01T10:00:00Z", "01/06/2025", "JOR-1.1-1to2-1",
                      "JOR-1.1-1to2-9", "LBN-1.1-3to4-1", "", " ", "Priority", "Action id"]),
 )
-edits = st.lists(st.tuples(st.integers(min_value=1, max_value=12), st.integers(min_value=1, max_value=17), values),
+edits = st.lists(st.tuples(st.integers(min_value=1, max_value=12), st.integers(min_value=1, max_value=18), values),
                  max_size=4)
 shapes = st.sampled_from(["none", "none", "none", "delete row", "insert row", "delete column", "insert column",
                           "delete sheet rows"])

@@ -50,9 +50,11 @@ DAY = dt.date(2025, 1, 15)
 INJECTION = '=HYPERLINK("http://evil.example","click")'
 SECRET = "tok3n-s3cret-value"
 REGIONAL_SHEETS = ["Overview", "Heat map", "Sections", "Domains", "Assessments", "Indicators",
-                   "Country action plan", "Data quality", "About"]
+                   "Country action plan", "Closed actions", "Data quality", "About"]
 COUNTRY_SHEETS = ["Country profile", "Heat map", "Sections", "Domains", "Assessments", "Indicators",
-                  "Country action plan", "Action plan by assessment", "Data quality", "About"]
+                  "Country action plan", "Closed actions", "Action plan by assessment", "Data quality", "About"]
+REFERENCE = "Action plan by assessment"
+"""A reference sheet: a note in its first row, then the table."""
 MARKER = "qaf-kobo"
 
 
@@ -135,6 +137,15 @@ def header(ws) -> list:
     return [c.value for c in ws[1]]
 
 
+def reference_rows(ws) -> list[tuple]:
+    """The rows of a reference sheet (Action plan by assessment): after its note and its header."""
+    return list(ws.iter_rows(min_row=3, values_only=True))
+
+
+def reference_header(ws) -> list:
+    return [c.value for c in ws[2]]
+
+
 def colour(cell) -> str:
     return cell.fill.fgColor.rgb[-6:]
 
@@ -159,9 +170,10 @@ def test_sheets_in_order_with_frozen_header_filter_and_print_setup(regional, syr
     assert regional[MARKER].sheet_state == syria[MARKER].sheet_state == "veryHidden"
     tables = [regional[name] for name in REGIONAL_SHEETS] + [syria[name] for name in COUNTRY_SHEETS[1:]]
     for ws in tables:
-        assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2"), ws.title
-        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
-        assert ws.print_title_rows == "$1:$1", ws.title
+        top = 2 if ws.title == REFERENCE else 1  # below the reference sheet's note
+        assert ws.freeze_panes is not None and ws.freeze_panes.endswith(str(top + 1)), ws.title
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith(f"A{top}:"), ws.title
+        assert ws.print_title_rows == f"$1:${top}", ws.title
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight == 0, ws.title  # 1 is the default
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
@@ -197,7 +209,8 @@ def test_overview_profiles_each_country_in_brief(fw, regional):
     heads = header(ws)
     assert heads[11:] == ["Latest round", "Previous round", "Sections meeting the minimum (latest round)",
                           "Sections meeting the minimum (previous round)", "Sections improved", "Sections fell",
-                          "Actions", "Not started", "Underway", "Completed", "Cancelled", "Overdue", "Summary"]
+                          "Actions", "Not started", "Underway", "Completed", "Cancelled", "Overdue", "Unassigned",
+                          "Summary"]
     syr = {h: v for h, v in zip(heads, next(r for r in rows(ws) if r[0] == "SYR"))}
     plan = [dict(zip(header(regional["Country action plan"]), r)) for r in rows(regional["Country action plan"])]
     syria = [r for r in plan if r["Country"] == "Syrian Arab Republic"]
@@ -206,8 +219,8 @@ def test_overview_profiles_each_country_in_brief(fw, regional):
     assert syr["Sections meeting the minimum (latest round)"] == 1
     assert syr["Sections meeting the minimum (previous round)"] is None and syr["Sections improved"] is None
     assert syr["Actions"] == syr["Not started"] == len(syria) > 0
-    # Report date 2025-01-15, latest assessment 2024-04-01: 3 and 6 months are past, 12 months are not.
-    assert syr["Overdue"] == sum(r["Current level"] in ("Critical to address", "Requires improvement") for r in syria)
+    # Suggested dates count from the report: none is past, and none is a deadline before someone confirms it.
+    assert syr["Overdue"] == 0 and syr["Unassigned"] == len(syria)
     assert syr["Summary"].startswith("1 of 17 sections meet the minimum level in 1. The action plan lists "
                                      f"{len(syria)} actions")
 
@@ -327,8 +340,8 @@ def test_an_action_plan_longer_than_a_sheet_goes_on_in_numbered_sheets(fw, tmp_p
     scores = score_submissions(pd.DataFrame(agencies), fw, current_version="v1")
     single = tmp_path / "single.xlsx"
     write_workbook(report_data(scores, fw).for_country("SYR"), fw, wording(fw, "en"), single)
-    whole = rows(openpyxl.load_workbook(single)["Action plan by assessment"])
-    monkeypatch.setattr(table_sheet, "MAX_ROWS", 151)  # the Country action plan (135 rows) still fits
+    whole = reference_rows(openpyxl.load_workbook(single)["Action plan by assessment"])
+    monkeypatch.setattr(table_sheet, "MAX_ROWS", 152)  # the Country action plan (135 rows) still fits
     split = write_workbook(report_data(scores, fw).for_country("SYR"), fw, wording(fw, "en"), tmp_path / "split.xlsx")
     book = openpyxl.load_workbook(split)
     names = [n for n in book.sheetnames if n.startswith("Action plan by assessment")]
@@ -336,42 +349,36 @@ def test_an_action_plan_longer_than_a_sheet_goes_on_in_numbered_sheets(fw, tmp_p
         f"Action plan by assessment ({n})" for n in range(2, -(-len(whole) // 150) + 1))]
     first = book.sheetnames.index(names[0])
     assert book.sheetnames[first:first + len(names)] == names  # together, in order
-    parts = [rows(book[n]) for n in names]
+    parts = [reference_rows(book[n]) for n in names]
     assert all(0 < len(part) <= 150 for part in parts) and [r for part in parts for r in part] == whole
     for name in names:
-        assert header(book[name]) == header(openpyxl.load_workbook(single)["Action plan by assessment"])
-        assert book[name].data_validations.dataValidation  # the stage dropdown
+        assert reference_header(book[name]) == reference_header(openpyxl.load_workbook(single)[REFERENCE])
+        assert book[name].protection.sheet and book[name]["A1"].value.startswith("Reference only")
 
 
-def test_action_plan_by_assessment_rows_order_dropdown_and_tracking_columns(fw, written, syria):
-    """In the country workbooks only: one row per assessment × criterion × action, each with its Action id."""
-    ws = syria["Action plan by assessment"]
-    assert header(ws) == ["Country", "Agency", "Section", "Criterion", "Current level", "Target level", "Action",
-                          "Responsible", "Expected completion date", "Implementation stage", "Action taken",
-                          "Assessment date", "Submission id", "Action id"]
-    table = rows(ws)
+def test_action_plan_by_assessment_is_a_protected_reference_with_action_ids(fw, written, syria):
+    """In the country workbooks only: one row per assessment × criterion × action, each with its Action id; no
+    tracking columns (the Country action plan has them), as its first row says; protected."""
+    ws = syria[REFERENCE]
+    assert ws["A1"].value.startswith("Reference only") and "not read back" in ws["A1"].value and ws.protection.sheet
+    assert reference_header(ws) == ["Country", "Agency", "Section", "Criterion", "Current level", "Target level",
+                                    "Action", "Assessment date", "Submission id", "Action id"]
+    table = reference_rows(ws)
     assert len(table) == expected_action_rows(fw, "SYR")
-    jordan = rows(openpyxl.load_workbook(written["qaf_JOR_2025-01-15.xlsx"])["Action plan by assessment"])
+    jordan = reference_rows(openpyxl.load_workbook(written["qaf_JOR_2025-01-15.xlsx"])[REFERENCE])
     assert len(jordan) == expected_action_rows(fw, "JOR")
     assert {r[4] for r in jordan} == {"Meets minimum levels"} and {r[5] for r in jordan} == {"Good practice"}
-    assert {r[13].split("-")[2] for r in jordan} == {"3to4"}
+    assert {r[9].split("-")[2] for r in jordan} == {"3to4"}
     first = table[0]
-    assert first[0] == "Syrian Arab Republic" and first[13] == "SYR-2.1-1to2-1"
+    assert first[0] == "Syrian Arab Republic" and first[9] == "SYR-2.1-1to2-1"
     criterion = fw.criterion("2.1")  # the first criterion at Critical (B's section 1 is at 3)
     assert first[2:7] == ("2. Case management process", f"2.1 {criterion.title}", "Critical to address",
                           "Requires improvement", criterion.next_actions(1)[0])
     levels = [r[4] for r in table]
     assert levels == sorted(levels, key=["Critical to address", "Requires improvement", "Meets minimum levels"].index)
-    assert all(r[7] is None and r[8] is None and r[10] is None and r[9] == "Not started" for r in table)
-    assert colour(ws.cell(row=2, column=5)) == colour_of(fw, 1)
-    assert ws.column_dimensions["I"].width == pytest.approx(15, abs=1)
-    (validation,) = ws.data_validations.dataValidation
-    assert validation.type == "list"
-    assert validation.formula1 == '"Not started,Underway,Completed,Cancelled"'
-    assert str(validation.sqref) == f"J2:J{len(table) + 1}"
-    (looks,) = ws.conditional_formatting  # a stage chosen in the dropdown: completed green, cancelled grey
-    assert str(looks.sqref) == f"J2:J{len(table) + 1}"
-    assert [(r.operator, r.formula) for r in looks.rules] == [("equal", ['"Completed"']), ("equal", ['"Cancelled"'])]
+    assert all(isinstance(r[7], dt.datetime) and r[8] for r in table)  # assessment date, submission id
+    assert colour(ws.cell(row=3, column=5)) == colour_of(fw, 1)
+    assert not ws.data_validations.dataValidation and not ws.conditional_formatting  # nothing to fill in here
 
 
 def test_action_plan_rows_are_lowest_level_first_then_framework_order(fw):
@@ -401,9 +408,9 @@ def test_about_names_sources_without_the_token(written, regional):
     assert values["Local store"] == "data/qaf.sqlite"
     assert values["Submissions scored"] == 3 and values["Countries in this workbook"] == 2
     assert isinstance(values["Generated at"], dt.datetime)
-    assert values["Expected completion dates (pre-filled)"] == (
-        "Critical to address: 3 months after the latest assessment of the round; Requires improvement: 6 months after "
-        "the latest assessment of the round; Meets minimum levels: 12 months after the latest assessment of the round")
+    after = "months after the day the action first appears in a plan (suggested until confirmed)"
+    assert values["Expected completion dates (suggested)"] == (
+        f"Critical to address: 3 {after}; Requires improvement: 6 {after}; Meets minimum levels: 12 {after}")
     notes = [str(r[0]) for r in rows(ws) if r[0] and r[1] is None]
     assert any("lower of the two middle levels" in note for note in notes)
     assert ("Priority in the country action plans (1 = do first): actions for the lowest current level first "
@@ -503,7 +510,7 @@ def test_country_workbooks_hold_only_their_country(written):
     assert {r[0] for r in rows(wb["Domains"])} == {"JOR"}
     assert {r[0][:4] for r in rows(wb["Country action plan"])} == {"JOR-"}
     assert header(wb["Country action plan"])[0] == "Action id"  # no Country column: one country
-    assert {r[0] for r in rows(wb["Action plan by assessment"])} == {"Jordan"}
+    assert {r[0] for r in reference_rows(wb[REFERENCE])} == {"Jordan"}
     assert {r[1] for r in rows(wb["Data quality"])} <= {"Jordan"}
     about = {r[0]: r[1] for r in rows(wb["About"]) if r[0]}
     assert about["Assessments in this workbook"] == 1
@@ -559,10 +566,11 @@ def expected_rows(data, fw: Framework, words) -> dict[str, int]:
         words.sheet("assessments"): len(assessments_table(data.scores, fw, words)),
         words.sheet("indicators"): len(indicators_table(data.scores, fw, words)),
         words.sheet("country_plan"): len(country_plan_table(data, fw, words)),
-        words.sheet("action_plan"): len(action_plan_table(data.scores, fw, words)),
+        words.sheet("closed_actions"): len(country_plan_table(data, fw, words, needed=False)),
+        words.sheet("action_plan"): len(action_plan_table(data.scores, fw, words)) + 1,  # its note, then the header
         words.sheet("data_quality"): len(data_quality_table(data.scores, words)),
         words.sheet("about"): len(about_items(data, fw, words)) + 1 + len(about_notes(fw, words)),
-        MARKER: 9,
+        MARKER: 11 + len(data.plans),  # the facts, then each action's values as written
     }
 
 
@@ -601,7 +609,8 @@ def test_every_workbook_reads_whole_with_openpyxl_read_only_and_pandas(fw, tmp_p
         assert pd.api.types.is_datetime64_any_dtype(plan["Expected completion date"])
         assert plan["Action id"].is_unique and plan["Priority"].notna().all()
         if country:
-            assert pd.api.types.is_datetime64_any_dtype(frames["Action plan by assessment"]["Assessment date"])
+            by_assessment = pd.read_excel(path, sheet_name=REFERENCE, header=1)
+            assert pd.api.types.is_datetime64_any_dtype(by_assessment["Assessment date"])
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar", "es"])
@@ -692,13 +701,14 @@ def test_reports_follow_the_frameworks_levels(tmp_path, count):
     assert [(r[0], r[1], r[2], r[6], r[7], r[8], r[9], r[10]) for r in plan] == [
         ("Jordan", "JOR-A.1-1to2-1", 1, "Move A.1 from 1 to 2", "Step 1", "Step 2", 1, "IRC"),
         ("Jordan", "JOR-A.1-2to3-1", 2, "Move A.1 from 2 to 3", "Step 2", "Step 3", 1, "UNICEF")]
-    by_assessment = rows(openpyxl.load_workbook(paths[1])["Action plan by assessment"])
+    by_assessment = reference_rows(openpyxl.load_workbook(paths[1])[REFERENCE])
     assert [(r[0], r[4], r[5], r[6]) for r in by_assessment] == [
         ("Jordan", "Step 1", "Step 2", "Move A.1 from 1 to 2"), ("Jordan", "Step 2", "Step 3", "Move A.1 from 2 to 3")]
     about = {r[0]: r[1] for r in rows(wb["About"]) if r[0]}
     months = [3, 6, 12, 12][:count - 1]  # 3 × 2^(k−1), at most 12, for every level but the top
-    assert about["Expected completion dates (pre-filled)"] == "; ".join(
-        f"Step {k}: {m} months after the latest assessment of the round" for k, m in enumerate(months, 1))
+    assert about["Expected completion dates (suggested)"] == "; ".join(
+        f"Step {k}: {m} months after the day the action first appears in a plan (suggested until confirmed)"
+        for k, m in enumerate(months, 1))
     domains = rows(wb["Domains"])  # JOR's domain 1: per assessment the lowest section (1 and 2) → lower median 1
     assert [(r[0], r[5]) for r in domains] == [("JOR", "Step 1"), ("LBN", f"Step {count}")]
 
@@ -806,15 +816,16 @@ def test_country_workbooks_written_by_worker_processes_are_the_same(fw, tmp_path
 def test_plan_workbooks_say_what_they_are_in_a_very_hidden_sheet(written, regional, syria):
     """What ``actions import`` reads: format and version, generation time, language, framework, the plan sheet and
     its column keys (the regional plan starts with Country)."""
-    facts = {name: dict(list(book[MARKER].iter_rows(values_only=True))[1:]) for name, book in
+    facts = {name: {r[0]: r[1] for r in list(book[MARKER].iter_rows(values_only=True))[1:]} for name, book in
              (("regional", regional), ("country", syria))}
     for name, values in facts.items():
-        assert values["format"] == "qaf-kobo action plan" and values["format_version"] == "1", name
+        assert values["format"] == "qaf-kobo action plan" and values["format_version"] == "2", name
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", values["generated_at"]), name
         assert (values["language"], values["framework"], values["framework_version"]) == ("en", "qaf", "1.0.0")
         assert values["plan_sheet"] == "Country action plan"
     keys = ("action_id,priority,domain,section,criterion,action,current_level,target_level,n_agencies,agencies,"
-            "responsible,expected_completion,implementation_stage,action_taken,last_updated,note")
+            "responsible_section,responsible_person,expected_completion,implementation_stage,action_taken,"
+            "last_updated,note")
     assert facts["country"]["plan_columns"] == keys and facts["regional"]["plan_columns"] == "country," + keys
     assert facts["country"]["generated_at"] == facts["regional"]["generated_at"]  # one time for the whole report
     about = {r[0]: r[1] for r in rows(regional["About"]) if r[0]}

@@ -24,14 +24,14 @@ def actions() -> None:
               help="The store the next report reads.")
 @framework_option
 def import_command(files: tuple[Path, ...], store_path: Path, fw: Framework) -> None:
-    """Read Responsible, Expected completion date, Implementation stage and Action taken of every Country action
-    plan in FILES (regional or country workbooks, any report language) into the store, by Action id. Nothing is
-    written when a file has an error; a row older than what the store holds is skipped, and listed."""
+    """Read the cells changed in the Country action plan and Closed actions sheets of FILES (regional or country
+    workbooks, any report language) into the store, by Action id: Responsible section / agency, Responsible
+    person, Expected completion date, Implementation stage and Action taken. A cell changed since the file was
+    written both in the store and in the file is a conflict: the later save is kept, and it is listed. Nothing is
+    written when a file has an error (every bad cell is listed)."""
     done = import_action_plans(files, store_path, fw)
-    for skipped in done.result.skipped:
-        row = skipped.row
-        click.echo(f"skipped {row.source_file}, sheet {row.source_sheet!r}, row {row.source_row} ({row.action_id}): "
-                   f"{skipped.reason}")
     result = done.result
-    click.echo(f"{done.rows} row(s) read from {len(done.files)} file(s): {result.new} new, {result.updated} updated, "
-               f"{result.unchanged} unchanged, {len(result.skipped)} skipped (older than the store's)")
+    for conflict in result.conflicts:
+        click.echo(conflict.describe())
+    click.echo(f"{done.rows} row(s) read from {len(done.files)} file(s): {result.new} cell(s) set, {result.updated} "
+               f"changed, {result.unchanged} already so, {len(result.conflicts)} conflict(s) (the later save kept)")

@@ -4,16 +4,19 @@ round needs (not one per assessment), prioritised, with what coordinators record
 A criterion at level L (below the top) in an assessment needs the framework's actions for L → L+1
 (``criterion.next_actions(L)``); when the framework lists none for that step, the step is one row with action
 number 0, so that it is not lost. Per action: the agencies whose assessments need it, its priority
-(``report.priority``), and the tracked values, or else the defaults: stage Not started and an expected completion
-date of the round's latest assessment date plus the level's horizon (``report.horizons``).
+(``plans.priority``), and the tracked values, or else the defaults: stage Not started and a **suggested** expected
+completion date: the day the action first appeared in a generated plan (kept in the store) plus the level's
+horizon (``plans.horizons``). A date is **confirmed** once a person set it or gave the row a Responsible; only a
+confirmed date can make an action overdue.
 
-A tracked action that the latest round no longer needs stays in the plan, after the needed ones, without a
+A tracked action that the latest round no longer needs stays in the plan (the Closed actions sheet), without a
 priority and with a note: its target met, the criterion rated lower than the action's step, or not assessed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -29,12 +32,16 @@ from qaf_kobo.scoring.rounds import round_of
 
 PLAN_COLUMNS = (
     "country", "round", "action_id", "priority", "domain_id", "section_id", "criterion_id", "action_key",
-    "current_level", "target_level", "n_agencies", "agencies", "responsible", "expected_completion", "stage",
-    "action_taken", "last_updated", "needed", "note", "overdue",
+    "current_level", "target_level", "n_agencies", "agencies", "responsible_section", "responsible_person",
+    "expected_completion", "date_confirmed", "stage", "action_taken", "last_updated", "stage_changed_at", "first_seen",
+    "needed", "note", "overdue",
 )
-"""``action_key``: the action's catalogue id ("" when none is listed); ``stage``: a key of STAGES; ``needed``: the
-latest round needs it; ``note``: "" (needed), ``met``, ``lower`` or ``not_assessed``; ``overdue``: needed, its date
-before the report date and neither completed nor cancelled."""
+"""``action_key``: the action's catalogue id ("" when none is listed); ``stage``: a key of STAGES;
+``date_confirmed``: the date was set by a person or the row has a Responsible (else it is a suggestion);
+``stage_changed_at``: when the stage was last set (naive UTC; NaT: never); ``first_seen``: the day the action first
+appeared in a generated plan; ``needed``: the latest round needs it; ``note``: "" (needed), ``met``, ``lower`` or
+``not_assessed``; ``overdue``: needed, its date confirmed and before the report date, neither completed nor
+cancelled."""
 AGENCY_SEPARATOR = "; "
 
 
@@ -90,18 +97,29 @@ def _needs(latest: pd.DataFrame, fw: Framework) -> pd.DataFrame:
 
 
 def _tracked(tracking: pd.DataFrame | None) -> pd.DataFrame:
-    """The tracked values by action id, typed: dates as datetime64, last_updated as naive UTC datetime64."""
+    """The tracked values by action id, typed: dates as datetime64, times as naive UTC datetime64."""
+    texts = ("responsible_section", "responsible_person", "stage", "action_taken")
     if tracking is None or tracking.empty:
-        empty = {c: pd.Series(dtype=object) for c in ("action_id", "responsible", "stage", "action_taken")}
-        dates = {c: pd.Series(dtype="datetime64[us]") for c in ("expected_completion", "last_updated")}
-        return pd.DataFrame(empty | dates).set_index("action_id")
+        empty = {c: pd.Series(dtype=object) for c in ("action_id", *texts)}
+        flags = {c: pd.Series(dtype=bool) for c in ("date_set",)}
+        dates = {c: pd.Series(dtype="datetime64[us]") for c in ("expected_completion", "last_updated",
+                                                                 "stage_changed_at")}
+        return pd.DataFrame(empty | flags | dates).set_index("action_id")
+
+    def utc(column: str) -> pd.Series:
+        return pd.to_datetime(tracking[column], errors="coerce", utc=True).dt.tz_convert(None)
+
+    stage = tracking["stage"]
     frame = pd.DataFrame({
         "action_id": tracking["action_id"].astype(str),
-        "responsible": tracking["responsible"],
+        "responsible_section": tracking["responsible_section"],
+        "responsible_person": tracking["responsible_person"],
         "expected_completion": pd.to_datetime(tracking["expected_completion"], errors="coerce", format="%Y-%m-%d"),
-        "stage": tracking["stage"].where(tracking["stage"].isin(STAGES), STAGES[0]),
+        "date_set": tracking["expected_completion_set"].astype(bool),
+        "stage": stage.where(stage.isin(STAGES), STAGES[0]),
         "action_taken": tracking["action_taken"],
-        "last_updated": pd.to_datetime(tracking["updated_at"], errors="coerce", utc=True).dt.tz_convert(None),
+        "last_updated": utc("updated_at"),
+        "stage_changed_at": utc("stage_changed_at"),
     })
     return frame.drop_duplicates("action_id", keep="last").set_index("action_id")
 
@@ -135,10 +153,16 @@ def _no_longer_needed(tracked: pd.DataFrame, needed_ids: set[str], countries: li
     return frame
 
 
+def _given(values: pd.Series) -> pd.Series:
+    """Whether each value is non-blank text."""
+    return values.astype(object).map(lambda v: isinstance(v, str) and bool(v.strip()))
+
+
 def country_plans(scores, fw: Framework, rounds: pd.DataFrame, tracking: pd.DataFrame | None, months: dict[int, int],
-                  today: dt.date) -> pd.DataFrame:
+                  today: dt.date, first_seen: Mapping[str, dt.date] | None = None) -> pd.DataFrame:
     """The plans of every country (PLAN_COLUMNS): per country the needed actions by priority, then the tracked
-    ones no longer needed, in framework order."""
+    ones no longer needed, in framework order. ``first_seen``: the day each action first appeared in a generated
+    plan (``store.actions.read_first_seen``); an action not in it appears ``today``."""
     latest_rounds = round_of(rounds, 0)
     latest = latest_round_levels(scores, rounds)
     actions = framework_actions(fw)
@@ -152,7 +176,9 @@ def country_plans(scores, fw: Framework, rounds: pd.DataFrame, tracking: pd.Data
     needed = needed.rename(columns={"k": "action_k"})
     needed["priority"] = priorities(needed)
     needed = needed.merge(latest_rounds[["country", "round", "latest_date"]], on="country", how="left")
-    needed["default_date"] = due_dates(needed["latest_date"], needed["level"], months)
+    seen = first_seen or {}
+    needed["first_seen"] = pd.to_datetime([seen.get(i, today) for i in needed["action_id"]]).astype("datetime64[us]")
+    needed["default_date"] = due_dates(needed["first_seen"], needed["level"], months)
 
     tracked = _tracked(tracking)
     countries = sorted(latest_rounds["country"])
@@ -163,20 +189,25 @@ def country_plans(scores, fw: Framework, rounds: pd.DataFrame, tracking: pd.Data
         gone["action_key"] = gone["action_key"].fillna("")
         gone["priority"] = pd.NA
         gone["default_date"] = pd.NaT
+        gone["first_seen"] = pd.to_datetime([seen.get(i) for i in gone["action_id"]]).astype("datetime64[us]")
     plan = pd.concat([needed, gone], ignore_index=True) if not gone.empty else needed
     plan["priority"] = pd.array(plan["priority"], dtype="Int64")
     plan["current_level"] = pd.array(plan["current_level"], dtype="Int64")
 
     known = plan["action_id"].isin(tracked.index).to_numpy()
     values = tracked.reindex(plan["action_id"])
-    plan["responsible"] = values["responsible"].to_numpy()
-    plan["action_taken"] = values["action_taken"].to_numpy()
+    for name in ("responsible_section", "responsible_person", "action_taken"):
+        plan[name] = values[name].to_numpy()
     plan["stage"] = np.where(known, values["stage"].to_numpy(), STAGES[0])
-    plan["expected_completion"] = np.where(known, values["expected_completion"].to_numpy(dtype="datetime64[us]"),
+    date_set = values["date_set"].fillna(False).to_numpy(dtype=bool)
+    plan["expected_completion"] = np.where(date_set, values["expected_completion"].to_numpy(dtype="datetime64[us]"),
                                            plan["default_date"].to_numpy(dtype="datetime64[us]"))
     plan["last_updated"] = values["last_updated"].to_numpy(dtype="datetime64[us]")
+    plan["stage_changed_at"] = values["stage_changed_at"].to_numpy(dtype="datetime64[us]")
+    assigned = (_given(plan["responsible_section"]) | _given(plan["responsible_person"])).to_numpy(dtype=bool)
     due = plan["expected_completion"]
-    plan["overdue"] = (plan["needed"].astype(bool) & due.notna() & (due < pd.Timestamp(today))
+    plan["date_confirmed"] = (date_set | assigned) & due.notna().to_numpy(dtype=bool)
+    plan["overdue"] = (plan["needed"].astype(bool) & plan["date_confirmed"] & (due < pd.Timestamp(today))
                        & ~plan["stage"].isin(CLOSED_STAGES)).to_numpy(dtype=bool)
     plan = plan.sort_values(["country", "needed", "priority", "criterion_order", "level", "action_k"],
                             ascending=[True, False, True, True, True, True], na_position="last", kind="stable")

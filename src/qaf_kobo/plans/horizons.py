@@ -1,5 +1,5 @@
-"""How long each action has: the expected completion date is the latest assessment date plus a horizon in months
-per current level (``report --horizon LEVEL=MONTHS``, ``[report.horizons]`` in a pipeline config).
+"""How long each action has: the suggested expected completion date is the day the action first appeared in a
+generated plan plus a horizon in months per current level (``report --horizon LEVEL=MONTHS``, ``[report.horizons]`` in a pipeline config).
 
 The default for level k (1 = lowest) is 3 × 2^(k−1) months, at most 12: for the QAF 3 months for Critical to
 address, 6 for Requires improvement and 12 for Meets minimum levels; for any framework, the same rule over its levels.

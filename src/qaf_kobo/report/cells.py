@@ -25,9 +25,10 @@ from xlsxwriter.worksheet import Worksheet
 from qaf_kobo.excel_text import FORMULA_TRIGGERS
 from qaf_kobo.report.wording import Wording
 
-KINDS = ("text", "wrap", "int", "number", "percent", "date", "datetime", "bool", "level", "level_code")
+KINDS = ("text", "wrap", "int", "number", "percent", "date", "suggested_date", "datetime", "bool", "level",
+         "level_code")
 """Column kinds: ``text``/``wrap`` text (never evaluated), numbers (``int``, ``number``, ``percent``), ``date`` and
-``datetime``, ``bool``, ``level``: a level code shown as the level's name on the level's colour (the cell holds the
+``datetime`` (``suggested_date``: a date in grey italics, a suggestion), ``bool``, ``level``: a level code shown as the level's name on the level's colour (the cell holds the
 name), and ``level_code``: the same look, but the cell holds the code (a number whose format shows the name: it
 sorts in level order, and a number cell is cheaper to write in big sheets)."""
 
@@ -57,6 +58,7 @@ _PROPERTIES: dict[str, dict] = {
     "number": {"num_format": "0.0"},
     "percent": {"num_format": "0%"},
     "date": {"num_format": DATE_FORMAT},
+    "suggested_date": {"num_format": DATE_FORMAT, "italic": True, "font_color": "#7F7F7F"},
     "datetime": {"num_format": DATETIME_FORMAT},
     "bool": {},
     "level": {},

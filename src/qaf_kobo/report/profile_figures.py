@@ -9,14 +9,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from qaf_kobo.framework import Framework
-from qaf_kobo.plans.stages import STAGES
+from qaf_kobo.plans.progress import PROGRESS, PlanProgress, plan_progress
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.wording import Wording
 
 UP, DOWN, SAME = "↑", "↓", "="
-PROGRESS = (*STAGES, "overdue", "no_longer_needed")
-"""The rows of the action progress: each stage (needed actions), overdue ones (also counted in their stage), and
-tracked actions no longer needed."""
+__all__ = ["PROGRESS", "CountryFigures", "change", "country_figures", "summary_sentences"]
 
 
 def change(latest: object, previous: object) -> str:
@@ -38,7 +36,7 @@ class CountryFigures:
     latest_date: pd.Timestamp
     sections: pd.DataFrame
     domains: pd.DataFrame
-    progress: dict[str, int]
+    progress: PlanProgress
     n_actions: int
     n_lowest: int
 
@@ -87,9 +85,7 @@ def country_figures(data: ReportData, country: str, fw: Framework) -> CountryFig
     pair = (str(latest["round"]), previous)
     plan = data.plans[data.plans["country"] == country]
     needed = plan[plan["needed"]]
-    progress = {stage: int((needed["stage"] == stage).sum()) for stage in STAGES}
-    progress["overdue"] = int(needed["overdue"].sum())
-    progress["no_longer_needed"] = int((~plan["needed"]).sum())
+    progress = plan_progress(plan, rounds.loc[1, "latest_date"] if previous is not None else None)
     return CountryFigures(
         country, pair[0], previous, int(latest["n_assessments"]), latest["latest_date"],
         _levels(data.levels.sections, "section_id", [s.id for s in fw.sections], country, pair,

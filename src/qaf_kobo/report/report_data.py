@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -60,11 +61,12 @@ class ReportData:
 
 def report_data(scores: Scores, fw: Framework, tracking: pd.DataFrame | None = None,
                 horizons: dict[int, int] | None = None, generated_at: dt.datetime | None = None,
-                report_date: dt.date | None = None) -> ReportData:
-    """Prepare the regional report's data (``tracking``: the store's tracked actions, ``store.actions``)."""
+                report_date: dt.date | None = None, first_seen: Mapping[str, dt.date] | None = None) -> ReportData:
+    """Prepare the regional report's data (``tracking``: the store's tracked actions, ``first_seen``: the day each
+    action first appeared in a plan, both from ``store.actions``)."""
     moment = (generated_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
     day = report_date or moment.date()
     months = horizons or default_horizons(fw)
     rounds = country_rounds(scores.assessments)
     return ReportData(scores, rounds, country_levels(scores, fw, rounds),
-                      country_plans(scores, fw, rounds, tracking, months, day), months, moment, day)
+                      country_plans(scores, fw, rounds, tracking, months, day, first_seen), months, moment, day)

@@ -8,7 +8,7 @@ column widths and formats, frozen header, autofilter and print setup; the rows a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,11 +81,12 @@ def fitted_heights(table: Table, most_lines: int = 8) -> list[float]:
     return (15.0 * np.clip(lines, 1, most_lines)).tolist()
 
 
-def write_continued(ws: Worksheet, cells: Cells, table: Table, right_to_left: bool = False
+def write_continued(ws: Worksheet, cells: Cells, table: Table, right_to_left: bool = False, note: str | None = None
                     ) -> Iterator[tuple[Worksheet, int]]:
-    """``write_table``, going on in sheets named "<name> (2)", "<name> (3)" … (added right after ``ws``) when the
-    table has more rows than one Excel sheet holds; yields each sheet written, with its number of rows."""
-    parts = table.parts(MAX_ROWS - 1)
+    """``write_table`` (with ``note`` above each sheet's header), going on in sheets named "<name> (2)",
+    "<name> (3)" … (added right after ``ws``) when the table has more rows than one Excel sheet holds; yields each
+    sheet written, with its number of rows."""
+    parts = table.parts(MAX_ROWS - 1 - (note is not None))
     name = ws.get_name()
     for number, part in enumerate(parts, 1):
         if number > 1:
@@ -93,35 +94,49 @@ def write_continued(ws: Worksheet, cells: Cells, table: Table, right_to_left: bo
             ws = cells.book.add_worksheet(name[:31 - len(suffix)] + suffix)
             if right_to_left:
                 ws.right_to_left()
-        write_table(ws, cells, part)
+        write_table(ws, cells, part, note=note)
         yield ws, len(part)
 
 
-def write_table(ws: Worksheet, cells: Cells, table: Table, heights: list[float] | None = None) -> None:
+def write_table(ws: Worksheet, cells: Cells, table: Table, heights: list[float] | None = None,
+                restyle: Mapping[int, Sequence[str | None]] | None = None, note: str | None = None,
+                heading_notes: Mapping[int, str] | None = None) -> None:
     """The header row, the rows (with these ``heights``, else Excel's default), widths, frozen header, autofilter
-    and print setup of a table sheet."""
-    if len(table) >= MAX_ROWS:
+    and print setup of a table sheet; ``restyle``: per column, per row the kind whose look a cell gets instead of
+    its column's (None: the column's); ``note``: a line above the header (the table starts one row lower);
+    ``heading_notes``: per column, a comment on its heading."""
+    if len(table) + (note is not None) >= MAX_ROWS:
         raise QafError(
             f"the {ws.get_name()} sheet would have {len(table):,} rows, more than an Excel sheet holds; "
             "write it per country with --country"
         )
+    top = 0 if note is None else 1
     for col, column in enumerate(table.columns):
         ws.set_column(col, col, column.width, cells.column_format(column.kind))
-    ws.set_row(0, heading_height(table.columns))
+    if note is not None:
+        ws.set_row(0, 30)
+        ws.merge_range(0, 0, 0, max(len(table.columns) - 1, 1), None, cells.format("strong"))
+        cells.text(ws, 0, 0, note, "strong")
+    ws.set_row(top, heading_height(table.columns))
     for col, column in enumerate(table.columns):
-        cells.text(ws, 0, col, column.heading, "header")
+        cells.text(ws, top, col, column.heading, "header")
+    for col, text in (heading_notes or {}).items():  # before any row below: rows are written out one at a time
+        ws.write_comment(top, col, text, {"x_scale": 2.5, "y_scale": 2})
     prepared = []
     for col, column in enumerate(table.columns):
         values = cells.column(ws, table.frame.iloc[:, col], column.kind)
-        prepared.append((col, values.writers, values.values, values.formats))
+        formats = values.formats
+        if restyle and col in restyle:
+            formats = [cells.format(kind) if kind else look for kind, look in zip(restyle[col], formats)]
+        prepared.append((col, values.writers, values.values, formats))
     for i in range(len(table)):
-        row = i + 1
+        row = i + 1 + top
         if heights is not None:
             ws.set_row(row, heights[i])  # before the row's cells: rows are written out one at a time
         for col, writers, values, formats in prepared:
             write = writers[i]
             if write is not None:
                 write(row, col, values[i], formats[i])
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, len(table), len(table.columns) - 1)
-    setup_print(ws)
+    ws.freeze_panes(1 + top, 0)
+    ws.autofilter(top, 0, len(table) + top, len(table.columns) - 1)
+    setup_print(ws, 1 + top)

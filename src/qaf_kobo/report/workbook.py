@@ -18,7 +18,7 @@ import os
 import re
 import signal
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from qaf_kobo.output_files import OutputSet, output_folder, write_atomically
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.plan_marker import PlanFacts, write_marker
 from qaf_kobo.report.report_data import ReportData, limit_to_countries, report_data
-from qaf_kobo.report.sheets import Sheet, country_plan, sheets_for
+from qaf_kobo.report.sheets import Sheet, closed_actions, country_plan, sheets_for
 from qaf_kobo.report.wording import Wording, wording
 from qaf_kobo.scoring import Scores
 
@@ -50,9 +50,21 @@ _OPTIONS = {
 }
 
 
+def _base(plans: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Per Action id, the tracked values as the plan sheets show them (the marker's base)."""
+    def texts(values: pd.Series) -> list[str]:
+        return [v.strip() if isinstance(v, str) else "" for v in values.astype(object)]
+
+    dates = [d.date().isoformat() if pd.notna(d) else "" for d in pd.to_datetime(plans["expected_completion"])]
+    columns = (texts(plans["responsible_section"]), texts(plans["responsible_person"]), dates,
+               list(plans["stage"]), texts(plans["action_taken"]))
+    return {ident: tuple(row) for ident, *row in zip(plans["action_id"], *columns)}
+
+
 def _facts(data: ReportData, fw: Framework, words: Wording) -> PlanFacts:
     return PlanFacts(data.generated_at, words.lang, fw.id, fw.version, words.sheet(country_plan.KEY),
-                     country_plan.column_keys(data.country is None))
+                     country_plan.column_keys(data.country is None), words.sheet(closed_actions.KEY),
+                     _base(data.plans))
 
 
 def write_workbook(data: ReportData, fw: Framework, words: Wording, path: str | Path,
@@ -68,6 +80,7 @@ def _write_book(data: ReportData, fw: Framework, words: Wording, path: Path,
     sheets = sheets if sheets is not None else sheets_for(fw, data.country is not None)
     with tempfile.TemporaryDirectory(prefix="qaf-xlsx-") as rows_folder:
         book = xlsxwriter.Workbook(str(path), {**_OPTIONS, "tmpdir": rows_folder})
+        book.set_properties({"created": data.generated_at.replace(tzinfo=None)})  # saved time of an untouched copy
         try:
             cells = Cells(book, words)
             for sheet in sheets:
@@ -116,12 +129,15 @@ def write_reports(
     scores: Scores, fw: Framework, out_dir: str | Path, countries: list[str] | None = None, lang: str = ENGLISH,
     date: dt.date | None = None, *, tracking: pd.DataFrame | None = None, horizons: dict[int, int] | None = None,
     generated_at: dt.datetime | None = None, workers: int | None = None,
+    first_seen: Mapping[str, dt.date] | None = None, on_plans: Callable[[pd.DataFrame], None] | None = None,
 ) -> list[Path]:
     """Write the regional workbook and one workbook per country (only ``countries`` when given); return the paths
     written, each a different file. ``tracking``: what the store tracks of the plans (``store.actions``);
     ``horizons``: months per level code (``report.horizons``); ``date``: the report date (file names, overdue);
     ``workers``: processes for the country workbooks (default: up to MAX_WORKERS, one per core, from
-    PARALLEL_FROM criteria rows on; 1: none).
+    PARALLEL_FROM criteria rows on; 1: none); ``first_seen``: the day each action first appeared in a plan
+    (``store.actions``); ``on_plans``: called with the plans before any workbook is written (to keep the day new
+    actions first appeared).
 
     An unknown language, or a requested country without assessments, raises QafError.
     """
@@ -135,7 +151,9 @@ def write_reports(
             raise QafError(f"no assessments for country {', '.join(missing)} (found: {', '.join(present) or 'none'})")
         scores = limit_to_countries(scores, wanted)
         present = sorted(wanted)
-    data = report_data(scores, fw, tracking, horizons, generated_at, date or dt.date.today())
+    data = report_data(scores, fw, tracking, horizons, generated_at, date or dt.date.today(), first_seen)
+    if on_plans is not None:
+        on_plans(data.plans)
     names = workbook_names(present, data.report_date.isoformat(), fw.id)
     if workers is None:
         workers = min(MAX_WORKERS, os.cpu_count() or 1) if len(scores.criteria) >= PARALLEL_FROM else 1

@@ -9,6 +9,7 @@ and combine them.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import tempfile
 from collections.abc import Callable, Collection
@@ -42,7 +43,7 @@ from qaf_kobo.workflows.demo_data import (
     older_version_of,
 )
 from qaf_kobo.workflows.demo_plan import demo_country, follow_up_last_plan
-from qaf_kobo.workflows.report_run import tracked_actions
+from qaf_kobo.workflows.report_run import first_seen_days, keep_first_seen, tracked_actions
 
 DEMO_TOKEN = "demo-token-for-the-local-server"
 DEMO_EMAIL = "demo@example.org"
@@ -269,7 +270,9 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
             "tracked")
     else:
         say("No country has two rounds: no earlier action plan to follow up")
-    workbooks = write_reports(scores, fw, out_dir, tracking=tracked_actions(store))
+    today = dt.date.today()
+    workbooks = write_reports(scores, fw, out_dir, date=today, tracking=tracked_actions(store),
+                              first_seen=first_seen_days(store), on_plans=keep_first_seen(store, today))
     shown = "country profiles, consolidated action plans, domains" + (", evidence indicators"
                                                                       if fw.evidence.indicators else "")
     say(f"Wrote {len(workbooks)} workbooks to {out_dir} ({shown})")

@@ -21,6 +21,8 @@ from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_workbook
 from qaf_kobo.scoring import Scores
 from qaf_kobo.scoring.rounds import country_rounds
+from qaf_kobo.store import open_store
+from qaf_kobo.store.actions import read_tracking, record_first_seen
 from qaf_kobo.workflows.plan_import import import_action_plans
 
 STAGE_PLAN = ("completed", "completed", "completed", "underway", "underway", "underway", "underway", "cancelled")
@@ -35,7 +37,8 @@ def demo_country(scores: Scores) -> str | None:
 
 
 def follow_up_last_plan(scores: Scores, fw: Framework, store: Path, country: str, folder: Path) -> int:
-    """Write ``country``'s plan as its first round's report had it, fill it in, import it; returns the rows read."""
+    """Write ``country``'s plan as its first round's report had it, fill it in, import it; returns the actions the
+    store now tracks."""
     rounds = country_rounds(scores.assessments)
     first = rounds[rounds["country"] == country].iloc[0]
     assessments = scores.assessments
@@ -45,18 +48,22 @@ def follow_up_last_plan(scores: Scores, fw: Framework, store: Path, country: str
                        report_date=then.date()).for_country(country)
     words = wording(fw)
     path = write_workbook(data, fw, words, folder / f"{fw.id}_{country}_{then.date().isoformat()}.xlsx")
+    with open_store(store) as opened:
+        record_first_seen(opened, data.plans["action_id"], then.date())  # the plan was written then
     book = openpyxl.load_workbook(path)
     ws = book[words.sheet("country_plan")]
     heads = [cell.value for cell in ws[1]]
     col = {key: heads.index(heading(key, words)) for key in
-           ("agencies", "responsible", "implementation_stage", "action_taken", "expected_completion")}
+           ("agencies", "responsible_section", "implementation_stage", "action_taken", "expected_completion")}
     for row, stage in zip(ws.iter_rows(min_row=2), STAGE_PLAN):
         agency = str(row[col["agencies"]].value or "").split(";")[0].strip() or "Case management focal point"
-        row[col["responsible"]].value = agency
+        row[col["responsible_section"]].value = agency
         row[col["implementation_stage"]].value = words.stage(stage)
         if stage == "completed":
             row[col["action_taken"]].value = f"Done by {agency}; evidence filed with the coordination group."
         if stage == "cancelled":
             row[col["action_taken"]].value = "Merged into the inter-agency SOP review."
     book.save(path)
-    return import_action_plans([path], store, fw).rows
+    import_action_plans([path], store, fw)
+    with open_store(store, read_only=True) as opened:
+        return len(read_tracking(opened))

@@ -21,7 +21,7 @@ from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.sync.files import ImportResult, import_files
 from qaf_kobo.sync.result import SyncResult
 from qaf_kobo.workflows.pipeline_config import PipelineConfig, SourceSettings, check_sources
-from qaf_kobo.workflows.report_run import score_for_report, tracked_actions
+from qaf_kobo.workflows.report_run import first_seen_days, keep_first_seen, score_for_report, tracked_actions
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ def run_pipeline(config: PipelineConfig, today: date | None = None,
                  notice: Callable[[str], None] | None = None) -> RunResult:
     """Sync (or import) every source into the store, score it once, and write the workbooks to
     ``<out_dir>/<date>/``. ``notice`` hears of waits a KoboToolbox server asks for (default: a logged warning)."""
-    day = (today or date.today()).isoformat()
-    out_dir = output_folder(config.report.out_dir / day, store=config.store.path, create=False)
+    report_day = today or date.today()
+    out_dir = output_folder(config.report.out_dir / report_day.isoformat(), store=config.store.path, create=False)
     check_sources(config)
     secrets = pipeline_credentials(config)
     fw = find_framework(config.scoring.framework)
@@ -117,7 +117,9 @@ def run_pipeline(config: PipelineConfig, today: date | None = None,
                               out_dir)
     progress(f"score  {len(scores.assessments)} assessments from {len(results)} source(s) scored "
              f"({config.scoring.rule} rule) → {out_dir}")
-    workbooks = write_reports(scores, fw, out_dir, countries=countries, lang=config.report.lang,
-                              tracking=tracked_actions(config.store.path), horizons=horizons(fw, config.report.horizons))
+    workbooks = write_reports(scores, fw, out_dir, countries=countries, lang=config.report.lang, date=report_day,
+                              tracking=tracked_actions(config.store.path), horizons=horizons(fw, config.report.horizons),
+                              first_seen=first_seen_days(config.store.path),
+                              on_plans=keep_first_seen(config.store.path, report_day))
     progress(f"report {len(workbooks)} workbooks → {out_dir}")
     return RunResult(results, len(scores.assessments), out_dir, workbooks)

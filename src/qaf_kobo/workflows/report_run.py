@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.framework.catalogue import ENGLISH, UI_PREFIXES
 from qaf_kobo.output_files import output_folder
@@ -15,7 +18,7 @@ from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import Scores, score
 from qaf_kobo.store import open_store
-from qaf_kobo.store.actions import read_tracking
+from qaf_kobo.store.actions import read_first_seen, read_tracking, record_first_seen
 
 DEFAULT_STORE = Path("data/qaf.sqlite")
 DEFAULT_OUT = Path("reports")
@@ -36,6 +39,25 @@ def tracked_actions(store_path: str | Path) -> pd.DataFrame:
     """What the store tracks of the country action plans (``store.actions``), read without changing the store."""
     with open_store(store_path, read_only=True) as store:
         return read_tracking(store)
+
+
+def first_seen_days(store_path: str | Path) -> dict[str, dt.date]:
+    """The day each action first appeared in a generated plan, read without changing the store."""
+    with open_store(store_path, read_only=True) as store:
+        return read_first_seen(store)
+
+
+def keep_first_seen(store_path: str | Path, day: dt.date) -> Callable[[pd.DataFrame], None]:
+    """What ``write_reports`` calls with the plans: keeps ``day`` as the first appearance of the actions new to the
+    store (their suggested dates count from it). A store that cannot be written keeps nothing, with a warning:
+    their dates then count from each report's day."""
+    def keep(plans: pd.DataFrame) -> None:
+        try:
+            with open_store(store_path, create=False) as store:
+                record_first_seen(store, plans["action_id"], day)
+        except QafError as exc:
+            logging.getLogger("qaf_kobo").warning("the day new actions first appeared is not kept (%s)", exc)
+    return keep
 
 
 def fallback_warning(fw: Framework, lang: str) -> str | None:
@@ -68,5 +90,7 @@ def build_reports(
     output_folder(out_dir, store=store_path, create=False)  # and so does a folder that cannot hold the workbooks
     months = horizon_months(fw, horizons)
     scores = score_for_report(store_path, countries, rule, only_approved, fw)
-    return write_reports(scores, fw, out_dir, countries=countries, lang=lang, tracking=tracked_actions(store_path),
-                         horizons=months)
+    today = dt.date.today()
+    return write_reports(scores, fw, out_dir, countries=countries, lang=lang, date=today,
+                         tracking=tracked_actions(store_path), horizons=months,
+                         first_seen=first_seen_days(store_path), on_plans=keep_first_seen(store_path, today))

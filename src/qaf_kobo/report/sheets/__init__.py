@@ -17,6 +17,7 @@ from qaf_kobo.report.sheets import (
     about,
     action_plan,
     assessments,
+    closed_actions,
     country_plan,
     data_quality,
     domains,
@@ -39,10 +40,10 @@ class Sheet(Protocol):
 
 
 REGIONAL_SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, domains, assessments, indicators, country_plan,
-                                      data_quality, about)
+                                      closed_actions, data_quality, about)
 """The regional workbook's sheets, in order: consolidated views only (the plans per country, not per assessment)."""
 COUNTRY_SHEETS: tuple[Sheet, ...] = (profile, heat_map, sections, domains, assessments, indicators, country_plan,
-                                     action_plan, data_quality, about)
+                                     closed_actions, action_plan, data_quality, about)
 """A country workbook's sheets, in order: its profile first; its plan, and the actions per assessment."""
 REGIONAL_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in REGIONAL_SHEETS)
 COUNTRY_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in COUNTRY_SHEETS)

@@ -3,8 +3,8 @@ top level, the actions for its next level, each with the Action id of its row in
 
 A criterion at level L gets ``criterion.next_actions(L)`` (``report.country_plan.framework_actions``); when the
 framework lists none for that step, the criterion still gets one row. Rows: by country, lowest level first, then in
-framework order. The tracking columns of seed 000 are there to print and fill in by hand per agency; only the
-Country action plan is read back.
+framework order. A reference: it has no tracking columns, its first row says so (responsible, dates and stages
+are filled in in the Country action plan, which is read back), and the sheet is protected.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ ROW_COLUMNS = (
     "root_uuid", "country", "country_name", "agency", "assessment_date",
     "section_id", "criterion_id", "current_level", "target_level", "action_key", "action_id",
 )
-STAGE_COLUMN = 9
-"""The 0-based column of Implementation stage in action_plan_table (it gets the dropdown)."""
 STAGE_LOOKS = {"completed": {"bg_color": "#C6EFCE", "font_color": "#006100"}, "cancelled": {"font_color": "#808080"}}
 """How a stage chosen in the dropdown shows (conditional formats): completed green, cancelled grey."""
 
@@ -57,7 +55,7 @@ def action_plan_rows(scores, fw: Framework) -> pd.DataFrame:
 
 
 def action_plan_table(scores, fw: Framework, words: Wording) -> Table:
-    """The rows in the report language, with the empty tracking columns to be filled in by hand."""
+    """The rows in the report language."""
     plan = action_plan_rows(scores, fw)
     sections = {s.id: words.section(s) for s in fw.sections}
     criteria = {c.id: words.criterion(c) for c in fw.criteria}
@@ -70,10 +68,6 @@ def action_plan_table(scores, fw: Framework, words: Wording) -> Table:
         "current_level": plan["current_level"],
         "target_level": plan["target_level"],
         "action": plan["action_key"].map(actions),
-        "responsible": None,
-        "expected_completion": pd.NaT,
-        "implementation_stage": words.stages()[0],
-        "action_taken": None,
         "assessment_date": plan["assessment_date"],
         "root_uuid": plan["root_uuid"],
         "action_id": plan["action_id"],
@@ -86,10 +80,6 @@ def action_plan_table(scores, fw: Framework, words: Wording) -> Table:
         Column(words("report.col.current_level"), "level", 15),
         Column(words("report.col.target_level"), "level", 15),
         Column(words("report.col.action"), "wrap", 60),
-        Column(words("report.col.responsible"), "wrap", 18),
-        Column(words("report.col.expected_completion"), "date", 15),
-        Column(words("report.col.implementation_stage"), "text", 16),
-        Column(words("report.col.action_taken"), "wrap", 30),
         Column(words("report.col.assessment_date"), "date", 13),
         Column(words("report.col.submission_id"), "text", 18),
         Column(words("report.col.action_id"), "text", 17),
@@ -109,9 +99,9 @@ def stage_dropdown(ws: Worksheet, cells: Cells, words: Wording, last: int, col: 
 
 
 def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
-    """The table with the stage dropdown on every row, going on in "… (2)" sheets past Excel's rows per sheet.
-    Printed with gridlines: a page to fill in by hand."""
+    """The reference note, then the table, going on in "… (2)" sheets past Excel's rows per sheet; protected
+    (sorting and filtering still work). Printed with gridlines."""
     table = action_plan_table(data.scores, fw, words)
-    for sheet, rows in write_continued(ws, cells, table, words.right_to_left):
+    for sheet, _ in write_continued(ws, cells, table, words.right_to_left, note=words("report.action_plan.reference")):
         sheet.hide_gridlines(0)  # 0: gridlines on screen and on paper
-        stage_dropdown(sheet, cells, words, max(rows, 1), STAGE_COLUMN)
+        sheet.protect("", {"sort": True, "autofilter": True, "format_columns": True, "format_rows": True})

@@ -1,11 +1,14 @@
-"""The Country action plan sheet: one row per country × action the latest round needs (``report.country_plan``),
+"""The Country action plan sheet: one row per country × action the latest round needs (``plans.country_plan``),
 by priority, in the tracking format of seed 000 — the sheet coordinators fill in and ``qaf-kobo actions import``
-reads back (by Action id, columns found by their headings in the report's language).
+reads back (by Action id, columns found by their headings in the report's language). The tracked actions the
+latest round no longer needs are in the Closed actions sheet (``closed_actions``), with the same columns.
 
 Columns: Action id, Priority, Domain, Section, Criterion, Action, Current level, Target level, Agencies needing it,
-Agencies, Responsible, Expected completion date, Implementation stage (dropdown), Action taken, Last updated, Note;
-the regional workbook starts with Country. Rows past their date and neither completed nor cancelled are
-highlighted as overdue by a conditional format (TODAY(), so it stays right when the file is opened later).
+Agencies, Responsible section / agency, Responsible person, Expected completion date, Implementation stage
+(dropdown), Action taken, Last updated, Note; the regional workbook starts with Country. A suggested date (not
+confirmed by a person, no Responsible) is in grey italics, with a note on its heading. Rows past a confirmed date
+and neither completed nor cancelled are highlighted as overdue by conditional formats (TODAY(), so it stays right
+when the file is opened later; a Responsible typed in later confirms the row's date there too).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ COLUMNS: dict[str, tuple[str, str, float]] = {
     "target_level": ("report.col.target_level", "level", 15),
     "n_agencies": ("report.col.n_agencies_needing", "int", 11),
     "agencies": ("report.col.agency_names", "wrap", 26),
-    "responsible": ("report.col.responsible", "wrap", 18),
+    "responsible_section": ("report.col.responsible_section", "wrap", 18),
+    "responsible_person": ("report.col.responsible_person", "wrap", 18),
     "expected_completion": ("report.col.expected_completion", "date", 14),
     "implementation_stage": ("report.col.implementation_stage", "text", 16),
     "action_taken": ("report.col.action_taken", "wrap", 30),
@@ -43,7 +47,8 @@ COLUMNS: dict[str, tuple[str, str, float]] = {
     "note": ("report.col.note", "wrap", 36),
 }
 """Per column key: the heading's string id, the kind and the width."""
-TRACKED = ("responsible", "expected_completion", "implementation_stage", "action_taken", "last_updated")
+TRACKED = ("responsible_section", "responsible_person", "expected_completion", "implementation_stage", "action_taken",
+           "last_updated")
 """The columns coordinators fill in (read back by ``qaf-kobo actions import``)."""
 OVERDUE_LOOK = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 
@@ -75,9 +80,15 @@ def fitted_names(names: str, limit: int = MAX_CELL_TEXT) -> str:
     return f"{AGENCY_SEPARATOR.join(listed[:kept])} … (+{len(listed) - kept})"
 
 
-def country_plan_table(data: ReportData, fw: Framework, words: Wording) -> Table:
-    """The plans of ``data``'s countries in the report language."""
-    plan = data.plans
+def plan_rows(data: ReportData, needed: bool = True) -> pd.DataFrame:
+    """The rows of the Country action plan (``needed``) or of the Closed actions sheet."""
+    return data.plans[data.plans["needed"].astype(bool) == needed]
+
+
+def country_plan_table(data: ReportData, fw: Framework, words: Wording, needed: bool = True) -> Table:
+    """The plans of ``data``'s countries in the report language: the needed actions, or (``needed=False``) those
+    no longer needed."""
+    plan = plan_rows(data, needed)
     names = data.scores.assessments.drop_duplicates("country").set_index("country")["country_name"]
     domains = {d.id: words.domain(d) for d in fw.domains}
     sections = {s.id: words.section(s) for s in fw.sections}
@@ -97,7 +108,8 @@ def country_plan_table(data: ReportData, fw: Framework, words: Wording) -> Table
         "target_level": plan["target_level"],
         "n_agencies": plan["n_agencies"],
         "agencies": plan["agencies"].map(fitted_names, na_action="ignore"),
-        "responsible": plan["responsible"],
+        "responsible_section": plan["responsible_section"],
+        "responsible_person": plan["responsible_person"],
         "expected_completion": plan["expected_completion"],
         "implementation_stage": plan["stage"].map(words.stage),
         "action_taken": plan["action_taken"],
@@ -125,22 +137,56 @@ def _ranges(n_columns: int, skip: set[int], first: int, last: int) -> str:
     return " ".join(spans)
 
 
-def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
-    """The table, the stage dropdown and its looks, the overdue highlight (all but the level columns); frozen on the
-    Action id column."""
-    table = country_plan_table(data, fw, words)
-    write_table(ws, cells, table, fitted_heights(table))
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """The (first, last) 0-based indexes of each run of True."""
+    runs, start = [], None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    return runs
+
+
+def write_plan(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording, needed: bool) -> None:
+    """The table, suggested dates in their own look with a note on the heading, the stage dropdown and its looks,
+    and (needed actions) the overdue highlight on all but the level columns; frozen on the Action id column."""
+    table = country_plan_table(data, fw, words, needed)
     keys = column_keys(data.country is None)
     col = {key: i for i, key in enumerate(keys)}
+    confirmed = plan_rows(data, needed)["date_confirmed"].astype(bool).tolist()
+    suggested = [None if sure else "suggested_date" for sure in confirmed]
+    write_table(ws, cells, table, fitted_heights(table), restyle={col["expected_completion"]: suggested},
+                heading_notes={col["expected_completion"]: words("report.plan.suggested_dates")})
     last = max(len(table), 1)
     stage_dropdown(ws, cells, words, last, col["implementation_stage"])
+    ws.freeze_panes(1, col["action_id"] + 1)
+    if not needed:
+        return
     letter = {key: xl_col_to_name(i) for key, i in col.items()}
-    due, stage, note = letter["expected_completion"], letter["implementation_stage"], letter["note"]
-    closed = [f'${stage}2<>"{words.stage(s)}"' for s in ("completed", "cancelled")]
-    formula = f'=AND(ISNUMBER(${due}2),${due}2<TODAY(),{",".join(closed)},${note}2="")'
     levels = {col["current_level"], col["target_level"]}
+    look = cells.book.add_format(OVERDUE_LOOK)
+
+    def past(row: int) -> str:  # a formula is relative to the first cell of its first range (Excel row ``row``)
+        due, stage = f'${letter["expected_completion"]}{row}', f'${letter["implementation_stage"]}{row}'
+        closed = ",".join(f'{stage}<>"{words.stage(s)}"' for s in ("completed", "cancelled"))
+        return f"ISNUMBER({due}),{due}<TODAY(),{closed}"
+
+    assigned = f'OR(${letter["responsible_section"]}2<>"",${letter["responsible_person"]}2<>"")'
     ws.conditional_format(1, 0, last, len(keys) - 1, {
-        "type": "formula", "criteria": formula, "format": cells.book.add_format(OVERDUE_LOOK),
+        "type": "formula", "criteria": f"=AND({past(2)},{assigned})", "format": look,
         "multi_range": _ranges(len(keys), levels, 1, last),
     })
-    ws.freeze_panes(1, col["action_id"] + 1)
+    runs = _runs(confirmed)  # dates a person set: overdue without a Responsible too
+    if runs:
+        first, end = runs[0][0] + 1, runs[-1][1] + 1
+        ws.conditional_format(first, 0, end, len(keys) - 1, {
+            "type": "formula", "criteria": f"=AND({past(first + 1)})", "format": look,
+            "multi_range": " ".join(_ranges(len(keys), levels, a + 1, b + 1) for a, b in runs),
+        })
+
+
+def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
+    """The needed actions (see ``write_plan``)."""
+    write_plan(ws, cells, data, fw, words, needed=True)

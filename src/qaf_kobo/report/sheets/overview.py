@@ -11,15 +11,17 @@ from xlsxwriter.worksheet import Worksheet
 from qaf_kobo.framework import Framework
 from qaf_kobo.plans.stages import STAGES
 from qaf_kobo.report.cells import Cells
-from qaf_kobo.report.profile_figures import PROGRESS, country_figures, summary_sentences
+from qaf_kobo.report.profile_figures import country_figures, summary_sentences
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.sheets.sections import level_counts
 from qaf_kobo.report.table_sheet import Column, Table, fitted_heights, write_table
 from qaf_kobo.report.wording import Wording
 
 KEY = "overview"
+_COUNTS = (*STAGES, "overdue", "unassigned")
+"""The plan's counts shown per country (``plans.progress``)."""
 _PROFILE = ("latest_round", "previous_round", "meets_latest", "meets_previous", "improved", "fell", "actions",
-            *PROGRESS[:-1], "summary")
+            *_COUNTS, "summary")
 
 
 def _profiles(data: ReportData, countries: pd.Index, fw: Framework, words: Wording) -> pd.DataFrame:
@@ -35,7 +37,7 @@ def _profiles(data: ReportData, countries: pd.Index, fw: Framework, words: Wordi
             "latest_round": figures.latest_round, "previous_round": figures.previous_round,
             "meets_latest": figures.meeting(fw), "meets_previous": figures.meeting(fw, "previous"),
             "improved": len(improved) if previous else None, "fell": len(fell) if previous else None,
-            "actions": figures.n_actions, **{key: figures.progress[key] for key in PROGRESS[:-1]},
+            "actions": figures.n_actions, **{key: figures.progress[key] for key in _COUNTS},
             "summary": " ".join(summary_sentences(figures, fw, words, data.report_date)),
         }
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(_PROFILE)).reindex(countries)
@@ -80,6 +82,7 @@ def overview_table(data: ReportData, fw: Framework, words: Wording) -> Table:
         Column(words("report.col.actions"), "int", 10),
         *[Column(words(f"report.stage.{stage}"), "int", 11) for stage in STAGES],
         Column(words("report.col.overdue"), "int", 10),
+        Column(words("report.col.unassigned"), "int", 11),
         Column(words("report.col.summary"), "wrap", 80),
     )
     return Table(columns, frame)

@@ -73,10 +73,15 @@ def _progress(ws: Worksheet, cells: Cells, row: int, figures: CountryFigures, da
     row = _heads(ws, cells, row, [words("report.profile.progress", date=data.report_date.isoformat()),
                                   words("report.col.actions")])
     labels = {**{stage: words(f"report.stage.{stage}") for stage in STAGES},
-              "overdue": words("report.col.overdue"), "no_longer_needed": words("report.col.no_longer_needed")}
+              "closed_since": words("report.col.closed_since"), "overdue": words("report.col.overdue"),
+              "unassigned": words("report.col.unassigned"), "no_longer_needed": words("report.col.no_longer_needed")}
     for key in PROGRESS:
         cells.text(ws, row, 0, labels[key])
         cells.number(ws, row, 1, figures.progress[key])
+        row += 1
+    for name, count in figures.progress.overdue_by_responsible.items():
+        cells.text(ws, row, 0, words("report.profile.overdue_of", responsible=name or words("report.col.unassigned")))
+        cells.number(ws, row, 1, count)
         row += 1
     return row
 
