@@ -16,6 +16,7 @@ from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.sheets import (
     about,
     action_plan,
+    agency_map,
     assessments,
     country_plan,
     data_quality,
@@ -41,7 +42,7 @@ class Sheet(Protocol):
 REGIONAL_SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, domains, assessments, indicators, country_plan,
                                       data_quality, about)
 """The regional workbook's sheets, in order: consolidated views only (the plans per country, not per assessment)."""
-COUNTRY_SHEETS: tuple[Sheet, ...] = (profile, heat_map, sections, domains, assessments, indicators, country_plan,
+COUNTRY_SHEETS: tuple[Sheet, ...] = (profile, heat_map, agency_map, sections, domains, assessments, indicators, country_plan,
                                      action_plan, data_quality, about)
 """A country workbook's sheets, in order: its profile first; its plan, and the actions per assessment."""
 REGIONAL_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in REGIONAL_SHEETS)
