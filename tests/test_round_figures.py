@@ -58,7 +58,11 @@ def sheet(path: Path, name: str, **options) -> pd.DataFrame:
 
 def check_workbooks(raw: pd.DataFrame, folder: Path) -> None:
     scores = score_submissions(raw, FW, current_version="v1", today=pd.Timestamp(DAY))
-    paths = write_reports(scores, FW, folder, date=DAY)
+    check_figures(scores, write_reports(scores, FW, folder, date=DAY))
+
+
+def check_figures(scores, paths: list[Path]) -> None:
+    """Every figure shown in two places of these workbooks (the regional one first) agrees."""
     regional, countries = paths[0], paths[1:]
     overview = sheet(regional, "Overview").set_index("Country code")
     plan = sheet(regional, "Country action plan")

@@ -30,7 +30,7 @@ from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.kobo.client import KoboClient
 from qaf_kobo.kobo.deploy import deploy_form
 from qaf_kobo.report.workbook import write_reports
-from qaf_kobo.scoring import score
+from qaf_kobo.scoring import Scores, score
 from qaf_kobo.scoring.indicators import NOT_SUPPORTED
 from qaf_kobo.sync.central import sync_central
 from qaf_kobo.sync.files import import_files
@@ -66,8 +66,9 @@ class DemoResult:
     countries: list[str]
     unknown_countries: list[str]
     n_assessments: int
-    lowest_level: str
-    n_critical_sections: int
+    n_left_out: int
+    latest_rounds: list[str]
+    """Per country, its latest round's figures as the regional Overview shows them."""
     n_findings: int
     n_not_supported: int
     server_url: str
@@ -83,8 +84,11 @@ class DemoResult:
                    "see Data quality)" if codes else "")
         return "\n".join([
             f"Countries: {', '.join(self.countries)}{unknown}",
-            f"Assessments scored: {self.n_assessments}; sections at {self.lowest_level}: {self.n_critical_sections}; "
+            f"Assessments scored: {self.n_assessments} ({self.n_left_out} left out of their round's figures); "
             f"data-quality findings: {self.n_findings}",
+            "Latest rounds (regional Overview: sections meeting the minimum, then the index; the previous round in "
+            "brackets):",
+            *(f"  {line}" for line in self.latest_rounds),
             *([f"Action plan: {self.plan_country}'s plan of its first round was filled in and read back ({self.n_tracked} "
                "actions, qaf-kobo actions import); see its Country profile and Country action plan"]
               if self.plan_country else []),
@@ -206,6 +210,18 @@ def _check_replaceable(store: Path) -> None:
                            "the demo recreates its store, so give it another --store")
 
 
+def latest_round_lines(scores: Scores, fw: Framework) -> list[str]:
+    """Per country, its latest round as the regional Overview shows it: sections meeting the minimum and the index,
+    the previous round's in brackets."""
+    lines = []
+    for row in scores.rounds[scores.rounds["from_latest"] == 0].itertuples():
+        previous = (f" ({row.previous_round}: {row.previous_n_meeting_minimum}, {row.previous_index:.1f})"
+                    if row.previous_round is not None else "")
+        lines.append(f"{row.country} {row.round}: {row.n_meeting_minimum} of {len(fw.sections)} sections, index "
+                     f"{row.index:.1f}{previous}")
+    return lines
+
+
 def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo.sqlite"), seed: int = 2026,
              progress: Callable[[str], None] = lambda line: None, fw: Framework | None = None) -> DemoResult:
     """Run the whole job for a framework (default: the QAF) on a local KoboToolbox-compatible server and a local
@@ -251,14 +267,13 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
             f"deleted) and an incremental Central sync ({again_central.updated} updated, {again_central.deleted} "
             "deleted)")
     scores = score(store, out_dir=out_dir, fw=fw)
-    lowest = fw.levels[0]
-    n_critical = scores.sections_at(lowest.code)
+    n_left_out = int((scores.assessments["left_out"] != "").sum())
     n_sources = scores.assessments["source"].nunique()
     n_not_supported = int((scores.quality["check"] == NOT_SUPPORTED).sum())
     checked = (f" ({n_not_supported} ratings not supported by the evidence figures)"
                if fw.evidence.cross_checks else "")
-    say(f"Scored {len(scores.assessments)} assessments from {n_sources} sources: {n_critical} sections at "
-        f"{lowest.label}, {len(scores.quality)} data-quality findings{checked}")
+    say(f"Scored {len(scores.assessments)} assessments from {n_sources} sources: {n_left_out} left out of their "
+        f"round's figures (duplicates, dates out of range), {len(scores.quality)} data-quality findings{checked}")
     country = demo_country(scores)
     tracked = 0
     if country:
@@ -275,6 +290,7 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
     codes = sorted(scores.assessments["country"].dropna().unique())
     countries = [c for c in codes if pycountry.countries.get(alpha_3=c)]
     return DemoResult(store, out_dir, workbooks, countries, [c for c in codes if c not in countries],
-                      len(scores.assessments), lowest.label, n_critical, len(scores.quality), n_not_supported,
+                      len(scores.assessments), n_left_out, latest_round_lines(scores, fw), len(scores.quality),
+                      n_not_supported,
                       kobo.url, asset_uid,
                       central.url, country, tracked)
