@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pandas as pd
 import pycountry
 
 from qaf_kobo.central.client import CentralClient
@@ -216,7 +217,7 @@ def latest_round_lines(scores: Scores, fw: Framework) -> list[str]:
     lines = []
     for row in scores.rounds[scores.rounds["from_latest"] == 0].itertuples():
         previous = (f" ({row.previous_round}: {row.previous_n_meeting_minimum}, {row.previous_index:.1f})"
-                    if row.previous_round is not None else "")
+                    if pd.notna(row.previous_round) else "")
         lines.append(f"{row.country} {row.round}: {row.n_meeting_minimum} of {len(fw.sections)} sections, index "
                      f"{row.index:.1f}{previous}")
     return lines
