@@ -10,6 +10,7 @@ from xlsxwriter.worksheet import Worksheet
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
+from qaf_kobo.report.table_sheet import setup_print
 from qaf_kobo.report.wording import Wording
 from qaf_kobo.scoring.round_tables import agency_levels
 from qaf_kobo.scoring.rounds import round_of
@@ -50,3 +51,4 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
             level = values[sid]
             cells.level(ws, row, col, None if pd.isna(level) else int(level))
     ws.freeze_panes(3, FIRST_SECTION)
+    setup_print(ws)

@@ -59,7 +59,7 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
     level_width = max(len(words.level(code)) for code in [*fw.level_codes, None]) + 2  # a level name is read whole
     ws.set_column(0, first_section - 1, 12)
     ws.set_column(1, 1, 20)
-    ws.set_column(2, 2, max(12, *(len(str(r)) + 2 for r in frame["round"])))
+    ws.set_column(2, 2, max([12, *(len(str(r)) + 2 for r in frame["round"])]))
     ws.set_column(first_section, last_col, level_width)
     ws.set_column(legend_col, legend_col, 40)
     ws.set_row(0, 75)
