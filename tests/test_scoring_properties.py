@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from qaf_kobo.form.contract import criterion_field, level_field
 from qaf_kobo.framework import default_framework
 from qaf_kobo.scoring import TABLES, score_submissions
-from qaf_kobo.scoring.round_tables import round_tables
 from qaf_kobo.scoring.domains import domain_table
 from qaf_kobo.scoring.quality import quality_table
+from qaf_kobo.scoring.round_tables import round_tables
 from qaf_kobo.scoring.sections import section_table
 from qaf_kobo.scoring.tidy import tidy
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from qaf_kobo.framework import Framework
+from qaf_kobo.scoring.keyed import id_positions
 from qaf_kobo.scoring.rounds import labels
 from qaf_kobo.scoring.rules import NO_LEVEL, combine_levels, lower_median_of_counts
 
@@ -70,14 +71,20 @@ class _Blocks:
         country, round_ = labels(assessments["country"]), labels(assessments["round"])
         reason = labels(assessments["left_out"]) if "left_out" in assessments else pd.Series("", index=assessments.index)
         counted = ((country != "") & (reason == "")).to_numpy()
-        codes, keys = pd.factorize(pd.MultiIndex.from_arrays([country[counted], round_[counted]]))
-        n = len(keys)
+        country_codes, countries = pd.factorize(country[counted].to_numpy(dtype=object))
+        round_codes, round_names = pd.factorize(round_[counted].to_numpy(dtype=object))
+        pairs, codes = np.unique(country_codes.astype(np.int64) * max(len(round_names), 1) + round_codes,
+                                 return_inverse=True)
+        codes = codes.ravel()
+        n = len(pairs)
+        key_country = np.asarray(countries, dtype=object)[pairs // max(len(round_names), 1)] if n else []
+        key_round = np.asarray(round_names, dtype=object)[pairs % max(len(round_names), 1)] if n else []
         dates = pd.to_datetime(assessments["assessment_date"], errors="coerce").to_numpy(dtype="datetime64[ns]")
         latest = np.full(n, np.iinfo(np.int64).min)
         np.maximum.at(latest, codes, dates[counted].view(np.int64))
         frame = pd.DataFrame({
-            "country": keys.get_level_values(0).to_numpy(dtype=object) if n else np.array([], dtype=object),
-            "round": keys.get_level_values(1).to_numpy(dtype=object) if n else np.array([], dtype=object),
+            "country": np.asarray(key_country, dtype=object),
+            "round": np.asarray(key_round, dtype=object),
             "n_assessments": np.bincount(codes, minlength=n),
             "latest_date": latest.view("datetime64[ns]"),
         })
@@ -97,9 +104,17 @@ class _Blocks:
         self.of_assessment = block
         self.uuids = pd.Index(assessments["root_uuid"].astype(str).to_numpy(dtype=object))
         self.n = n
+        self._by_dtype: dict[int, np.ndarray] = {}
 
     def of_rows(self, root_uuid: pd.Series) -> np.ndarray:
-        """The block of each row of a table keyed by root_uuid (−1: not counted)."""
+        """The block of each row of a table keyed by root_uuid (−1: not counted); a categorical id column (as
+        scoring hands over) is looked up once per category."""
+        if isinstance(root_uuid.dtype, pd.CategoricalDtype):
+            key = id(root_uuid.dtype)
+            if key not in self._by_dtype:
+                rows = self.uuids.get_indexer(root_uuid.cat.categories.astype(str))
+                self._by_dtype[key] = np.append(np.where(rows >= 0, self.of_assessment[np.maximum(rows, 0)], -1), -1)
+            return self._by_dtype[key][root_uuid.array.codes]
         rows = positions(root_uuid, self.uuids)
         return np.where(rows >= 0, self.of_assessment[np.maximum(rows, 0)], -1)
 
@@ -116,7 +131,7 @@ def _section_levels(blocks: _Blocks, sections: pd.DataFrame, fw: Framework) -> t
     lower median level (blocks × sections int8)."""
     m, k = len(fw.sections), len(fw.levels) + 1
     block = blocks.of_rows(sections["root_uuid"])
-    section = positions(sections["section_id"], pd.Index([s.id for s in fw.sections], dtype=object))
+    section = id_positions(sections["section_id"], [s.id for s in fw.sections])
     level = pd.to_numeric(sections["level"], errors="coerce").fillna(NO_LEVEL).to_numpy(dtype=np.int64)
     keep = (block >= 0) & (section >= 0)
     cell = (block[keep] * m + section[keep]) * k + level[keep]
@@ -128,7 +143,7 @@ def _domain_indexes(blocks: _Blocks, domains: pd.DataFrame, fw: Framework) -> tu
     """Per block × domain: the sum of (index × assessed criteria) over its assessments, and the assessed criteria."""
     d = len(fw.domains)
     block = blocks.of_rows(domains["root_uuid"])
-    domain = positions(domains["domain_id"], pd.Index([x.id for x in fw.domains], dtype=object))
+    domain = id_positions(domains["domain_id"], [x.id for x in fw.domains])
     index = pd.to_numeric(domains["index"], errors="coerce").to_numpy(dtype=float)
     assessed = pd.to_numeric(domains["n_assessed"], errors="coerce").fillna(0).to_numpy(dtype=float)
     keep = (block >= 0) & (domain >= 0) & ~np.isnan(index) & (assessed > 0)

@@ -41,8 +41,9 @@ def left_out(submissions: pd.DataFrame, today: pd.Timestamp) -> np.ndarray:
     complete = submissions[list(DUPLICATE_KEYS)].notna().all(axis=1).to_numpy()
     if complete.any():
         keyed = submissions.loc[complete, [*DUPLICATE_KEYS, "submission_time", "root_uuid"]]
-        keyed = keyed.assign(root_uuid=keyed["root_uuid"].astype(str)).sort_values(["submission_time", "root_uuid"],
-                                                                                na_position="first", kind="stable")
+        ids = keyed["root_uuid"]  # categories are the ids sorted: their codes sort as the ids do
+        keyed = keyed.assign(root_uuid=ids.array.codes if isinstance(ids.dtype, pd.CategoricalDtype) else ids.astype(str))
+        keyed = keyed.sort_values(["submission_time", "root_uuid"], na_position="first", kind="stable")
         earlier = keyed.duplicated(list(DUPLICATE_KEYS), keep="last")
         duplicate[keyed.index[earlier.to_numpy()]] = True
     date, text = submissions["assessment_date"], submissions["assessment_date_text"]
