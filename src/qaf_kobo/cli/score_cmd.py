@@ -11,7 +11,7 @@ from qaf_kobo.cli import main
 from qaf_kobo.cli.options import framework_option
 from qaf_kobo.framework import Framework
 from qaf_kobo.scoring import score
-from qaf_kobo.scoring.rules import RULES
+from qaf_kobo.scoring.rules import DEFAULT_RULE, RULES
 from qaf_kobo.store import DEFAULT_STORE
 
 
@@ -19,7 +19,7 @@ from qaf_kobo.store import DEFAULT_STORE
 @click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
               help="The SQLite store written by sync or import.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder (default: reports/<today>/).")
-@click.option("--rule", type=click.Choice(RULES), default="min", show_default=True,
+@click.option("--rule", type=click.Choice(RULES), default=DEFAULT_RULE, show_default=True,
               help="How criterion levels combine into a section level: the lowest, or the lower median.")
 @click.option("--only-approved", is_flag=True, help="Score only submissions with validation status Approved.")
 @click.option("--country", "countries", multiple=True, metavar="ISO3", help="Score only this country (repeatable).")

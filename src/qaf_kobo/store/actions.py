@@ -19,6 +19,7 @@ import pandas as pd
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.store.database import Store
+from qaf_kobo.store.utc import utc_text
 
 TRACKING_SCHEMA = """
 CREATE TABLE IF NOT EXISTS action_tracking (
@@ -57,13 +58,6 @@ seconds."""
 TRACKING_COLUMNS = ("action_id", "responsible", "expected_completion", "stage", "action_taken", "updated_at",
                     "source_file", "source_sheet", "source_row", "imported_at")
 _VALUES = ("responsible", "expected_completion", "stage", "action_taken")
-
-
-def utc_text(moment: dt.datetime) -> str:
-    """A time as ISO UTC with seconds (``2026-05-01T10:00:00Z``); a naive time is taken as UTC."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment.replace(microsecond=0).isoformat() + "Z"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from qaf_kobo.plans.horizons import horizons as horizon_months
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import Scores, score
-from qaf_kobo.store import open_store
+from qaf_kobo.scoring.rules import DEFAULT_RULE
+from qaf_kobo.store import DEFAULT_STORE, open_store
 from qaf_kobo.store.actions import read_tracking
 
-DEFAULT_STORE = Path("data/qaf.sqlite")
 DEFAULT_OUT = Path("reports")
 
 
@@ -51,7 +51,7 @@ def build_reports(
     out_dir: str | Path = DEFAULT_OUT,
     countries: list[str] | None = None,
     lang: str = ENGLISH,
-    rule: str = "min",
+    rule: str = DEFAULT_RULE,
     only_approved: bool = False,
     fw: Framework | None = None,
     horizons: Iterable[str] | Mapping[str, int] = (),
