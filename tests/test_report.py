@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from qaf_kobo.cli import main
 from qaf_kobo.errors import QafError
 from qaf_kobo.form.build import build_form
-from qaf_kobo.form.contract import criterion_field, level_field, notes_field
-from qaf_kobo.form.structure import FormStructure, read_form_structure
+from qaf_kobo.form.contract import criterion_field
+from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.framework import Framework, load_framework
 from qaf_kobo.report import write_reports
 from qaf_kobo.report.cells import NOT_ASSESSED_COLOUR, clean_text
@@ -45,7 +45,7 @@ from qaf_kobo.scoring.text import TEXT_LIMIT
 from qaf_kobo.store import open_store
 
 from conftest import require_tool
-from qaf_rows import qaf_answers, qaf_form
+from qaf_rows import qaf_answers, qaf_form, submission
 
 DAY = dt.date(2025, 1, 15)
 INJECTION = '=HYPERLINK("http://evil.example","click")'
@@ -59,28 +59,6 @@ MARKER = "qaf-kobo"
 
 def colour_of(fw: Framework, code: int) -> str:
     return fw.level(code).colour
-
-
-def submission(fw: Framework, form: FormStructure, n: int, country: str, agency: str, date: str, rnd: str, level_of,
-               **details) -> dict:
-    """A Kobo /data/ record keyed as the built ``form`` keys it: every criterion answered by ``level_of(criterion)``
-    and each section's assessed level = the lowest of its criteria."""
-    record = {
-        "_id": n, "meta/rootUuid": f"uuid:0000-{n}", "_uuid": f"0000-{n}", "__version__": "v1",
-        "_submission_time": "2025-01-10T09:30:00", form.key("country"): country, form.key("agency"): agency,
-        form.key("assessment_date"): date, form.key("round"): rnd, form.key("assessment_scope"): "agency",
-        form.key("area"): details.get("area", "North"), form.key("purpose"): details.get("purpose", "baseline"),
-    }
-    for section in fw.sections:
-        answers = [level_of(c) for c in section.criteria]
-        for criterion, answer in zip(section.criteria, answers):
-            record[form.key(criterion_field(criterion))] = answer
-        rated = [int(a) for a in answers if a != "na"]
-        if rated:
-            record[form.key(level_field(section))] = str(min(rated))
-        if "notes" in details:
-            record[form.key(notes_field(section))] = details["notes"]
-    return record
 
 
 def records(fw: Framework) -> list[dict]:

@@ -15,8 +15,7 @@ from qaf_kobo.framework import default_framework
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score_submissions
 
-from qaf_rows import qaf_form
-from test_report import submission
+from qaf_rows import qaf_form, submission
 
 FW = default_framework()
 DAY = dt.date(2025, 6, 30)
