@@ -13,6 +13,7 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.scoring import score
 from qaf_kobo.scoring.rules import DEFAULT_RULE, RULES
 from qaf_kobo.store import DEFAULT_STORE
+from qaf_kobo.workflows.report_run import latest_round_lines
 
 
 @main.command("score")
@@ -33,8 +34,12 @@ def score_command(store_path: Path, out_dir: Path | None, rule: str, only_approv
     if scores.about["n_submissions"] == 0:
         click.echo(f"no submissions to score in {store_path} (with these filters); wrote empty tables to {out_dir}")
         return
+    left_out = int((scores.assessments["left_out"] != "").sum())
     click.echo(
-        f"scored {scores.about['n_submissions']} submissions (rule {rule}): "
-        f"{scores.sections_at(1)} sections at {fw.levels[0].label}, {len(scores.quality)} data-quality findings"
+        f"scored {scores.about['n_submissions']} submissions (rule {rule}): {left_out} left out of their round's "
+        f"figures, {len(scores.quality)} data-quality findings; each country's latest round (sections meeting the "
+        "minimum, index; the previous round in brackets):"
     )
+    for line in latest_round_lines(scores, fw):
+        click.echo(f"  {line}")
     click.echo(f"tables written to {out_dir}")

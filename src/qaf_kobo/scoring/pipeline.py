@@ -116,9 +116,6 @@ class Scores:
         """The tables by name, in TABLES order."""
         return {name: getattr(self, name) for name in TABLES}
 
-    def sections_at(self, code: int) -> int:
-        """How many submission × section rows stand at this level (``level``: assessed, else computed)."""
-        return int((self.sections["level"] == code).sum())
 
 
 def score_submissions(

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pandas as pd
 import pycountry
 
 from qaf_kobo.central.client import CentralClient
@@ -31,7 +30,7 @@ from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.kobo.client import KoboClient
 from qaf_kobo.kobo.deploy import deploy_form
 from qaf_kobo.report.workbook import write_reports
-from qaf_kobo.scoring import Scores, score
+from qaf_kobo.scoring import score
 from qaf_kobo.scoring.indicators import NOT_SUPPORTED
 from qaf_kobo.sync.central import sync_central
 from qaf_kobo.sync.files import import_files
@@ -43,7 +42,7 @@ from qaf_kobo.workflows.demo_data import (
     older_version_of,
 )
 from qaf_kobo.workflows.demo_plan import demo_country, follow_up_last_plan
-from qaf_kobo.workflows.report_run import tracked_actions
+from qaf_kobo.workflows.report_run import latest_round_lines, tracked_actions
 
 DEMO_TOKEN = "demo-token-for-the-local-server"
 DEMO_EMAIL = "demo@example.org"
@@ -209,18 +208,6 @@ def _check_replaceable(store: Path) -> None:
         if urlsplit(server).hostname not in ("127.0.0.1", "localhost", "::1"):
             raise QafError(f"refusing to replace {store}: it holds submissions synced from {server}; "
                            "the demo recreates its store, so give it another --store")
-
-
-def latest_round_lines(scores: Scores, fw: Framework) -> list[str]:
-    """Per country, its latest round as the regional Overview shows it: sections meeting the minimum and the index,
-    the previous round's in brackets."""
-    lines = []
-    for row in scores.rounds[scores.rounds["from_latest"] == 0].itertuples():
-        previous = (f" ({row.previous_round}: {row.previous_n_meeting_minimum}, {row.previous_index:.1f})"
-                    if pd.notna(row.previous_round) else "")
-        lines.append(f"{row.country} {row.round}: {row.n_meeting_minimum} of {len(fw.sections)} sections, index "
-                     f"{row.index:.1f}{previous}")
-    return lines
 
 
 def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo.sqlite"), seed: int = 2026,

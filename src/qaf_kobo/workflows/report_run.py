@@ -68,3 +68,15 @@ def build_reports(
     scores = score_for_report(store_path, countries, rule, only_approved, fw)
     return write_reports(scores, fw, out_dir, countries=countries, lang=lang, tracking=tracked_actions(store_path),
                          horizons=months)
+
+
+def latest_round_lines(scores: Scores, fw: Framework) -> list[str]:
+    """Per country, its latest round as the regional Overview shows it: sections meeting the minimum and the index,
+    the previous round's in brackets."""
+    lines = []
+    for row in scores.rounds[scores.rounds["from_latest"] == 0].itertuples():
+        previous = (f" ({row.previous_round}: {row.previous_n_meeting_minimum}, {row.previous_index:.1f})"
+                    if pd.notna(row.previous_round) else "")
+        lines.append(f"{row.country} {row.round}: {row.n_meeting_minimum} of {len(fw.sections)} sections, index "
+                     f"{row.index:.1f}{previous}")
+    return lines
