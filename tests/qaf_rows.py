@@ -16,7 +16,7 @@ from typing import Any
 from qaf_kobo.form.build import build_form
 from qaf_kobo.form.contract import NOT_ASSESSED, criterion_field, level_field, notes_field
 from qaf_kobo.form.structure import FormStructure, read_form_structure
-from qaf_kobo.framework import default_framework
+from qaf_kobo.framework import Framework, default_framework
 
 COUNTRIES = ("JOR", "LBN", "IRQ")
 ROUNDS = ("baseline 2025", "follow-up 2026")
@@ -60,3 +60,25 @@ def qaf_answers(i: int, rng: random.Random | None = None) -> dict[str, Any]:
         if rng.random() < 0.3:
             row[notes] = f"note {i} — ملاحظة"
     return row
+
+
+def submission(fw: Framework, form: FormStructure, n: int, country: str, agency: str, date: str, rnd: str, level_of,
+               **details) -> dict:
+    """A Kobo /data/ record keyed as the built ``form`` keys it: every criterion answered by ``level_of(criterion)``
+    and each section's assessed level = the lowest of its criteria."""
+    record = {
+        "_id": n, "meta/rootUuid": f"uuid:0000-{n}", "_uuid": f"0000-{n}", "__version__": "v1",
+        "_submission_time": "2025-01-10T09:30:00", form.key("country"): country, form.key("agency"): agency,
+        form.key("assessment_date"): date, form.key("round"): rnd, form.key("assessment_scope"): "agency",
+        form.key("area"): details.get("area", "North"), form.key("purpose"): details.get("purpose", "baseline"),
+    }
+    for section in fw.sections:
+        answers = [level_of(c) for c in section.criteria]
+        for criterion, answer in zip(section.criteria, answers):
+            record[form.key(criterion_field(criterion))] = answer
+        rated = [int(a) for a in answers if a != "na"]
+        if rated:
+            record[form.key(level_field(section))] = str(min(rated))
+        if "notes" in details:
+            record[form.key(notes_field(section))] = details["notes"]
+    return record

@@ -176,9 +176,9 @@ def test_a_filled_in_plan_comes_back_in_the_next_report(fw, store, tmp_path):
                         "Completed or cancelled since the previous round": 2, "Overdue, IRC — Amal": 1}
     overview = openpyxl.load_workbook(second["summary"])["Overview"]
     jordan = dict(zip(header(overview), next(r for r in rows(overview) if r[0] == "JOR")))
-    assert (jordan["Actions"], jordan["Underway"], jordan["Completed"], jordan["Cancelled"], jordan["Overdue"],
-            jordan["Unassigned"]) == (len(plan), 1, 1, 1, 1, len(plan) - 3)
-    assert "1 completed, 1 underway, 1 overdue on 2025-06-01" in jordan["Summary"]
+    assert (jordan["Open actions (not completed or cancelled)"], jordan["Overdue actions"]) == (len(plan) - 2, 1)
+    sentences = [r[0] for r in book["Country profile"].iter_rows(values_only=True) if isinstance(r[0], str)]
+    assert any("1 completed, 1 underway, 1 overdue on 2025-06-01" in text for text in sentences)
 
 
 def test_a_plan_generated_today_has_no_overdue_row_until_a_past_date_is_confirmed(fw, store, tmp_path):

@@ -16,7 +16,9 @@ from qaf_kobo.cli import main
 from qaf_kobo.form.build import build_form
 from qaf_kobo.form.contract import criterion_field, section_group
 from qaf_kobo.form.structure import read_form_structure
+from qaf_kobo.scoring import score
 from qaf_kobo.workflows.demo_data import FORMULA_AGENCY, generate_assessments
+from test_round_figures import check_figures
 
 SIX = ["EGY", "IRQ", "JOR", "LBN", "SYR", "YEM"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,9 +74,10 @@ def test_the_counts_printed_are_those_of_the_store_the_tables_and_the_workbooks(
     new, new_central, new_exported, *changes = numbers(
         r"\[4/7\] Synced into .*: (\d+) new from Kobo, (\d+) from Central, (\d+) imported from the export; .* "
         r"\((\d+) updated, (\d+) deleted\) .* \((\d+) updated, (\d+) deleted\)")
-    scored, sources, critical, findings, not_supported = numbers(
-        r"\[5/7\] Scored (\d+) assessments from (\d+) sources: (\d+) sections at Critical to address, (\d+) "
-        r"data-quality findings \((\d+) ratings not supported by the evidence figures\)")
+    scored, sources, left_out, findings, not_supported = numbers(
+        r"\[5/7\] Scored (\d+) assessments from (\d+) sources: (\d+) left out of their round's figures "
+        r"\(duplicates, dates out of range\), (\d+) data-quality findings \((\d+) ratings not supported by the "
+        r"evidence figures\)")
     tracked, = numbers(r"\[6/7\] A coordinator filled in EGY's action plan of its first round and read it back: "
                        r"(\d+) actions tracked")
     workbooks, = numbers(r"\[7/7\] Wrote (\d+) workbooks")
@@ -90,9 +93,8 @@ def test_the_counts_printed_are_those_of_the_store_the_tables_and_the_workbooks(
     assert kobo + central + exported == in_store[0] and changes == [1, 1, 1, 1] and (edits, in_store[1]) == (2, 2)
     tables = folder / "reports"
     assessments = pd.read_csv(tables / "assessments.csv", keep_default_na=False)
-    critical_code = next(level.code for level in fw.levels if level.label == "Critical to address")
     assert scored == len(assessments) == len(rows(summary(folder), "Assessments")) == in_store[0] - in_store[1]
-    assert critical == int((pd.read_csv(tables / "sections.csv")["level"] == critical_code).sum())
+    assert left_out == int((assessments["left_out"] != "").sum()) > 0
     quality = pd.read_csv(tables / "quality.csv")
     assert findings == len(quality) == len(rows(summary(folder), "Data quality"))
     assert not_supported == int((quality["check"] == "rating_not_supported_by_evidence").sum()) > 0
@@ -100,9 +102,21 @@ def test_the_counts_printed_are_those_of_the_store_the_tables_and_the_workbooks(
     codes = sorted(set(assessments["country"]))
     assert f"Countries: {', '.join(c for c in codes if c in SIX)} (and LEB: not an ISO 3166 code, see Data " \
            "quality)" in output and set(codes) == {*SIX, "LEB"}
-    assert f"Assessments scored: {scored}; sections at Critical to address: {critical}; data-quality findings: " \
+    assert f"Assessments scored: {scored} ({left_out} left out of their round's figures); data-quality findings: " \
            f"{findings}" in output
+    overview = pd.read_excel(summary(folder), sheet_name="Overview")
+    for row in overview.itertuples(index=False):  # the closing lines state the Overview's figures
+        code, _, latest, _, meets, previous, meets_before, index, index_before = row[:9]
+        before = f" ({previous}: {int(meets_before)}, {index_before:.1f})" if isinstance(previous, str) else ""
+        assert f"  {code} {latest}: {meets} of {len(fw.sections)} sections, index {index:.1f}{before}" in output
     assert str(summary(folder)) in output
+
+
+def test_every_figure_of_the_demo_workbooks_shown_twice_agrees(demo: tuple[Path, str]) -> None:
+    folder, _ = demo
+    regional = summary(folder)
+    countries = sorted(p for p in (folder / "reports").glob("qaf_*.xlsx") if p != regional)
+    check_figures(score(folder / "demo.sqlite"), [regional, *countries])
 
 
 def test_workbooks_for_the_six_countries(demo: tuple[Path, str]) -> None:

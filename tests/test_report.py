@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from qaf_kobo.cli import main
 from qaf_kobo.errors import QafError
 from qaf_kobo.form.build import build_form
-from qaf_kobo.form.contract import criterion_field, level_field, notes_field
-from qaf_kobo.form.structure import FormStructure, read_form_structure
+from qaf_kobo.form.contract import criterion_field
+from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.framework import Framework, load_framework
 from qaf_kobo.report import write_reports
 from qaf_kobo.report.cells import NOT_ASSESSED_COLOUR, clean_text
@@ -40,18 +40,19 @@ from qaf_kobo.report.sheets.sections import sections_table
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_workbook
 from qaf_kobo.scoring import score_submissions
+from qaf_kobo.scoring.round_tables import round_tables
 from qaf_kobo.scoring.text import TEXT_LIMIT
 from qaf_kobo.store import open_store
 
 from conftest import require_tool
-from qaf_rows import qaf_answers, qaf_form
+from qaf_rows import qaf_answers, qaf_form, submission
 
 DAY = dt.date(2025, 1, 15)
 INJECTION = '=HYPERLINK("http://evil.example","click")'
 SECRET = "tok3n-s3cret-value"
 REGIONAL_SHEETS = ["Overview", "Heat map", "Sections", "Domains", "Assessments", "Indicators",
                    "Country action plan", "Closed actions", "Data quality", "About"]
-COUNTRY_SHEETS = ["Country profile", "Heat map", "Sections", "Domains", "Assessments", "Indicators",
+COUNTRY_SHEETS = ["Country profile", "Heat map", "Agencies", "Sections", "Domains", "Assessments", "Indicators",
                   "Country action plan", "Closed actions", "Action plan by assessment", "Data quality", "About"]
 REFERENCE = "Action plan by assessment"
 """A reference sheet: a note in its first row, then the table."""
@@ -60,28 +61,6 @@ MARKER = "qaf-kobo"
 
 def colour_of(fw: Framework, code: int) -> str:
     return fw.level(code).colour
-
-
-def submission(fw: Framework, form: FormStructure, n: int, country: str, agency: str, date: str, rnd: str, level_of,
-               **details) -> dict:
-    """A Kobo /data/ record keyed as the built ``form`` keys it: every criterion answered by ``level_of(criterion)``
-    and each section's assessed level = the lowest of its criteria."""
-    record = {
-        "_id": n, "meta/rootUuid": f"uuid:0000-{n}", "_uuid": f"0000-{n}", "__version__": "v1",
-        "_submission_time": "2025-01-10T09:30:00", form.key("country"): country, form.key("agency"): agency,
-        form.key("assessment_date"): date, form.key("round"): rnd, form.key("assessment_scope"): "agency",
-        form.key("area"): details.get("area", "North"), form.key("purpose"): details.get("purpose", "baseline"),
-    }
-    for section in fw.sections:
-        answers = [level_of(c) for c in section.criteria]
-        for criterion, answer in zip(section.criteria, answers):
-            record[form.key(criterion_field(criterion))] = answer
-        rated = [int(a) for a in answers if a != "na"]
-        if rated:
-            record[form.key(level_field(section))] = str(min(rated))
-        if "notes" in details:
-            record[form.key(notes_field(section))] = details["notes"]
-    return record
 
 
 def records(fw: Framework) -> list[dict]:
@@ -168,7 +147,8 @@ def test_sheets_in_order_with_frozen_header_filter_and_print_setup(regional, syr
     assert regional.sheetnames == [*REGIONAL_SHEETS, MARKER] and visible(regional) == REGIONAL_SHEETS
     assert syria.sheetnames == [*COUNTRY_SHEETS, MARKER] and visible(syria) == COUNTRY_SHEETS
     assert regional[MARKER].sheet_state == syria[MARKER].sheet_state == "veryHidden"
-    tables = [regional[name] for name in REGIONAL_SHEETS] + [syria[name] for name in COUNTRY_SHEETS[1:]]
+    tables = [regional[name] for name in REGIONAL_SHEETS] + [syria[name] for name in COUNTRY_SHEETS[1:]
+                                                             if name != "Agencies"]  # not a table: three header rows
     for ws in tables:
         top = 2 if ws.title == REFERENCE else 1  # below the reference sheet's note
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith(str(top + 1)), ws.title
@@ -184,62 +164,47 @@ def test_sheets_in_order_with_frozen_header_filter_and_print_setup(regional, syr
     assert profile.freeze_panes == "A2" and profile.page_setup.orientation == "landscape"
 
 
-def test_overview_counts_dates_and_chart(fw, regional):
+def test_overview_shows_each_countrys_latest_round_beside_the_previous(fw, regional):
+    """One row per country: its latest round, the assessments counted in it, sections meeting the minimum and the
+    index now and in the previous round, open and overdue actions (as the Country action plan has them)."""
     ws = regional["Overview"]
-    assert header(ws)[5:9] == [f"Sections at: {level.label}" for level in fw.levels]
-    by_country = {r[0]: r for r in rows(ws)}
+    assert header(ws) == ["Country code", "Country", "Latest round", "Assessments (latest round)",
+                          "Sections meeting the minimum, of 17 (latest round)", "Previous round",
+                          "Sections meeting the minimum, of 17 (previous round)", "Index (latest round)",
+                          "Index (previous round)", "Open actions (not completed or cancelled)", "Overdue actions"]
+    by_country = {r[0]: dict(zip(header(ws), r)) for r in rows(ws)}
     assert set(by_country) == {"SYR", "JOR"}
     syr = by_country["SYR"]
-    # SYR: A has section 1 at 4, 16 sections at 2; B has section 1 at 3, 16 sections at 1.
-    assert syr[1:5] == ("Syrian Arab Republic", 2, 2, dt.datetime(2024, 4, 1))
-    assert syr[5:9] == (16, 16, 1, 1)
-    assert syr[9] == pytest.approx(2 / 34)
-    jor = by_country["JOR"]
-    assert jor[5:10] == (0, 0, 16, 0, 1.0)
-    assert ws.cell(row=2, column=5).number_format == "yyyy-mm-dd"
-    assert ws.cell(row=2, column=10).number_format == "0%"
-    assert len(ws._charts) == 1 and ws._charts[0].tagname == "barChart"
-    assert ws.column_dimensions["B"].width == pytest.approx(22, abs=1)
-
-
-def test_overview_profiles_each_country_in_brief(fw, regional):
-    """Per country: its rounds, sections meeting the minimum, the plan's progress (as the plan sheet has it) and the
-    profile's sentences."""
-    ws = regional["Overview"]
-    heads = header(ws)
-    assert heads[11:] == ["Latest round", "Previous round", "Sections meeting the minimum (latest round)",
-                          "Sections meeting the minimum (previous round)", "Sections improved", "Sections fell",
-                          "Actions", "Not started", "Underway", "Completed", "Cancelled", "Overdue", "Unassigned",
-                          "Summary"]
-    syr = {h: v for h, v in zip(heads, next(r for r in rows(ws) if r[0] == "SYR"))}
+    scores = make_scores(fw)
+    # SYR's only round "1": section 1 at the lower median of 4 and 3 (3, the minimum), the others at 1.
+    assert (syr["Latest round"], syr["Assessments (latest round)"], syr["Previous round"]) == ("1", 2, None)
+    assert syr["Sections meeting the minimum, of 17 (latest round)"] == 1
+    assert syr["Sections meeting the minimum, of 17 (previous round)"] is None
+    syr_index = scores.assessments.loc[scores.assessments["country"] == "SYR", "index"].mean()  # as many criteria each
+    assert syr["Index (latest round)"] == pytest.approx(syr_index) and syr["Index (previous round)"] is None
     plan = [dict(zip(header(regional["Country action plan"]), r)) for r in rows(regional["Country action plan"])]
     syria = [r for r in plan if r["Country"] == "Syrian Arab Republic"]
-    # SYR's only round is "1": section 1 at the lower median of 4 and 3 (3, the minimum), the others at 1.
-    assert (syr["Latest round"], syr["Previous round"]) == ("1", None)
-    assert syr["Sections meeting the minimum (latest round)"] == 1
-    assert syr["Sections meeting the minimum (previous round)"] is None and syr["Sections improved"] is None
-    assert syr["Actions"] == syr["Not started"] == len(syria) > 0
-    # Suggested dates count from the report: none is past, and none is a deadline before someone confirms it.
-    assert syr["Overdue"] == 0 and syr["Unassigned"] == len(syria)
-    assert syr["Summary"].startswith("1 of 17 sections meet the minimum level in 1. The action plan lists "
-                                     f"{len(syria)} actions")
+    assert syr["Open actions (not completed or cancelled)"] == len(syria) > 0
+    # Suggested dates count from the report and are no deadline until someone confirms them: none is overdue.
+    assert syr["Overdue actions"] == 0
+    assert len(ws._charts) == 1 and ws._charts[0].tagname == "barChart"
 
 
 def test_heat_map_lower_median_level_names_and_colours(fw, regional):
     ws = regional["Heat map"]
     heads = header(ws)
-    assert heads[:4] == ["Round", "Country code", "Country", "Assessments"]
+    assert heads[:4] == ["Country code", "Country", "Round", "Assessments (round)"]
     assert heads[4:21] == [f"{s.id}. {s.title}" for s in fw.sections]
     assert ws.freeze_panes == "E2" and ws.row_dimensions[1].height == 75
     first, second = rows(ws)[:2]
-    assert first[:4] == ("1", "SYR", "Syrian Arab Republic", 2)  # round blocks: round 1, then round 2
-    assert second[:4] == ("2", "JOR", "Jordan", 1)
-    section_1, section_2 = ws.cell(row=2, column=5), ws.cell(row=2, column=6)
+    assert first[:4] == ("JOR", "Jordan", "2", 1)  # each country's latest round (and the previous one, none here)
+    assert second[:4] == ("SYR", "Syrian Arab Republic", "1", 2)
+    section_1, section_2 = ws.cell(row=3, column=5), ws.cell(row=3, column=6)
     assert (section_1.value, colour(section_1)) == ("Meets minimum levels", colour_of(fw, 3))  # 4 and 3 -> 3
     assert (section_2.value, colour(section_2)) == ("Critical to address", colour_of(fw, 1))  # 2 and 1 -> 1
-    jor_2a = ws.cell(row=3, column=5 + [s.id for s in fw.sections].index("2a"))
+    jor_2a = ws.cell(row=2, column=5 + [s.id for s in fw.sections].index("2a"))
     assert (jor_2a.value, colour(jor_2a)) == ("Not assessed", NOT_ASSESSED_COLOUR)
-    assert ws.cell(row=3, column=1).border.top.style == "medium"  # a new round starts a block
+    assert ws.cell(row=3, column=1).border.top.style == "medium"  # a new country starts a block
     assert ws.cell(row=2, column=1).border.top.style != "medium"
     legend = [ws.cell(row=r, column=23) for r in range(1, 7)]
     assert [c.value for c in legend] == ["Legend", *(level.label for level in fw.levels), "Not assessed"]
@@ -257,8 +222,8 @@ def test_heat_map_shows_scorings_median_level_without_recomputing_it(fw, tmp_pat
     scores.countries = countries
     path = write_workbook(report_data(scores, fw), fw, wording(fw), tmp_path / "changed.xlsx")
     ws = openpyxl.load_workbook(path)["Heat map"]
-    assert ws.cell(row=2, column=6).value == "Good practice"
-    frame = heat_map(make_scores(fw), fw).set_index(["round", "country"])
+    assert ws.cell(row=3, column=6).value == "Good practice"
+    frame = heat_map(report_data(make_scores(fw), fw), fw).set_index(["round", "country"])
     assert (frame.loc[("1", "SYR")]["1"], frame.loc[("1", "SYR")]["2"]) == (3, 1)
 
 
@@ -269,19 +234,28 @@ def test_summaries_count_scorings_section_level(fw):
     first_section = sections["section_id"].astype(str) == "1"
     sections["level"] = sections["level"].where(~first_section, 2).astype("Int8")
     scores.sections = sections
-    table = sections_table(scores, fw, wording(fw)).frame
-    assert list(table.iloc[0, 1:6]) == [0, 3, 0, 0, 0]
-    syr = overview_table(report_data(scores, fw), fw, wording(fw)).frame.set_index("country").loc["SYR"]
-    assert (syr["n_1"], syr["n_2"], syr["n_3"], syr["n_4"]) == (16, 18, 0, 0)
+    for name, table in round_tables(scores.assessments, sections, scores.domains, fw, "min").items():
+        setattr(scores, name, table)
+    data = report_data(scores, fw)
+    table = sections_table(data, fw, wording(fw)).frame
+    syr_1 = table[(table["country"] == "SYR") & table["section"].str.startswith("1. ")].iloc[0]
+    assert list(syr_1[["n_1", "n_2", "n_3", "n_4", "n_none"]]) == [0, 2, 0, 0, 0]
+    assert syr_1["level"] == 2
+    syr = overview_table(data, fw, wording(fw)).frame.set_index("country").loc["SYR"]
+    assert syr["meets_latest"] == 0
 
 
 def test_sections_distribution_with_stacked_chart(fw, regional):
     ws = regional["Sections"]
-    assert header(ws)[1:5] == [level.label for level in fw.levels]
-    table = rows(ws)
-    assert [r[0] for r in table] == [f"{s.id}. {s.title}" for s in fw.sections]
-    assert table[0][1:6] == (0, 0, 2, 1, 0)  # section 1: A at 4, B at 3, C at 3
-    assert table[[s.id for s in fw.sections].index("2a")][1:6] == (1, 1, 0, 0, 1)
+    assert header(ws)[3:8] == [*(f"Assessments rating it: {level.label}" for level in fw.levels),
+                               "Assessments not rating it"]
+    assert header(ws)[8:] == ["Share meeting the minimum", "Level (round)", "Level (previous round)"]
+    table = rows(ws)  # each country's latest round, one row per section
+    titles = [f"{s.id}. {s.title}" for s in fw.sections]
+    assert [r[:3] for r in table] == [("JOR", "2", t) for t in titles] + [("SYR", "1", t) for t in titles]
+    syr_1, jor_2a = table[len(titles)], table[titles.index(f"2a. {fw.section('2a').title}")]
+    assert syr_1[3:10] == (0, 0, 1, 1, 0, 1.0, "Meets minimum levels")  # section 1: A at 4, B at 3
+    assert jor_2a[3:8] == (0, 0, 0, 0, 1)
     chart = ws._charts[0]
     assert chart.grouping == "stacked" and len(chart.series) == 4
     fills = [s.graphicalProperties.solidFill.srgbClr for s in chart.series]
@@ -505,7 +479,7 @@ def test_dates_outside_excels_range_are_written_as_text(fw, tmp_path):
 def test_country_workbooks_hold_only_their_country(written):
     wb = openpyxl.load_workbook(written["qaf_JOR_2025-01-15.xlsx"])
     assert wb["Country profile"]["A1"].value == "Country profile: Jordan (JOR)"
-    assert {r[1] for r in rows(wb["Heat map"]) if r[0]} == {"JOR"}  # rows below are the legend
+    assert {r[0] for r in rows(wb["Heat map"]) if r[0]} == {"JOR"}  # rows below are the legend
     assert {r[2] for r in rows(wb["Assessments"])} == {"JOR"}
     assert {r[0] for r in rows(wb["Domains"])} == {"JOR"}
     assert {r[0][:4] for r in rows(wb["Country action plan"])} == {"JOR-"}
@@ -560,8 +534,8 @@ def expected_rows(data, fw: Framework, words) -> dict[str, int]:
     legend = 1 + len(fw.levels) + 1 + 1 + 2  # title, levels, not assessed, a gap, two notes
     return {
         words.sheet("overview"): len(overview_table(data, fw, words)),
-        words.sheet("heat_map"): max(len(heat_map(data.scores, fw)) + 1, legend) - 1,
-        words.sheet("sections"): len(fw.sections),
+        words.sheet("heat_map"): max(len(heat_map(data, fw)) + 1, legend) - 1,
+        words.sheet("sections"): len(sections_table(data, fw, words)),
         words.sheet("domains"): len(domains_table(data, fw, words)),
         words.sheet("assessments"): len(assessments_table(data.scores, fw, words)),
         words.sheet("indicators"): len(indicators_table(data.scores, fw, words)),
@@ -591,6 +565,7 @@ def test_every_workbook_reads_whole_with_openpyxl_read_only_and_pandas(fw, tmp_p
         if country:
             assert expected[words.sheet("action_plan")] > 300
             expected["Country profile"] = openpyxl.load_workbook(path)["Country profile"].max_row - 1
+            expected["Agencies"] = openpyxl.load_workbook(path)["Agencies"].max_row - 1
         assert expected[words.sheet("country_plan")] > (50 if country else 150)
         book = openpyxl.load_workbook(path, read_only=True)
         try:
@@ -675,17 +650,15 @@ def test_reports_follow_the_frameworks_levels(tmp_path, count):
     colours = [level.colour for level in fw.levels]
 
     ws = wb["Overview"]
-    assert header(ws)[5:5 + count] == [f"Sections at: {label}" for label in labels]
-    assert header(ws)[5 + count:7 + count] == ["Share meeting the minimum", "Index (0–100)"]
-    shares = {r[0]: r[5 + count] for r in rows(ws)}
-    meeting = sum(level >= fw.minimum for level in (1, 2, count, count))  # JOR: section A at 1 and 2, B at the top
-    assert shares == {"JOR": meeting / 4, "LBN": 1.0}
+    meets = {r[0]: r[4] for r in rows(ws)}  # JOR: section A at the lower median of 1 and 2 (1), B at the top
+    assert meets == {"JOR": int(1 >= fw.minimum) + 1, "LBN": 2}
     assert ws._charts[0].series[0].graphicalProperties.solidFill.srgbClr == fw.minimum_level.colour
 
     ws = wb["Sections"]
-    assert header(ws)[1:1 + count] == labels
-    assert [r[1:1 + count] for r in rows(ws)] == [
-        (1, 1, *([0] * (count - 3)), 1), (0, 0, *([0] * (count - 3)), 3)]
+    assert header(ws)[3:3 + count] == [f"Assessments rating it: {label}" for label in labels]
+    zeros = (0,) * (count - 3)
+    assert [r[3:3 + count] for r in rows(ws)] == [
+        (1, 1, *zeros, 0), (0, 0, *zeros, 2), (0, 0, *zeros, 1), (0, 0, *zeros, 1)]
     chart = ws._charts[0]
     assert len(chart.series) == count
     assert [s.graphicalProperties.solidFill.srgbClr for s in chart.series] == colours

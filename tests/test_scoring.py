@@ -45,10 +45,12 @@ def test_section_domain_and_index_levels_by_hand(fw):
 
     domains = low.domains.set_index("domain_id")
     # Domain 2 holds 16 criteria; 2a.3 and 2b.1 are na → 14 assessed: 4 → 100, 1 → 0, twelve at 3 → 66.67 each.
-    assert domains.loc["2", "computed_level"] == 1
+    # A domain's level: the rule over its sections' levels (assessed, else computed): 2a assessed 4, computed 1.
+    levels = low.sections[low.sections["root_uuid"] == "a"].set_index("section_id")["level"]
+    assert domains.loc["2", "level"] == min(levels[sid] for sid in fw.domain_of("2a").section_ids if pd.notna(levels[sid]))
     assert domains.loc["2", "n_assessed"] == 14
     assert domains.loc["2", "index"] == pytest.approx((100 + 0 + 12 * 200 / 3) / 14)
-    assert domains.loc["1", "computed_level"] == 3 and domains.loc["1", "index"] == pytest.approx(200 / 3)
+    assert domains.loc["1", "level"] == 3 and domains.loc["1", "index"] == pytest.approx(200 / 3)
     # Overall: 43 criteria, 41 assessed: (100 + 0 + 39 × 66.67) / 41.
     assert low.assessments.loc[0, "index"] == pytest.approx((100 + 0 + 39 * 200 / 3) / 41)
 
@@ -59,7 +61,7 @@ def test_section_domain_and_index_levels_by_hand(fw):
     middle = score_submissions(raw, fw, rule="median", current_version="v2", today=TODAY)
     assert section_row(middle, "a", "2a")["computed_level"] == 3  # median of 1, 3, 4
     # Domain 2 under median: section levels 3, 3 (2a), none (2b), 3, 3, 3, 3 → 3.
-    assert middle.domains.set_index("domain_id").loc["2", "computed_level"] == 3
+    assert middle.domains.set_index("domain_id").loc["2", "level"] == 3
     assert "level_far_from_computed_without_reason" not in findings(middle, "a")
     assert low.about["rule"] == "min" and middle.about["rule"] == "median"
 
@@ -162,8 +164,11 @@ def test_bad_input_becomes_findings_not_a_crash(fw):
     assert scores.assessments.set_index("root_uuid").loc["empty", "index"] != scores.assessments.set_index("root_uuid").loc["empty", "index"]  # NaN
     assert set(scores.quality["check"]) <= {
         "criteria_not_assessed", "level_far_from_computed_without_reason", "duplicate_assessment", "invalid_answer_code",
-        "older_form_version", "date_out_of_range", "unknown_country", "missing_field",
+        "older_form_version", "date_out_of_range", "unknown_country", "missing_field", "left_out_of_round",
     }
+    left = scores.assessments.set_index("root_uuid")["left_out"]
+    assert (left["fut"], left["old"], left["empty"]) == ("date_out_of_range", "date_out_of_range", "no_country")
+    assert findings(scores, "old")["left_out_of_round"][0].endswith(": date out of range")
 
 
 def test_duplicates_flag_every_member_and_only_exact_matches(fw):
@@ -232,10 +237,10 @@ def test_countries_table_counts_levels_per_country_section_and_round(fw):
     ken2 = table[(table["country"] == "KEN") & (table["round"] == "2") & (table["section_id"] == "1")].iloc[0]
     assert (ken2["n_assessments"], ken2["n_requires_improvement"]) == (1, 1)
     uga = table[table["country"] == "UGA"]
-    assert len(uga) == len(fw.sections) and uga["round"].isna().all()  # no round: one block
+    assert len(uga) == len(fw.sections) and (uga["round"] == "").all()  # no round: one block
     assert list(table.columns) == ["country", "round", "section_id", "n_assessments", "n_critical", "n_requires_improvement",
                                    "n_meets_minimum", "n_good_practice", "share_meets_minimum", "median_level",
-                                   "latest_assessment_date"]
+                                   "latest_assessment_date", "previous_level", "level_change"]
 
 
 # --------------------------------------------------------------------------- the store, filters and files
@@ -318,12 +323,15 @@ def test_cli_prints_a_summary_and_writes_the_tables(fw, tmp_path):
     out = tmp_path / "reports"
     result = CliRunner().invoke(main, ["score", "--store", str(store), "--out", str(out), "--rule", "median"])
     assert result.exit_code == 0, result.output
-    # Rule median: section 1 of "c" has 1, 3, 3, 3, 3 → 3; nothing at Critical.
-    assert "scored 2 submissions (rule median): 0 sections at Critical to address" in result.output
+    # Rule median: section 1 of "c" has 1, 3, 3, 3, 3 → 3, and d's 3: KEN's round meets the minimum in section 1.
+    assert "scored 2 submissions (rule median): 0 left out of their round's figures" in result.output
+    median_line = next(line for line in result.output.splitlines() if line.startswith("  KEN"))
     assert str(out) in result.output
     assert json.loads((out / "about.json").read_text())["rule"] == "median"
     result = CliRunner().invoke(main, ["score", "--store", str(store), "--out", str(out)])
-    assert "1 sections at Critical to address" in result.output
+    min_line = next(line for line in result.output.splitlines() if line.startswith("  KEN"))
+    meets = lambda line: int(line.split(": ", 1)[1].split(" of ")[0])  # noqa: E731
+    assert meets(min_line) == meets(median_line) - 1  # rule min: section 1 of "c" at 1, the round's lower median 1
 
 
 def test_the_store_read_in_batches_scores_like_one_pass(fw, tmp_path, monkeypatch):

@@ -64,8 +64,9 @@ def test_a_three_level_rubric(three):
     assert pd.isna(section_row(low, "s1", "b1")["computed_level"])
     domains = low.domains.set_index(["root_uuid", "domain_id"])
     # Index: (level − 1) / 2 × 100 → a1: 100, 0, 50; a2: 100, 100.
-    assert domains.loc[("s1", "A"), "index"] == pytest.approx(70) and domains.loc[("s1", "A"), "computed_level"] == 1
-    assert middle.domains.set_index(["root_uuid", "domain_id"]).loc[("s1", "A"), "computed_level"] == 2  # lower median of 2, 3
+    # A domain's level: the rule over its sections' levels (a1: assessed 3; a2: computed 3).
+    assert domains.loc[("s1", "A"), "index"] == pytest.approx(70) and domains.loc[("s1", "A"), "level"] == 3
+    assert middle.domains.set_index(["root_uuid", "domain_id"]).loc[("s1", "A"), "level"] == 3
     assert low.assessments.set_index("root_uuid").loc["s1", "index"] == pytest.approx(70)
     assert low.assessments.set_index("root_uuid").loc["s2", "index"] == pytest.approx((50 + 50 + 0 + 100) / 4)
 
@@ -98,7 +99,7 @@ def test_a_five_level_rubric_read_from_a_store(five, tmp_path):
     assert pd.isna(section_row(low, "t2", "y")["computed_level"])
     domains = low.domains.set_index(["root_uuid", "domain_id"])
     # Index: (level − 1) / 4 × 100 → x: 100 × 3; y: 75, 100.
-    assert domains.loc[("t1", "D"), "index"] == pytest.approx(95) and domains.loc[("t1", "D"), "computed_level"] == 4
+    assert domains.loc[("t1", "D"), "index"] == pytest.approx(95) and domains.loc[("t1", "D"), "level"] == 4
     assert findings(low, "t1")["invalid_answer_code"] == [
         "criterion z.1: answer '6' is not 1-5 or na", "section z assessed level: answer '6' is not 1-5"]
     assert findings(low, "t2")["level_far_from_computed_without_reason"] == [

@@ -10,8 +10,9 @@ from qaf_kobo.cli import main
 from qaf_kobo.cli.options import framework_option
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import ENGLISH
-from qaf_kobo.scoring.rules import RULES
-from qaf_kobo.workflows.report_run import DEFAULT_OUT, DEFAULT_STORE, build_reports, fallback_warning
+from qaf_kobo.scoring.rules import DEFAULT_RULE, RULES
+from qaf_kobo.store import DEFAULT_STORE
+from qaf_kobo.workflows.report_run import DEFAULT_OUT, build_reports, fallback_warning
 
 
 @main.command("report")
@@ -24,7 +25,7 @@ from qaf_kobo.workflows.report_run import DEFAULT_OUT, DEFAULT_STORE, build_repo
 @click.option("--lang", default=ENGLISH, show_default=True, metavar="CODE",
               help="Language of sheet names, headings, level names and actions: en or any installed translation "
                    "(shipped or imported with `qaf-kobo translations import`).")
-@click.option("--rule", type=click.Choice(RULES), default=RULES[0], show_default=True,
+@click.option("--rule", type=click.Choice(RULES), default=DEFAULT_RULE, show_default=True,
               help="How a section's level is computed from its criteria.")
 @click.option("--only-approved", is_flag=True, help="Only submissions marked approved in KoboToolbox.")
 @click.option("--horizon", "horizons", multiple=True, metavar="LEVEL=MONTHS",

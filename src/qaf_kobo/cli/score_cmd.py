@@ -11,15 +11,16 @@ from qaf_kobo.cli import main
 from qaf_kobo.cli.options import framework_option
 from qaf_kobo.framework import Framework
 from qaf_kobo.scoring import score
-from qaf_kobo.scoring.rules import RULES
+from qaf_kobo.scoring.rules import DEFAULT_RULE, RULES
 from qaf_kobo.store import DEFAULT_STORE
+from qaf_kobo.workflows.report_run import latest_round_lines
 
 
 @main.command("score")
 @click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
               help="The SQLite store written by sync or import.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder (default: reports/<today>/).")
-@click.option("--rule", type=click.Choice(RULES), default="min", show_default=True,
+@click.option("--rule", type=click.Choice(RULES), default=DEFAULT_RULE, show_default=True,
               help="How criterion levels combine into a section level: the lowest, or the lower median.")
 @click.option("--only-approved", is_flag=True, help="Score only submissions with validation status Approved.")
 @click.option("--country", "countries", multiple=True, metavar="ISO3", help="Score only this country (repeatable).")
@@ -33,8 +34,12 @@ def score_command(store_path: Path, out_dir: Path | None, rule: str, only_approv
     if scores.about["n_submissions"] == 0:
         click.echo(f"no submissions to score in {store_path} (with these filters); wrote empty tables to {out_dir}")
         return
+    left_out = int((scores.assessments["left_out"] != "").sum())
     click.echo(
-        f"scored {scores.about['n_submissions']} submissions (rule {rule}): "
-        f"{scores.sections_at(1)} sections at {fw.levels[0].label}, {len(scores.quality)} data-quality findings"
+        f"scored {scores.about['n_submissions']} submissions (rule {rule}): {left_out} left out of their round's "
+        f"figures, {len(scores.quality)} data-quality findings; each country's latest round (sections meeting the "
+        "minimum, index; the previous round in brackets):"
     )
+    for line in latest_round_lines(scores, fw):
+        click.echo(f"  {line}")
     click.echo(f"tables written to {out_dir}")

@@ -27,8 +27,8 @@ from qaf_kobo.plans.action_ids import action_id, country_key, parse_action_id
 from qaf_kobo.plans.horizons import due_dates
 from qaf_kobo.plans.priority import priorities
 from qaf_kobo.plans.stages import CLOSED_STAGES, STAGES
-from qaf_kobo.scoring.country_levels import assessment_keys, positions
-from qaf_kobo.scoring.rounds import round_of
+from qaf_kobo.scoring.round_tables import positions
+from qaf_kobo.scoring.rounds import assessment_keys, round_of
 
 PLAN_COLUMNS = (
     "country", "round", "action_id", "priority", "domain_id", "section_id", "criterion_id", "action_key",

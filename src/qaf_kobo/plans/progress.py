@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from qaf_kobo.plans.stages import STAGES
+from qaf_kobo.plans.stages import CLOSED_STAGES, STAGES
 
 PROGRESS = (*STAGES, "closed_since", "overdue", "unassigned", "no_longer_needed")
 """The counts of the progress: each stage (every action of the plan, open or closed), completed or cancelled since
@@ -18,7 +18,7 @@ the previous round, overdue and unassigned open actions, and actions no longer n
 
 @dataclass(frozen=True)
 class PlanProgress:
-    """The counts (keys of PROGRESS) and the overdue actions per responsible (section / agency and person as
+    """The counts (keys of PROGRESS, and ``open``: needed actions neither completed nor cancelled) and the overdue actions per responsible (section / agency and person as
     written; "" for nobody), most first."""
 
     counts: dict[str, int]
@@ -40,7 +40,7 @@ def plan_progress(plan: pd.DataFrame, since: pd.Timestamp | None = None) -> Plan
     assessment date (None: no previous round, every closed action counts)."""
     needed = plan["needed"].astype(bool)
     counts = {stage: int((plan["stage"] == stage).sum()) for stage in STAGES}
-    closed = plan["stage"].isin(("completed", "cancelled"))
+    closed = plan["stage"].isin(CLOSED_STAGES)
     if since is not None and pd.notna(since):
         changed = pd.to_datetime(plan["stage_changed_at"], errors="coerce")
         closed &= changed.isna() | (changed >= pd.Timestamp(since))
@@ -48,8 +48,9 @@ def plan_progress(plan: pd.DataFrame, since: pd.Timestamp | None = None) -> Plan
     overdue = plan["overdue"].astype(bool) & needed
     counts["overdue"] = int(overdue.sum())
     who = responsible_of(plan)
-    counts["unassigned"] = int((needed & (who == "") & ~plan["stage"].isin(("completed", "cancelled"))).sum())
+    counts["unassigned"] = int((needed & (who == "") & ~plan["stage"].isin(CLOSED_STAGES)).sum())
     counts["no_longer_needed"] = int((~needed).sum())
+    counts["open"] = int((needed & ~plan["stage"].isin(CLOSED_STAGES)).sum())
     per = who[overdue].value_counts()
     ranked = sorted(per.items(), key=lambda item: (-item[1], item[0]))
     return PlanProgress(counts, {name: int(n) for name, n in ranked})

@@ -22,7 +22,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from qaf_kobo.excel_text import FORMULA_TRIGGERS
+from qaf_kobo.excel_text import needs_quote
 from qaf_kobo.report.wording import Wording
 
 KINDS = ("text", "wrap", "int", "number", "percent", "date", "suggested_date", "datetime", "bool", "level",
@@ -34,7 +34,6 @@ sorts in level order, and a number cell is cheaper to write in big sheets)."""
 
 MAX_CELL_TEXT = 32_767
 """Excel's limit of characters in one cell."""
-QUOTE_TRIGGERS = (*FORMULA_TRIGGERS, "\t", "\r")
 """First characters of text that gets a quote prefix (a spreadsheet would evaluate it when re-entered)."""
 FIRST_DATE = np.datetime64("1900-01-01", "us")
 END_OF_DATES = np.datetime64("10000-01-01", "us")
@@ -74,11 +73,6 @@ def literal_format(text: str) -> str:
 def clean_text(value: object) -> str:
     """Text without the control characters that XML (and so xlsx) cannot hold, cut to Excel's limit per cell."""
     return _ILLEGAL_XML.sub("", str(value))[:MAX_CELL_TEXT]
-
-
-def needs_quote(text: str) -> bool:
-    """True for text that a spreadsheet would evaluate when re-entered (it starts with = + - @, tab or CR)."""
-    return text.startswith(QUOTE_TRIGGERS)
 
 
 def excel_dates(values: pd.Series, kind: str = "date") -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from xlsxwriter.workbook import Workbook
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.report.cells import Cells
-from qaf_kobo.store.actions import utc_text
+from qaf_kobo.store.utc import utc_text
 
 MARKER_SHEET = "qaf-kobo"
 FORMAT = "qaf-kobo action plan"

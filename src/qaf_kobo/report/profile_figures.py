@@ -1,5 +1,5 @@
-"""A country's profile in figures (its latest and previous round, levels against the regional median, sections per
-level, action progress) and the sentences a coordinator can paste into a report."""
+"""A country's profile as the sheets show it: its latest and previous round's figures picked from the scores'
+per-round tables, its plan's progress, and the sentences a coordinator can paste into a report."""
 
 from __future__ import annotations
 
@@ -26,25 +26,40 @@ def change(latest: object, previous: object) -> str:
 
 @dataclass(frozen=True)
 class CountryFigures:
-    """The figures of one country's profile. Levels are codes (None: not assessed); ``sections`` and ``domains``
-    have columns latest, previous, regional (Int64) indexed by id."""
+    """The figures of one country's profile, read from the scores' per-round tables (``scoring.round_tables``):
+    ``latest`` and ``previous`` are rows of the rounds table (previous None without an earlier round); ``sections``
+    and ``domains`` have columns latest, previous, regional (Int64 level codes) indexed by id; ``progress`` and the
+    action counts come from the country's plan."""
 
     country: str
-    latest_round: str
-    previous_round: str | None
-    n_assessments: int
-    latest_date: pd.Timestamp
+    latest: pd.Series
+    previous: pd.Series | None
     sections: pd.DataFrame
     domains: pd.DataFrame
     progress: PlanProgress
     n_actions: int
     n_lowest: int
 
+    @property
+    def latest_round(self) -> str:
+        return str(self.latest["round"])
+
+    @property
+    def previous_round(self) -> str | None:
+        return None if self.previous is None else str(self.previous["round"])
+
+    @property
+    def n_assessments(self) -> int:
+        return int(self.latest["n_assessments"])
+
+    @property
+    def latest_date(self) -> pd.Timestamp:
+        return self.latest["latest_date"]
+
     def meeting(self, fw: Framework, column: str = "latest") -> int | None:
         """Sections at the minimum level or above in the latest (or previous) round; None without that round."""
-        if column == "previous" and self.previous_round is None:
-            return None
-        return int((self.sections[column] >= fw.minimum).fillna(False).sum())
+        row = self.latest if column == "latest" else self.previous
+        return None if row is None else int(row["n_meeting_minimum"])
 
     def moved(self) -> tuple[list[str], list[str], int]:
         """Section ids that improved and that fell since the previous round, and how many stayed."""
@@ -55,23 +70,18 @@ class CountryFigures:
 
     def per_level(self, fw: Framework) -> pd.DataFrame:
         """Sections per level (rows: level codes, then 0 for not assessed) in the latest and previous round."""
-        rows = [*fw.level_codes, 0]
-        out = {}
-        for column in ("latest", "previous"):
-            levels = self.sections[column].fillna(0).astype(int)
-            out[column] = levels.value_counts().reindex(rows, fill_value=0)
-        frame = pd.DataFrame(out)
-        if self.previous_round is None:
-            frame["previous"] = pd.NA
+        names = [f"n_{level.name}" for level in fw.levels] + ["n_not_assessed"]
+        frame = pd.DataFrame({"latest": [int(self.latest[n]) for n in names]}, index=[*fw.level_codes, 0])
+        frame["previous"] = [int(self.previous[n]) for n in names] if self.previous is not None else pd.NA
         return frame
 
 
-def _levels(levels: pd.DataFrame, key: str, ids: list[str], country: str, rounds: tuple[str, str | None],
+def _levels(table: pd.DataFrame, level: str, key: str, ids: list[str], country: str, rounds: tuple[str, str | None],
             regional: pd.Series) -> pd.DataFrame:
-    mine = levels[levels["country"] == country]
+    mine = table[table["country"] == country]
     out = pd.DataFrame(index=pd.Index(ids, name=key))
     for column, round_ in zip(("latest", "previous"), rounds):
-        chosen = mine[mine["round"] == round_].set_index(key)["level"] if round_ is not None else pd.Series(dtype="Int64")
+        chosen = mine[mine["round"] == round_].set_index(key)[level] if round_ is not None else pd.Series(dtype="Int64")
         out[column] = pd.array(chosen.reindex(ids), dtype="Int64")
     out["regional"] = pd.array(regional.reindex(ids), dtype="Int64")
     return out
@@ -81,17 +91,17 @@ def country_figures(data: ReportData, country: str, fw: Framework) -> CountryFig
     """The figures of ``country`` (one of ``data``'s countries)."""
     rounds = data.rounds[data.rounds["country"] == country].set_index("from_latest")
     latest = rounds.loc[0]
-    previous = str(rounds.loc[1, "round"]) if 1 in rounds.index else None
-    pair = (str(latest["round"]), previous)
+    previous = rounds.loc[1] if 1 in rounds.index else None
+    pair = (str(latest["round"]), None if previous is None else str(previous["round"]))
     plan = data.plans[data.plans["country"] == country]
     needed = plan[plan["needed"]]
-    progress = plan_progress(plan, rounds.loc[1, "latest_date"] if previous is not None else None)
+    progress = plan_progress(plan, None if previous is None else previous["latest_date"])
     return CountryFigures(
-        country, pair[0], previous, int(latest["n_assessments"]), latest["latest_date"],
-        _levels(data.levels.sections, "section_id", [s.id for s in fw.sections], country, pair,
-                data.levels.regional_sections),
-        _levels(data.levels.domains, "domain_id", [d.id for d in fw.domains], country, pair,
-                data.levels.regional_domains),
+        country, latest, previous,
+        _levels(data.scores.countries, "median_level", "section_id", [s.id for s in fw.sections], country, pair,
+                data.regional_sections),
+        _levels(data.scores.country_domains, "level", "domain_id", [d.id for d in fw.domains], country, pair,
+                data.regional_domains),
         progress, len(needed), int((needed["current_level"] == fw.level_codes[0]).sum()),
     )
 

@@ -39,7 +39,6 @@ from qaf_kobo.excel_text import FORMULA_TRIGGERS, QUOTE
 from qaf_kobo.form.contract import FRAMEWORK_FIELD
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.output_files import OutputSet, output_folder
-from qaf_kobo.scoring.countries import country_columns, country_table
 from qaf_kobo.scoring.domains import DOMAIN_COLUMNS, domain_table, overall_index
 from qaf_kobo.scoring.fields import pick_fields
 from qaf_kobo.scoring.indicators import (
@@ -53,7 +52,9 @@ from qaf_kobo.scoring.indicators import (
 from qaf_kobo.scoring.keyed import submission_positions
 from qaf_kobo.scoring.load import StoreData, load_submissions
 from qaf_kobo.scoring.quality import QUALITY_COLUMNS, quality_table
-from qaf_kobo.scoring.rules import check_rule
+from qaf_kobo.scoring.round_tables import round_tables
+from qaf_kobo.scoring.rounds import left_out
+from qaf_kobo.scoring.rules import DEFAULT_RULE, check_rule
 from qaf_kobo.scoring.sections import SECTION_COLUMNS, section_table
 from qaf_kobo.scoring.text import normalise
 from qaf_kobo.scoring.tidy import (
@@ -81,9 +82,11 @@ ASSESSMENT_COLUMNS: tuple[str, ...] = (
     "validation_status",
     "submission_time",
     "index",
+    "left_out",
 )
-TABLES: tuple[str, ...] = ("assessments", "criteria", "sections", "domains", "countries", "quality", "indicators",
-                           "country_indicators", "indicators_export")
+"""``left_out``: why the assessment is left out of its round's figures ("" when counted; ``scoring.rounds``)."""
+TABLES: tuple[str, ...] = ("assessments", "criteria", "sections", "domains", "rounds", "countries", "country_domains",
+                           "quality", "indicators", "country_indicators", "indicators_export")
 
 
 @dataclass
@@ -94,7 +97,13 @@ class Scores:
     criteria: pd.DataFrame
     sections: pd.DataFrame
     domains: pd.DataFrame
+    rounds: pd.DataFrame
+    """Per country × round (``scoring.round_tables``): assessments counted and left out, sections per level and
+    meeting the minimum, the index, and the previous round's figures beside them."""
     countries: pd.DataFrame
+    """Per country × round × section: assessments per level, the round's level, the previous round's level."""
+    country_domains: pd.DataFrame
+    """Per country × round × domain: the domain's level (the rule over its sections' levels) and index."""
     quality: pd.DataFrame
     indicators: pd.DataFrame
     """Per assessment × evidence indicator: value, target, met / not met / unknown (``scoring.indicators``)."""
@@ -108,15 +117,12 @@ class Scores:
         """The tables by name, in TABLES order."""
         return {name: getattr(self, name) for name in TABLES}
 
-    def sections_at(self, code: int) -> int:
-        """How many submission × section rows stand at this level (``level``: assessed, else computed)."""
-        return int((self.sections["level"] == code).sum())
 
 
 def score_submissions(
     raw: pd.DataFrame,
     fw: Framework | None = None,
-    rule: str = "min",
+    rule: str = DEFAULT_RULE,
     current_version: str | dict[str, str] | None = None,
     today: pd.Timestamp | None = None,
 ) -> Scores:
@@ -143,13 +149,17 @@ def score_submissions(
     country_level = country_indicators(values, submissions, fw)
     evidence = pd.concat([unreadable_findings(unreadable, submissions), cross_check_findings(indicators, criteria, fw)],
                          ignore_index=True)
+    today = (today or pd.Timestamp.today()).normalize()
+    reasons = left_out(submissions, today)
+    assessments = _assessments(submissions, overall_index(submissions, domains, fw), reasons)
+    sections, domains = sections[list(SECTION_COLUMNS)], domains[list(DOMAIN_COLUMNS)]
     scores = Scores(
-        assessments=_assessments(submissions, overall_index(submissions, domains, fw)),
+        assessments=assessments,
         criteria=criteria,
-        sections=sections[list(SECTION_COLUMNS)],
-        domains=domains[list(DOMAIN_COLUMNS)],
-        countries=country_table(submissions, sections, fw)[list(country_columns(fw))],
-        quality=quality_table(tables, sections, fw, current, today, evidence)[list(QUALITY_COLUMNS)],
+        sections=sections,
+        domains=domains,
+        **round_tables(assessments, sections, domains, fw, rule),
+        quality=quality_table(tables, sections, fw, current, today, evidence, reasons)[list(QUALITY_COLUMNS)],
         indicators=indicators,
         country_indicators=country_level,
         indicators_export=indicator_export(country_level, fw),
@@ -166,8 +176,9 @@ def score_submissions(
     return scores
 
 
-def _assessments(submissions: pd.DataFrame, index: pd.DataFrame) -> pd.DataFrame:
-    """The assessments table: the submissions (text as text) with their overall index, found by ``root_uuid``."""
+def _assessments(submissions: pd.DataFrame, index: pd.DataFrame, reasons: np.ndarray) -> pd.DataFrame:
+    """The assessments table: the submissions (text as text) with their overall index, found by ``root_uuid``, and
+    why each is left out of its round's figures (``reasons``, in submission order)."""
     out = submissions.copy()
     for name in out.columns:
         if isinstance(out[name].dtype, pd.CategoricalDtype):
@@ -176,12 +187,13 @@ def _assessments(submissions: pd.DataFrame, index: pd.DataFrame) -> pd.DataFrame
     values = np.full(len(submissions), np.nan)
     values[position[position >= 0]] = index["index"].to_numpy()[position >= 0]
     out["index"] = values
+    out["left_out"] = pd.Series(reasons, dtype="str")
     return out[list(ASSESSMENT_COLUMNS)]
 
 
 def score(
     store_path: str | Path,
-    rule: str = "min",
+    rule: str = DEFAULT_RULE,
     only_approved: bool = False,
     countries: list[str] | tuple[str, ...] | None = None,
     out_dir: str | Path | None = None,

@@ -34,8 +34,11 @@ CHECKS: tuple[str, ...] = (
     "text_truncated",
     "invalid_evidence_figure",
     "rating_not_supported_by_evidence",
+    "left_out_of_round",
 )
 EARLIEST_DATE = pd.Timestamp("2015-01-01")
+DUPLICATE_KEYS: tuple[str, ...] = ("country", "agency", "assessment_scope", "assessment_date")
+"""Two submissions alike in these are duplicates of one assessment."""
 FAR_APART = 2
 """An assessed level this many levels or more from the computed one needs a reason."""
 
@@ -171,7 +174,7 @@ def _far_levels(sections: pd.DataFrame, fw: Framework) -> Findings:
 
 
 def _duplicates(sub: pd.DataFrame) -> Findings:
-    keys = ["country", "agency", "assessment_scope", "assessment_date"]
+    keys = list(DUPLICATE_KEYS)
     complete = sub[keys].notna().all(axis=1).to_numpy()
     size = np.zeros(len(sub), dtype=np.int64)
     size[complete] = sub[complete].groupby(keys, observed=True)["root_uuid"].transform("size").to_numpy()
@@ -199,11 +202,25 @@ def _evidence(findings: pd.DataFrame | None, check: str) -> Findings:
     return _findings(mine["root_uuid"], check, mine["detail"].reset_index(drop=True), np.arange(len(mine), dtype=np.int64))
 
 
+def _left_out(sub: pd.DataFrame, reasons: np.ndarray | None) -> Findings:
+    """One finding per submission left out of its round's figures (``scoring.rounds.left_out``: a reason or "")."""
+    if reasons is None:
+        return _findings(pd.Series([], dtype="str"), "left_out_of_round", pd.Series([], dtype="str"))
+    out = reasons != ""
+    found = _rows(sub, out)
+    round_ = _text(found["round"]).fillna("")
+    detail = ("left out of the figures of " + _text(found["country"]).fillna("(no country)") + "'s round '" + round_
+              + "': " + pd.Series(reasons[out], dtype="str").str.replace("_", " "))
+    return _findings(found["root_uuid"], "left_out_of_round", detail)
+
+
 def quality_table(tidy: Tidy, sections: pd.DataFrame, fw: Framework, current_version: str | None,
-                  today: pd.Timestamp | None = None, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
+                  today: pd.Timestamp | None = None, evidence: pd.DataFrame | None = None,
+                  left_out: np.ndarray | None = None) -> pd.DataFrame:
     """All findings (QUALITY_COLUMNS), grouped by submission in submission order, then in CHECKS order, then by
     criterion, section or field in framework order. ``evidence``: the findings of ``scoring.indicators``
-    (root_uuid, check, detail), in their own order within a check."""
+    (root_uuid, check, detail), in their own order within a check; ``left_out``: per submission, the reason it is
+    left out of its round's figures ("" when counted; ``scoring.rounds.left_out``)."""
     sub = tidy.submissions
     today = (today or pd.Timestamp.today()).normalize()
     parts = [
@@ -217,6 +234,7 @@ def quality_table(tidy: Tidy, sections: pd.DataFrame, fw: Framework, current_ver
         _duplicates(sub),
         _truncated(tidy.truncated, fw),
         *(_evidence(evidence, check) for check in (INVALID_FIGURE, NOT_SUPPORTED)),
+        _left_out(sub, left_out),
     ]  # in CHECKS order
     position = np.concatenate([submission_positions(sub, p.root_uuid) for p in parts])
     part = np.concatenate([np.full(len(p.root_uuid), i, dtype=np.int16) for i, p in enumerate(parts)])

@@ -18,6 +18,8 @@ import numpy as np
 from qaf_kobo.errors import QafError
 
 RULES: tuple[str, ...] = ("min", "median")
+DEFAULT_RULE = "min"
+"""The QAF's own rule, used unless another is asked for."""
 NO_LEVEL = 0
 """The value of an int8 level matrix where there is no level (not assessed, missing or invalid)."""
 _ABOVE = np.iinfo(np.int8).max  # stands in for "no level" while taking minima: above every level

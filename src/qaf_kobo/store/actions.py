@@ -25,6 +25,7 @@ import pandas as pd
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.store.database import Store
+from qaf_kobo.store.utc import utc_text
 
 FIELDS = ("responsible_section", "responsible_person", "expected_completion", "stage", "action_taken")
 """The tracked fields of an action. Dates are ISO ``YYYY-MM-DD``, stages keys of ``plans.stages.STAGES``."""
@@ -67,13 +68,6 @@ TRACKING_COLUMNS = ("action_id", *FIELDS, *(f"{f}_set" for f in FIELDS), "stage_
                     "source_file")
 """``read_tracking``'s columns: the values, whether each was ever set (a set cell may be blank: cleared), when the
 stage was last set, the latest change of the action and the file it came from."""
-
-
-def utc_text(moment: dt.datetime) -> str:
-    """A time as ISO UTC with seconds (``2026-05-01T10:00:00Z``); a naive time is taken as UTC."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment.replace(microsecond=0).isoformat() + "Z"
 
 
 @dataclass(frozen=True)

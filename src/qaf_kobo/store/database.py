@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,6 +29,7 @@ from qaf_kobo.store import sources as src
 from qaf_kobo.store.faults import RECOVER, read_only_error, store_error
 from qaf_kobo.store.rows import RowError, row_label, stored_json, unicode_problem
 from qaf_kobo.store.sources import Source
+from qaf_kobo.store.utc import utc_now
 from qaf_kobo.store.versions import Row, Version, bare_uuid, is_older, order_versions, root_uuid_of
 
 log = logging.getLogger(__name__)
@@ -68,11 +68,6 @@ CREATE INDEX submissions_deleted_at ON submissions (deleted_at);
 {HISTORY_INDEX};
 """
 
-
-
-def utc_now() -> str:
-    """The current time as ISO 8601 UTC with seconds (``2026-05-01T10:00:00Z``)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Stored(NamedTuple):

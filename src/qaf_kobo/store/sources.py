@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from qaf_kobo.errors import QafError
+from qaf_kobo.store.utc import utc_now
 
 KINDS = ("kobo", "central", "export")
 V1_META_STATE = ("server", "asset_uid", "last_id", "last_sync", "last_error", "deployed_version_id")
@@ -50,11 +50,6 @@ def default_name(kind: str, server: str, ref: str) -> str:
     return f"{kind}:{host}/{ref}" if host else f"{kind}:{ref}"
 
 
-def now() -> str:
-    """The current time as ISO 8601 UTC with seconds."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _source(row: tuple) -> Source:
     return Source(*row)
 
@@ -79,7 +74,7 @@ def add_source(conn: sqlite3.Connection, name: str, kind: str, server: str, ref:
     existing = find_source(conn, name)
     if existing is None:
         conn.execute("INSERT INTO sources (name, kind, server, ref, created) VALUES (?, ?, ?, ?, ?)",
-                     (name, kind, server, ref, now()))
+                     (name, kind, server, ref, utc_now()))
         existing = find_source(conn, name)
         assert existing is not None
         return existing

@@ -43,7 +43,7 @@ from qaf_kobo.workflows.demo_data import (
     older_version_of,
 )
 from qaf_kobo.workflows.demo_plan import demo_country, follow_up_last_plan
-from qaf_kobo.workflows.report_run import first_seen_days, keep_first_seen, tracked_actions
+from qaf_kobo.workflows.report_run import first_seen_days, keep_first_seen, latest_round_lines, tracked_actions
 
 DEMO_TOKEN = "demo-token-for-the-local-server"
 DEMO_EMAIL = "demo@example.org"
@@ -67,8 +67,9 @@ class DemoResult:
     countries: list[str]
     unknown_countries: list[str]
     n_assessments: int
-    lowest_level: str
-    n_critical_sections: int
+    n_left_out: int
+    latest_rounds: list[str]
+    """Per country, its latest round's figures as the regional Overview shows them."""
     n_findings: int
     n_not_supported: int
     server_url: str
@@ -84,8 +85,11 @@ class DemoResult:
                    "see Data quality)" if codes else "")
         return "\n".join([
             f"Countries: {', '.join(self.countries)}{unknown}",
-            f"Assessments scored: {self.n_assessments}; sections at {self.lowest_level}: {self.n_critical_sections}; "
+            f"Assessments scored: {self.n_assessments} ({self.n_left_out} left out of their round's figures); "
             f"data-quality findings: {self.n_findings}",
+            "Latest rounds (regional Overview: sections meeting the minimum, then the index; the previous round in "
+            "brackets):",
+            *(f"  {line}" for line in self.latest_rounds),
             *([f"Action plan: {self.plan_country}'s plan of its first round was filled in and read back ({self.n_tracked} "
                "actions, qaf-kobo actions import); see its Country profile and Country action plan"]
               if self.plan_country else []),
@@ -253,14 +257,13 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
             f"deleted) and an incremental Central sync ({again_central.updated} updated, {again_central.deleted} "
             "deleted)")
     scores = score(store, out_dir=out_dir, fw=fw)
-    lowest = fw.levels[0]
-    n_critical = scores.sections_at(lowest.code)
+    n_left_out = int((scores.assessments["left_out"] != "").sum())
     n_sources = scores.assessments["source"].nunique()
     n_not_supported = int((scores.quality["check"] == NOT_SUPPORTED).sum())
     checked = (f" ({n_not_supported} ratings not supported by the evidence figures)"
                if fw.evidence.cross_checks else "")
-    say(f"Scored {len(scores.assessments)} assessments from {n_sources} sources: {n_critical} sections at "
-        f"{lowest.label}, {len(scores.quality)} data-quality findings{checked}")
+    say(f"Scored {len(scores.assessments)} assessments from {n_sources} sources: {n_left_out} left out of their "
+        f"round's figures (duplicates, dates out of range), {len(scores.quality)} data-quality findings{checked}")
     country = demo_country(scores)
     tracked = 0
     if country:
@@ -279,6 +282,7 @@ def run_demo(out_dir: Path = Path("reports/demo"), store: Path = Path("data/demo
     codes = sorted(scores.assessments["country"].dropna().unique())
     countries = [c for c in codes if pycountry.countries.get(alpha_3=c)]
     return DemoResult(store, out_dir, workbooks, countries, [c for c in codes if c not in countries],
-                      len(scores.assessments), lowest.label, n_critical, len(scores.quality), n_not_supported,
+                      len(scores.assessments), n_left_out, latest_round_lines(scores, fw), len(scores.quality),
+                      n_not_supported,
                       kobo.url, asset_uid,
                       central.url, country, tracked)

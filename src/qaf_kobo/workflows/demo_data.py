@@ -15,6 +15,7 @@ from qaf_kobo.form.contract import (
     FRAMEWORK_FIELD,
     FRAMEWORK_VERSION_FIELD,
     NOT_ASSESSED,
+    SCOPES,
     calc_field,
     criterion_field,
     level_field,
@@ -35,6 +36,8 @@ _AGENCIES = [
     "Bright Futures Relief", "Caring Hands Society", "Childhood Rights Centre", "Sanad Social Services",
 ]
 FORMULA_AGENCY = "=Sanad Partners (formula test)"
+AGENCY, INTER_AGENCY, WITH_GOVERNMENT = SCOPES
+"""The assessment scopes, as the form's contract names them."""
 """An agency name beginning with "=": the workbooks must show it as text, never evaluate it."""
 
 ROUNDS = (("baseline 2025", date(2025, 3, 1)), ("follow-up 2026", date(2026, 3, 1)))
@@ -75,12 +78,12 @@ def generate_assessments(fw: Framework, form: FormStructure, seed: int = 2026) -
             agencies[0] = FORMULA_AGENCY
         base = DEMO_COUNTRIES[country]
         for r, (round_name, start) in enumerate(ROUNDS):
-            parties = [(a, "agency") for a in agencies] + [
-                ("Case Management Task Force", "inter_agency_gov" if base > 2.2 else "inter_agency")
+            parties = [(a, AGENCY) for a in agencies] + [
+                ("Case Management Task Force", WITH_GOVERNMENT if base > 2.2 else INTER_AGENCY)
             ]
             for agency, scope in parties:
                 day = start + timedelta(days=rng.randint(0, 75))
-                centre = base + 0.5 * r + rng.uniform(-0.3, 0.3) + (0.2 if scope != "agency" else 0)
+                centre = base + 0.5 * r + rng.uniform(-0.3, 0.3) + (0.2 if scope != AGENCY else 0)
                 out.append(DemoAssessment(_answers(fw, form, rng, country, agency, scope, round_name, day, centre)))
     # A few cases the reports must show: one far disagreement without a reason, one typed-in bad code.
     far = out[3].answers
@@ -95,7 +98,7 @@ def generate_assessments(fw: Framework, form: FormStructure, seed: int = 2026) -
     out[edited] = DemoAssessment(out[edited].answers, "to_edit")
     out[deleted] = DemoAssessment(out[deleted].answers, "to_delete")
     # An early assessment on the older form, from an office that typed Lebanon's old IOC code and skipped the scope.
-    early = _answers(fw, form, rng, "LBN", "Lebanon field office (pilot)", "agency", ROUNDS[0][0],
+    early = _answers(fw, form, rng, "LBN", "Lebanon field office (pilot)", AGENCY, ROUNDS[0][0],
                      ROUNDS[0][1] - timedelta(days=40), DEMO_COUNTRIES["LBN"])
     early[form.key("country")] = "LEB"
     early.pop(form.key("assessment_scope"))

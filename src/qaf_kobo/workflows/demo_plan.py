@@ -20,7 +20,6 @@ from qaf_kobo.report.sheets.country_plan import heading
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_workbook
 from qaf_kobo.scoring import Scores
-from qaf_kobo.scoring.rounds import country_rounds
 from qaf_kobo.store import open_store
 from qaf_kobo.store.actions import read_tracking, record_first_seen
 from qaf_kobo.workflows.plan_import import import_action_plans
@@ -31,20 +30,19 @@ STAGE_PLAN = ("completed", "completed", "completed", "underway", "underway", "un
 
 def demo_country(scores: Scores) -> str | None:
     """The first country (by code) with two rounds or more."""
-    rounds = country_rounds(scores.assessments)
-    several = rounds.groupby("country")["round"].count()
+    several = scores.rounds.groupby("country")["round"].count()
     return next(iter(several[several > 1].index), None)
 
 
 def follow_up_last_plan(scores: Scores, fw: Framework, store: Path, country: str, folder: Path) -> int:
     """Write ``country``'s plan as its first round's report had it, fill it in, import it; returns the actions the
     store now tracks."""
-    rounds = country_rounds(scores.assessments)
+    rounds = scores.rounds
     first = rounds[rounds["country"] == country].iloc[0]
     assessments = scores.assessments
     chosen = assessments[(assessments["country"] == country) & (assessments["round"].astype(str) == first["round"])]
     then = dt.datetime.combine(first["latest_date"].date() + dt.timedelta(days=14), dt.time(9), dt.timezone.utc)
-    data = report_data(limit_to_assessments(scores, set(chosen["root_uuid"])), fw, generated_at=then,
+    data = report_data(limit_to_assessments(scores, set(chosen["root_uuid"]), fw), fw, generated_at=then,
                        report_date=then.date()).for_country(country)
     words = wording(fw)
     path = write_workbook(data, fw, words, folder / f"{fw.id}_{country}_{then.date().isoformat()}.xlsx")

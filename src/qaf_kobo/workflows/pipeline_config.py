@@ -18,7 +18,7 @@ from qaf_kobo.framework import DEFAULT_FRAMEWORK, find_framework
 from qaf_kobo.framework.catalogue import available_languages
 from qaf_kobo.http.retry import DEFAULT_MAX_WAIT
 from qaf_kobo.plans.horizons import horizons
-from qaf_kobo.scoring.rules import RULES
+from qaf_kobo.scoring.rules import DEFAULT_RULE, RULES
 from qaf_kobo.store import DEFAULT_STORE, default_name
 
 
@@ -77,7 +77,7 @@ class ScoringSettings(_Section):
     """Which framework the submissions answer, how sections are scored and which submissions count."""
 
     framework: str = DEFAULT_FRAMEWORK
-    rule: str = "min"
+    rule: str = DEFAULT_RULE
     only_approved: bool = False
 
     @field_validator("framework")

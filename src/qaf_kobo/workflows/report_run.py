@@ -17,10 +17,10 @@ from qaf_kobo.plans.horizons import horizons as horizon_months
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import Scores, score
-from qaf_kobo.store import open_store
+from qaf_kobo.scoring.rules import DEFAULT_RULE
+from qaf_kobo.store import DEFAULT_STORE, open_store
 from qaf_kobo.store.actions import read_first_seen, read_tracking, record_first_seen
 
-DEFAULT_STORE = Path("data/qaf.sqlite")
 DEFAULT_OUT = Path("reports")
 
 
@@ -74,7 +74,7 @@ def build_reports(
     out_dir: str | Path = DEFAULT_OUT,
     countries: list[str] | None = None,
     lang: str = ENGLISH,
-    rule: str = "min",
+    rule: str = DEFAULT_RULE,
     only_approved: bool = False,
     fw: Framework | None = None,
     horizons: Iterable[str] | Mapping[str, int] = (),
@@ -94,3 +94,15 @@ def build_reports(
     return write_reports(scores, fw, out_dir, countries=countries, lang=lang, date=today,
                          tracking=tracked_actions(store_path), horizons=months,
                          first_seen=first_seen_days(store_path), on_plans=keep_first_seen(store_path, today))
+
+
+def latest_round_lines(scores: Scores, fw: Framework) -> list[str]:
+    """Per country, its latest round as the regional Overview shows it: sections meeting the minimum and the index,
+    the previous round's in brackets."""
+    lines = []
+    for row in scores.rounds[scores.rounds["from_latest"] == 0].itertuples():
+        previous = (f" ({row.previous_round}: {row.previous_n_meeting_minimum}, {row.previous_index:.1f})"
+                    if pd.notna(row.previous_round) else "")
+        lines.append(f"{row.country} {row.round}: {row.n_meeting_minimum} of {len(fw.sections)} sections, index "
+                     f"{row.index:.1f}{previous}")
+    return lines

@@ -16,6 +16,7 @@ from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.sheets import (
     about,
     action_plan,
+    agency_map,
     assessments,
     closed_actions,
     country_plan,
@@ -42,8 +43,8 @@ class Sheet(Protocol):
 REGIONAL_SHEETS: tuple[Sheet, ...] = (overview, heat_map, sections, domains, assessments, indicators, country_plan,
                                       closed_actions, data_quality, about)
 """The regional workbook's sheets, in order: consolidated views only (the plans per country, not per assessment)."""
-COUNTRY_SHEETS: tuple[Sheet, ...] = (profile, heat_map, sections, domains, assessments, indicators, country_plan,
-                                     closed_actions, action_plan, data_quality, about)
+COUNTRY_SHEETS: tuple[Sheet, ...] = (profile, heat_map, agency_map, sections, domains, assessments, indicators,
+                                     country_plan, closed_actions, action_plan, data_quality, about)
 """A country workbook's sheets, in order: its profile first; its plan, and the actions per assessment."""
 REGIONAL_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in REGIONAL_SHEETS)
 COUNTRY_KEYS: tuple[str, ...] = tuple(sheet.KEY for sheet in COUNTRY_SHEETS)

@@ -15,7 +15,7 @@ from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording, translate
-from qaf_kobo.scoring.country_levels import positions
+from qaf_kobo.scoring.round_tables import positions
 
 KEY = "assessments"
 _VALIDATION_PREFIX = "validation_status_"

@@ -1,5 +1,5 @@
-"""The Domains sheet: one row per country × round (rounds in time order), each domain's level (on its colour) and
-index (0–100), as ``report.country_levels`` makes them."""
+"""The Domains sheet: one row per country × round (rounds in time order; the regional workbook: each country's latest
+and previous round), each domain's level (on its colour) and index (0–100) from ``scores.country_domains``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ KEY = "domains"
 
 def domains_table(data: ReportData, fw: Framework, words: Wording) -> Table:
     """Country code, country, round, assessments, latest assessment date, then per domain its level and index."""
-    rounds = data.rounds.reset_index(drop=True)
+    rounds = data.rounds
+    if data.country is None:
+        rounds = rounds[rounds["from_latest"] <= 1]
+    rounds = rounds.reset_index(drop=True)
     names = data.scores.assessments.drop_duplicates("country").set_index("country")["country_name"]
     frame = pd.DataFrame({
         "country": rounds["country"],
@@ -33,7 +36,7 @@ def domains_table(data: ReportData, fw: Framework, words: Wording) -> Table:
         Column(words("report.col.assessments"), "int", 12),
         Column(words("report.col.latest_date"), "date", 13),
     ]
-    wide = data.levels.domains.set_index(["country", "round", "domain_id"])[["level", "index"]].unstack("domain_id")
+    wide = data.scores.country_domains.set_index(["country", "round", "domain_id"])[["level", "index"]].unstack("domain_id")
     rows = pd.MultiIndex.from_frame(rounds[["country", "round"]])
     per_domain: dict[str, object] = {}  # every domain's columns joined at once (one by one fragments the frame)
     for domain in fw.domains:

@@ -91,7 +91,7 @@ def _index_by_round(ws: Worksheet, cells: Cells, row: int, data: ReportData, fw:
     rounds = list(data.rounds.sort_values("position")["round"])
     top = row
     _heads(ws, cells, row, [words("report.chart.domain_index"), *rounds])
-    index = data.levels.domains.set_index(["domain_id", "round"])["index"]
+    index = data.scores.country_domains.set_index(["domain_id", "round"])["index"]
     for domain in fw.domains:
         row += 1
         cells.text(ws, row, 0, words.domain(domain))

@@ -1,7 +1,6 @@
-"""The Sections sheet: per section, how many section ratings stand at each level, with a stacked bar chart.
-
-A section rating is scoring's section level (``scores.sections["level"]``: the assessed level, else the computed
-one); the report never recomputes it.
+"""The Sections sheet: per country × round × section (``scores.countries``), how many of the round's assessments
+rate the section at each level, the section's level in the round and in the previous one, with a stacked bar chart.
+The regional workbook shows each country's latest round; a country workbook every round of the country.
 """
 
 from __future__ import annotations
@@ -18,49 +17,54 @@ from qaf_kobo.report.wording import Wording
 KEY = "sections"
 
 
-def level_counts(scores, by: str, fw: Framework) -> pd.DataFrame:
-    """Section ratings counted per ``by`` value: ``n_<code>`` per level, ``n_none``, ``share_meets_minimum``
-    (the share of rated sections at ``fw.minimum`` or above; NaN when none is rated)."""
-    codes = fw.level_codes
-    sections = scores.sections
-    levels = pd.to_numeric(sections["level"], errors="coerce").fillna(0).astype(int)
-    counts = pd.crosstab(sections[by].astype(object), levels)
-    counts = counts.reindex(columns=[*codes, 0], fill_value=0)
-    counts.columns = [f"n_{c}" for c in codes] + ["n_none"]
-    rated = counts[[f"n_{c}" for c in codes]].sum(axis=1)
-    meeting = counts[[f"n_{c}" for c in codes if c >= fw.minimum]].sum(axis=1)
-    counts["share_meets_minimum"] = meeting / rated.where(rated > 0)
-    return counts
+def shown_rounds(data: ReportData, latest_only: bool = False) -> pd.DataFrame:
+    """The rounds a sheet shows: in a country workbook every round of the country; in the regional one each
+    country's latest round (and the previous one, unless ``latest_only``)."""
+    rounds = data.rounds
+    if data.country is None:
+        rounds = rounds[rounds["from_latest"] <= (0 if latest_only else 1)]
+    return rounds.loc[:, ["country", "round", "position"]]
 
 
-def sections_table(scores, fw: Framework, words: Wording) -> Table:
-    """One row per section in framework order: ratings per level, not assessed, share meeting the minimum."""
+def sections_table(data: ReportData, fw: Framework, words: Wording) -> Table:
+    """One row per country × round × section (``scores.countries``): the round's assessments per level, the share
+    meeting the minimum, the section's level in the round and in the previous round."""
     codes = fw.level_codes
-    counts = level_counts(scores, "section_id", fw).reindex([s.id for s in fw.sections])
-    numbers = [*[f"n_{c}" for c in codes], "n_none"]
-    counts[numbers] = counts[numbers].fillna(0).astype(int)
-    frame = pd.DataFrame({"section": [words.section(s) for s in fw.sections]}).join(
-        counts[[*numbers, "share_meets_minimum"]].reset_index(drop=True))
+    rows = shown_rounds(data, latest_only=True).merge(data.scores.countries, on=["country", "round"])
+    rows = rows.sort_values(["country", "position"], kind="stable")
+    titles = {s.id: words.section(s) for s in fw.sections}
+    frame = pd.DataFrame({
+        "country": rows["country"], "round": rows["round"], "section": rows["section_id"].map(titles),
+        **{f"n_{c}": rows[f"n_{fw.level(c).name}"] for c in codes},
+        "n_none": rows["n_assessments"] - sum(rows[f"n_{fw.level(c).name}"] for c in codes),
+        "share_meets_minimum": rows["share_meets_minimum"],
+        "level": rows["median_level"], "previous_level": rows["previous_level"],
+    }).reset_index(drop=True)
     columns = (
+        Column(words("report.col.country_code"), "text", 10),
+        Column(words("report.col.round"), "wrap", 16),
         Column(words("report.col.section"), "wrap", 42),
-        *[Column(words.level(c), "int", 14) for c in codes],
-        Column(words("report.col.not_assessed"), "int", 13),
+        *[Column(words("report.col.assessments_at", level=words.level(c)), "int", 14) for c in codes],
+        Column(words("report.col.assessments_not_assessed"), "int", 13),
         Column(words("report.col.share_meets_minimum"), "percent", 14),
+        Column(words("report.col.round_level"), "level", 18),
+        Column(words("report.col.previous_round_level"), "level", 18),
     )
     return Table(columns, frame)
 
 
 def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
     """The table and a stacked bar chart of the level distribution of every section, one colour per level."""
-    table = sections_table(data.scores, fw, words)
+    table = sections_table(data, fw, words)
     write_table(ws, cells, table)
     rows, name = len(table), ws.get_name()
     chart = cells.book.add_chart({"type": "bar", "subtype": "stacked"})
     for col, level in enumerate(fw.levels, 1):
+        col += 2  # after the country and round columns
         colour = f"#{level.colour}"
         chart.add_series({
             "name": [name, 0, col],
-            "categories": [name, 1, 0, rows, 0],
+            "categories": [name, 1, 2, rows, 2],
             "values": [name, 1, col, rows, col],
             "fill": {"color": colour},
             "border": {"color": colour},
