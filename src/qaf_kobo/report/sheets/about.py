@@ -13,7 +13,6 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import LANGUAGE_NAMES
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
-from qaf_kobo.report.table_sheet import setup_print
 from qaf_kobo.report.wording import Wording
 
 KEY = "about"
@@ -41,7 +40,7 @@ def _filters_text(filters: object, words: Wording) -> str:
 
 
 def _horizons(data: ReportData, words: Wording) -> str:
-    return "; ".join(words("report.about.horizon", level=words.level(code), months=str(months))
+    return "; ".join(words("report.about.horizon", level=words.level(code), months=words.count("months", months))
                      for code, months in sorted(data.horizons.items()))
 
 
@@ -63,7 +62,7 @@ def about_items(data: ReportData, fw: Framework, words: Wording) -> list[tuple[s
     items: list[tuple[str, object]] = [
         ("framework_version", about.get("framework_version") or fw.version),
         ("framework_edition", fw.edition),
-        ("form_versions", ", ".join(map(str, versions)) if isinstance(versions, (list, tuple)) else str(versions)),
+        ("form_versions", ", ".join(map(str, versions)) if isinstance(versions, (list, tuple)) else str(versions or "")),
         ("current_version", about.get("current_version") or ""),
         ("rule", words.optional(f"report.about.rule.{rule}", rule)),
         ("server", _public_server(about.get("server"))),
@@ -80,7 +79,7 @@ def about_items(data: ReportData, fw: Framework, words: Wording) -> list[tuple[s
     ]
     if words.status:
         items.append(("translation_status", words.status))
-    return items
+    return [(key, value) for key, value in items if value is not None and value != ""]  # no empty rows
 
 
 def notes(fw: Framework, words: Wording) -> list[tuple[str, float]]:
@@ -113,4 +112,3 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
         cells.text(ws, row, 0, text, "wrap")
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(items), 1)
-    setup_print(ws)

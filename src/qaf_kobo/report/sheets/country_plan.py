@@ -18,14 +18,14 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.sheets.action_plan import stage_dropdown
-from qaf_kobo.report.table_sheet import Column, Table, fitted_heights, write_table
+from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording
 
 KEY = "country_plan"
 COLUMNS: dict[str, tuple[str, str, float]] = {
     "country": ("report.col.country", "text", 16),
     "action_id": ("report.col.action_id", "text", 17),
-    "priority": ("report.col.priority", "int", 9),
+    "priority": ("report.col.priority", "rank", 9),
     "domain": ("report.col.domain", "wrap", 20),
     "section": ("report.col.section", "wrap", 24),
     "criterion": ("report.col.criterion", "wrap", 28),
@@ -66,7 +66,7 @@ def country_plan_table(data: ReportData, fw: Framework, words: Wording) -> Table
     sections = {s.id: words.section(s) for s in fw.sections}
     criteria = {c.id: words.criterion(c) for c in fw.criteria}
     actions = {key: words(key) if key else words("report.action_plan.no_action") for key in plan["action_key"].unique()}
-    notes = [words(f"report.note.{note}", round=str(round_)) if note else None
+    notes = [words(f"report.note.{note}", round=words.round_label(round_)) if note else None
              for note, round_ in zip(plan["note"], plan["round"])]
     values = {
         "country": plan["country"].map(names).fillna(plan["country"]),
@@ -112,7 +112,7 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
     """The table, the stage dropdown and its looks, the overdue highlight (all but the level columns); frozen on the
     Action id column."""
     table = country_plan_table(data, fw, words)
-    write_table(ws, cells, table, fitted_heights(table))
+    write_table(ws, cells, table)
     keys = column_keys(data.country is None)
     col = {key: i for i, key in enumerate(keys)}
     last = max(len(table), 1)

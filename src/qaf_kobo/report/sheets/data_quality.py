@@ -1,7 +1,10 @@
 """The Data quality sheet: one row per finding of scoring's checks (``scores.quality``), with the assessment's
-country, agency and date."""
+country, agency and date. The details scoring writes in English are shown in the report language where the report
+knows their shape (``DETAILS``); the others as scoring wrote them."""
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
@@ -13,6 +16,17 @@ from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording, translate
 
 KEY = "data_quality"
+DETAILS = {"criteria_not_assessed": re.compile(r"(?P<n>\d+) criteria not assessed \(na or unanswered\): (?P<ids>.*)")}
+"""Per check: the shape of scoring's detail text, read back into ``report.detail.<check>``."""
+
+
+def _detail(check: object, detail: object, words: Wording) -> object:
+    """A finding's detail in the report language when its shape is known, else as scoring wrote it."""
+    shape = DETAILS.get(str(check))
+    found = shape.fullmatch(detail) if shape is not None and isinstance(detail, str) else None
+    if found is None:
+        return detail
+    return words(f"report.detail.{check}", criteria=words.count("criteria", int(found["n"])), ids=found["ids"])
 
 
 def data_quality_table(scores, words: Wording) -> Table:
@@ -27,7 +41,7 @@ def data_quality_table(scores, words: Wording) -> Table:
         "agency": merged["agency"],
         "assessment_date": merged["assessment_date"],
         "check": translate(merged["check"], words, "report.check."),
-        "detail": merged["detail"],
+        "detail": [_detail(c, d, words) for c, d in zip(merged["check"], merged["detail"])],
     })
     columns = (
         Column(words("report.col.submission_id"), "text", 18),
