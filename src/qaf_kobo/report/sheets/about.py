@@ -16,6 +16,11 @@ from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.wording import Wording
 
 KEY = "about"
+FILTER_WORDS = {("validation_status", "approved only"): "report.about.filter.approved_only",
+                ("validation_status", "all except not approved"): "report.about.filter.not_rejected"}
+"""Filters scoring records in English (``scores.about["filters"]``), by key and value: their report wording."""
+DRAFT = "draft, to be reviewed by a native-speaking child-protection specialist"
+"""The status of the shipped translations (their files say it in English): shown in the report language."""
 
 
 def _public_server(url: object) -> str:
@@ -34,6 +39,10 @@ def _filters_text(filters: object, words: Wording) -> str:
     shown = []
     for key, value in filters.items():
         if value in (None, False, "", [], ()):
+            continue
+        if (key, value) in FILTER_WORDS:
+            shown.append(f"{words('report.col.' + key) if key == 'validation_status' else key}: "
+                         f"{words(FILTER_WORDS[key, value])}")
             continue
         shown.append(f"{key}={','.join(map(str, value)) if isinstance(value, (list, tuple)) else value}")
     return "; ".join(shown) or words("report.about.none")
@@ -78,7 +87,8 @@ def about_items(data: ReportData, fw: Framework, words: Wording) -> list[tuple[s
         ("horizons", _horizons(data, words)),
     ]
     if words.status:
-        items.append(("translation_status", words.status))
+        items.append(("translation_status", words("report.about.translation_draft") if words.status == DRAFT
+                      else words.status))
     return [(key, value) for key, value in items if value is not None and value != ""]  # no empty rows
 
 

@@ -32,7 +32,8 @@ def _profiles(data: ReportData, countries: pd.Index, fw: Framework, words: Wordi
         improved, fell, _ = figures.moved()
         previous = figures.previous_round is not None
         rows[country] = {
-            "latest_round": figures.latest_round, "previous_round": figures.previous_round,
+            "latest_round": words.round_label(figures.latest_round),
+            "previous_round": words.round_label(figures.previous_round) or None,
             "meets_latest": figures.meeting(fw), "meets_previous": figures.meeting(fw, "previous"),
             "improved": len(improved) if previous else None, "fell": len(fell) if previous else None,
             "actions": figures.n_actions, **{key: figures.progress[key] for key in PROGRESS[:-1]},

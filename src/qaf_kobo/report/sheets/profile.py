@@ -17,6 +17,7 @@ from qaf_kobo.report.wording import Wording
 
 KEY = "profile"
 WIDTHS = (48, 18, 18, 9, 18)
+"""Column widths; the level columns (1, 2, 4) widen to the longest level name of the report language."""
 LAST_COL = len(WIDTHS) - 1
 
 
@@ -114,8 +115,9 @@ def _chart(ws: Worksheet, cells: Cells, top: int, last: int, n_rounds: int, fw: 
 
 def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
     """The profile of the workbook's country, top to bottom (title frozen, printed on A4 landscape)."""
+    level_width = max(len(words.level(code)) for code in [*fw.level_codes, None]) + 2  # a level name whole
     for col, width in enumerate(WIDTHS):
-        ws.set_column(col, col, width)
+        ws.set_column(col, col, width if col in (0, 3) else max(width, level_width))
     country = data.country or ""
     names = data.scores.assessments.drop_duplicates("country").set_index("country")["country_name"]
     _line(ws, cells, 0, words("report.profile.title", country=f"{words.country(country, names.get(country))} ({country})"),
