@@ -136,6 +136,8 @@ class Cells:
             properties = {"valign": "top", "border": 1, "border_color": f"#{BORDER_COLOUR}", **_PROPERTIES[kind]}
             if size:
                 properties["font_size"] = size
+            if self.words.right_to_left:
+                properties["reading_order"] = 2  # right to left, whatever the text's first character
             if kind in ("level", "level_code"):
                 properties["bg_color"] = f"#{self.level_colours.get(level, NOT_ASSESSED_COLOUR)}"
             if kind == "level_code" and level in self.level_colours:

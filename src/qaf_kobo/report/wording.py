@@ -66,12 +66,14 @@ class Wording:
 
     def __call__(self, string_id: str, **values: str) -> str:
         """The string with this id; ``{name}`` placeholders are filled from ``values`` (in right-to-left text each
-        value is followed by a right-to-left mark, so that the punctuation after it stays in place)."""
+        value is followed by a right-to-left mark, so that the punctuation after it stays in place, and a text that
+        starts with a value starts with one, so that it reads right to left from its first character)."""
         text = self.texts.get(string_id)
         mark = RLM if self.right_to_left else ""
+        starts_with_value = mark and text.startswith("{")
         for name, value in values.items():
             text = text.replace("{" + name + "}", f"{value}{mark}" if value else value)
-        return text
+        return RLM + text if starts_with_value else text
 
     def count(self, noun: str, n: int) -> str:
         """``n`` and the noun in the plural form the language's rules ask for: ``report.count.<noun>`` lists the

@@ -18,6 +18,7 @@ from qaf_kobo.report.wording import Wording
 KEY = "about"
 FILTER_WORDS = {("validation_status", "approved only"): "report.about.filter.approved_only",
                 ("validation_status", "all except not approved"): "report.about.filter.not_rejected"}
+FILTER_LABELS = {"validation_status": "report.col.validation_status", "countries": "report.col.country_code"}
 """Filters scoring records in English (``scores.about["filters"]``), by key and value: their report wording."""
 DRAFT = "draft, to be reviewed by a native-speaking child-protection specialist"
 """The status of the shipped translations (their files say it in English): shown in the report language."""
@@ -40,11 +41,9 @@ def _filters_text(filters: object, words: Wording) -> str:
     for key, value in filters.items():
         if value in (None, False, "", [], ()):
             continue
-        if (key, value) in FILTER_WORDS:
-            shown.append(f"{words('report.col.' + key) if key == 'validation_status' else key}: "
-                         f"{words(FILTER_WORDS[key, value])}")
-            continue
-        shown.append(f"{key}={','.join(map(str, value)) if isinstance(value, (list, tuple)) else value}")
+        listed = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        label = words(FILTER_LABELS[key]) if key in FILTER_LABELS else key
+        shown.append(f"{label}: {words(FILTER_WORDS[key, listed]) if (key, listed) in FILTER_WORDS else listed}")
     return "; ".join(shown) or words("report.about.none")
 
 
