@@ -181,6 +181,7 @@ def test_every_sheet_is_set_up_for_print(demo, fw) -> None:
                 code = None if "summary" in path.name else path.name.split("_")[1]
                 expected = words("report.print.regional", framework="QAF") if code is None else f"({code})"
                 assert expected in footer.left.text, where
+                assert all(chart.x_axis.tickLblSkip == 1 for chart in ws._charts), where  # every category labelled
 
 
 def words_of(path: Path, skipped: set[str]) -> dict[str, str]:

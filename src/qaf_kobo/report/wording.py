@@ -93,9 +93,11 @@ class Wording:
         return _country_catalogue(self.lang).gettext(found.name)
 
     def round_label(self, label: object) -> str:
-        """A round's label with its known words (baseline, follow-up …) in the report language."""
+        """A round's label with its known words (baseline, follow-up …) in the report language (in English: as typed)."""
         if label is None or (not isinstance(label, str) and pd.isna(label)):
             return ""
+        if self.lang == ENGLISH:
+            return str(label)  # as typed
         return _ROUND_WORD.sub(lambda m: self.optional(f"report.round.{m.group(1).lower()}", m.group(1)), str(label))
 
     def optional(self, string_id: str, default: str) -> str:
