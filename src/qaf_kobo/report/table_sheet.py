@@ -21,7 +21,7 @@ from qaf_kobo.report.wording import Wording
 MAX_ROWS = 1_048_576
 """Rows of an Excel sheet (the header included)."""
 A4 = 9
-FITTED_ROWS = 20_000
+FITTED_ROWS = 5_000
 """Tables up to this many rows get row heights that show their wrapped text whole (bigger ones are not printed)."""
 
 

@@ -32,7 +32,7 @@ COLUMNS: dict[str, tuple[str, str, float]] = {
     "action": ("report.col.action", "wrap", 56),
     "current_level": ("report.col.current_level", "level", 15),
     "target_level": ("report.col.target_level", "level", 15),
-    "n_agencies": ("report.col.n_agencies_needing", "int", 11),
+    "n_agencies": ("report.col.n_agencies_needing", "rank", 11),
     "agencies": ("report.col.agency_names", "wrap", 26),
     "responsible": ("report.col.responsible", "wrap", 18),
     "expected_completion": ("report.col.expected_completion", "date", 14),
