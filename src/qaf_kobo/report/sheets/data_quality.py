@@ -4,8 +4,6 @@ knows their shape (``DETAILS``); the others as scoring wrote them."""
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
@@ -16,17 +14,27 @@ from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording, translate
 
 KEY = "data_quality"
-DETAILS = {"criteria_not_assessed": re.compile(r"(?P<n>\d+) criteria not assessed \(na or unanswered\): (?P<ids>.*)")}
-"""Per check: the shape of scoring's detail text, read back into ``report.detail.<check>``."""
+DETAILS = {"criteria_not_assessed": " criteria not assessed (na or unanswered): "}
+"""Per check: the shape of scoring's detail text, "<count><this><criterion ids>", read back into
+``report.detail.<check>``."""
 
 
-def _detail(check: object, detail: object, words: Wording) -> object:
-    """A finding's detail in the report language when its shape is known, else as scoring wrote it."""
-    shape = DETAILS.get(str(check))
-    found = shape.fullmatch(detail) if shape is not None and isinstance(detail, str) else None
-    if found is None:
-        return detail
-    return words(f"report.detail.{check}", criteria=words.count("criteria", int(found["n"])), ids=found["ids"])
+def _details(checks: pd.Series, details: pd.Series, words: Wording) -> list:
+    """The findings' details in the report language where their shape is known, else as scoring wrote them (the
+    wording filled once per check, each count once: data quality has a finding per submission or more)."""
+    templates = {check: words(f"report.detail.{check}", criteria="\0criteria", ids="\0ids") for check in DETAILS}
+    counts: dict[str, str] = {}
+    out = []
+    for check, detail in zip(checks.astype(object), details.astype(object)):
+        middle = DETAILS.get(check)
+        n, found, ids = detail.partition(middle) if middle and isinstance(detail, str) else ("", "", "")
+        if not found or not n.isdigit():
+            out.append(detail)
+            continue
+        if n not in counts:
+            counts[n] = words.count("criteria", int(n))
+        out.append(templates[check].replace("\0criteria", counts[n]).replace("\0ids", ids))
+    return out
 
 
 def data_quality_table(scores, words: Wording) -> Table:
@@ -41,7 +49,7 @@ def data_quality_table(scores, words: Wording) -> Table:
         "agency": merged["agency"],
         "assessment_date": merged["assessment_date"],
         "check": translate(merged["check"], words, "report.check."),
-        "detail": [_detail(c, d, words) for c, d in zip(merged["check"], merged["detail"])],
+        "detail": _details(merged["check"], merged["detail"], words),
     })
     columns = (
         Column(words("report.col.submission_id"), "text", 18),
