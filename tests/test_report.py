@@ -195,21 +195,28 @@ def test_heat_map_lower_median_level_names_and_colours(fw, regional):
     heads = header(ws)
     assert heads[:4] == ["Country code", "Country", "Round", "Assessments (round)"]
     assert heads[4:21] == [f"{s.id}. {s.title}" for s in fw.sections]
-    assert ws.freeze_panes == "E2" and ws.row_dimensions[1].height == 75
+    assert ws.freeze_panes == "E2" and ws.row_dimensions[1].height >= 60  # headings upright, whole
+    assert {ws.cell(row=1, column=c).alignment.textRotation for c in range(1, 22)} == {90}
     first, second = rows(ws)[:2]
     assert first[:4] == ("JOR", "Jordan", "2", 1)  # each country's latest round (and the previous one, none here)
     assert second[:4] == ("SYR", "Syrian Arab Republic", "1", 2)
     section_1, section_2 = ws.cell(row=3, column=5), ws.cell(row=3, column=6)
-    assert (section_1.value, colour(section_1)) == ("Meets minimum levels", colour_of(fw, 3))  # 4 and 3 -> 3
-    assert (section_2.value, colour(section_2)) == ("Critical to address", colour_of(fw, 1))  # 2 and 1 -> 1
+    assert (section_1.value, colour(section_1)) == ("Minimum", colour_of(fw, 3))  # 4 and 3 -> 3; short names
+    assert (section_2.value, colour(section_2)) == ("Critical", colour_of(fw, 1))  # 2 and 1 -> 1
+    assert section_1.font.sz >= 12  # at least 8 pt once fitted to the page's width
     jor_2a = ws.cell(row=2, column=5 + [s.id for s in fw.sections].index("2a"))
-    assert (jor_2a.value, colour(jor_2a)) == ("Not assessed", NOT_ASSESSED_COLOUR)
+    assert (jor_2a.value, colour(jor_2a)) == ("—", NOT_ASSESSED_COLOUR)
     assert ws.cell(row=3, column=1).border.top.style == "medium"  # a new country starts a block
     assert ws.cell(row=2, column=1).border.top.style != "medium"
-    legend = [ws.cell(row=r, column=23) for r in range(1, 7)]
-    assert [c.value for c in legend] == ["Legend", *(level.label for level in fw.levels), "Not assessed"]
-    assert [colour(c) for c in legend[1:6]] == [level.colour for level in fw.levels] + [NOT_ASSESSED_COLOUR]
-    assert "lower of the two middle levels" in ws.cell(row=8, column=23).value
+    top = 2 + len(rows(ws)[:2]) + 1  # the legend below the grid: short name on its colour, full name beside it
+    assert ws.cell(row=top, column=5).value == "Legend"
+    shorts = [ws.cell(row=r, column=5) for r in range(top + 1, top + 6)]
+    assert [(c.value, colour(c)) for c in shorts] == [
+        ("Critical", fw.levels[0].colour), ("Improve", fw.levels[1].colour), ("Minimum", fw.levels[2].colour),
+        ("Good", fw.levels[3].colour), ("—", NOT_ASSESSED_COLOUR)]
+    assert [ws.cell(row=r, column=6).value for r in range(top + 1, top + 6)] == [
+        *(level.label for level in fw.levels), "Not assessed"]
+    assert "lower of the two middle levels" in ws.cell(row=top + 7, column=1).value
 
 
 def test_heat_map_shows_scorings_median_level_without_recomputing_it(fw, tmp_path):
@@ -222,7 +229,7 @@ def test_heat_map_shows_scorings_median_level_without_recomputing_it(fw, tmp_pat
     scores.countries = countries
     path = write_workbook(report_data(scores, fw), fw, wording(fw), tmp_path / "changed.xlsx")
     ws = openpyxl.load_workbook(path)["Heat map"]
-    assert ws.cell(row=3, column=6).value == "Good practice"
+    assert ws.cell(row=3, column=6).value == "Good"  # Good practice, short
     frame = heat_map(report_data(make_scores(fw), fw), fw).set_index(["round", "country"])
     assert (frame.loc[("1", "SYR")]["1"], frame.loc[("1", "SYR")]["2"]) == (3, 1)
 
@@ -479,7 +486,8 @@ def test_dates_outside_excels_range_are_written_as_text(fw, tmp_path):
 def test_country_workbooks_hold_only_their_country(written):
     wb = openpyxl.load_workbook(written["qaf_JOR_2025-01-15.xlsx"])
     assert wb["Country profile"]["A1"].value == "Country profile: Jordan (JOR)"
-    assert {r[0] for r in rows(wb["Heat map"]) if r[0]} == {"JOR"}  # rows below are the legend
+    grid = rows(wb["Heat map"])
+    assert {r[0] for r in grid[:grid.index(tuple([None] * len(grid[0])))]} == {"JOR"}  # below: legend and notes
     assert {r[2] for r in rows(wb["Assessments"])} == {"JOR"}
     assert {r[0] for r in rows(wb["Domains"])} == {"JOR"}
     assert {r[0][:4] for r in rows(wb["Country action plan"])} == {"JOR-"}
@@ -531,10 +539,10 @@ def test_a_failed_write_leaves_no_file(fw, tmp_path):
 def expected_rows(data, fw: Framework, words) -> dict[str, int]:
     """Rows below the header of each table sheet, from the pure tables (the heat map's legend and About's notes
     count)."""
-    legend = 1 + len(fw.levels) + 1 + 1 + 2  # title, levels, not assessed, a gap, two notes
     return {
         words.sheet("overview"): len(overview_table(data, fw, words)),
-        words.sheet("heat_map"): max(len(heat_map(data, fw)) + 1, legend) - 1,
+        # the grid, a gap, the legend (title, levels, not assessed), then each note after a gap
+        words.sheet("heat_map"): len(heat_map(data, fw)) + 1 + 1 + len(fw.levels) + 1 + 2 * 2,
         words.sheet("sections"): len(sections_table(data, fw, words)),
         words.sheet("domains"): len(domains_table(data, fw, words)),
         words.sheet("assessments"): len(assessments_table(data.scores, fw, words)),
@@ -664,10 +672,11 @@ def test_reports_follow_the_frameworks_levels(tmp_path, count):
     assert [s.graphicalProperties.solidFill.srgbClr for s in chart.series] == colours
 
     ws = wb["Heat map"]
-    legend = [ws.cell(row=r, column=len(fw.sections) + 6) for r in range(2, count + 3)]
+    top = next(r for r in range(2, 30) if ws.cell(row=r, column=5).value == "Legend")
+    legend = [ws.cell(row=r, column=6) for r in range(top + 1, top + count + 2)]  # full names beside the short ones
     assert [c.value for c in legend] == [*labels, "Not assessed"]
-    assert [colour(c) for c in legend] == [*colours, NOT_ASSESSED_COLOUR]
-    jor = ws.cell(row=2, column=5)  # JOR's section A: levels 1 and 2 -> the lower median 1
+    assert [colour(ws.cell(row=r, column=5)) for r in range(top + 1, top + count + 2)] == [*colours, NOT_ASSESSED_COLOUR]
+    jor = ws.cell(row=2, column=5)  # JOR's section A: levels 1 and 2 -> the lower median 1 (no short name: the full)
     assert (jor.value, colour(jor)) == ("Step 1", colours[0])
 
     plan = rows(wb["Country action plan"])  # Country, Action id, Priority, …, Action, Current, Target, Agencies …

@@ -72,7 +72,7 @@ def test_translated_from_the_current_english(fw: Framework, code: str) -> None:
 def test_placeholders_and_numbers_are_kept(fw: Framework, code: str) -> None:
     translation = shipped(code)
     for key, text in english(fw).items():
-        assert sorted(PLACEHOLDER.findall(translation.strings[key])) == sorted(PLACEHOLDER.findall(text)), key
+        assert set(PLACEHOLDER.findall(translation.strings[key])) == set(PLACEHOLDER.findall(text)), key  # plural forms repeat {n}
         if key.startswith(("criterion.", "action.")):
             numbers = lambda s: sorted(re.findall(r"\d+", s))  # noqa: E731
             western = translation.strings[key].translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
@@ -84,7 +84,7 @@ def test_arabic_strings_are_in_arabic_script(fw: Framework) -> None:
     words = {k: PLACEHOLDER.sub("", text) for k, text in arabic.items()}  # "{label}: {value}" has no words
     latin_only = [k for k, text in words.items() if re.search(r"[A-Za-z]", text) and not ARABIC.search(text)]
     # Only bare citations may stay in Latin script (document titles, URLs, acronyms).
-    assert all(k.startswith("reference.") for k in latin_only), latin_only
+    assert all(k.startswith("reference.") or k.endswith(".source") for k in latin_only), latin_only  # "QAF 5b.2"
 
 
 def test_level_names_differ_per_language(fw: Framework) -> None:

@@ -13,7 +13,7 @@ the user's own, see ``files.user_translations_dir``), each:
     source_hashes: {<id>: <8 hex digits of the English text translated>, ...}
 
 Ids: ``framework.title``, ``level.<name>``, ``evidence.page.<name>.title``, ``evidence.<field or ratio>.label``,
-``evidence.<field>.hint``, ``indicator.<id>.label``, ``domain.<id>.title``, ``section.<id>.title``, ``criterion.<id>.title``,
+``evidence.<field>.hint``, ``indicator.<id>.label``, ``indicator.<id>.source``, ``domain.<id>.title``, ``section.<id>.title``, ``criterion.<id>.title``,
 ``criterion.<id>.level.<code>``, ``action.<criterion id>.<transition>.<k>`` (k counts from 1 within that
 criterion and transition), ``reference.<n>`` (a footnote's citation), and the ids of ui.yaml (``form.*``, ``report.*``).
 A language is available when the wording is translated; a framework without strings in that language falls back
@@ -66,6 +66,7 @@ def framework_strings(fw: Framework) -> dict[str, str]:
                 out[f"evidence.{item.name}.hint"] = item.hint
         out |= {f"evidence.{ratio.name}.label": ratio.label for ratio in page.ratios}
     out |= {f"indicator.{indicator.id}.label": indicator.label for indicator in fw.evidence.indicators}
+    out |= {f"indicator.{indicator.id}.source": indicator.source for indicator in fw.evidence.indicators}
     return out
 
 

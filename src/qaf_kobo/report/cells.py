@@ -25,9 +25,10 @@ from xlsxwriter.worksheet import Worksheet
 from qaf_kobo.excel_text import needs_quote
 from qaf_kobo.report.wording import Wording
 
-KINDS = ("text", "wrap", "int", "number", "percent", "date", "suggested_date", "datetime", "bool", "level",
+KINDS = ("text", "wrap", "int", "rank", "number", "percent", "date", "suggested_date", "datetime", "bool", "level",
          "level_code")
-"""Column kinds: ``text``/``wrap`` text (never evaluated), numbers (``int``, ``number``, ``percent``), ``date`` and
+"""Column kinds: ``text``/``wrap`` text (never evaluated, wrapped: nothing is cut on paper), numbers (``int``, ``rank``:
+a whole number centred, apart from the text beside it, ``number``, ``percent``), ``date`` and
 ``datetime`` (``suggested_date``: a date in grey italics, a suggestion), ``bool``, ``level``: a level code shown as the level's name on the level's colour (the cell holds the
 name), and ``level_code``: the same look, but the cell holds the code (a number whose format shows the name: it
 sorts in level order, and a number cell is cheaper to write in big sheets)."""
@@ -50,10 +51,13 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "us")
 _FIRST_REAL_LEAP_DAY = 61  # Excel counts a 29 February 1900 that never was: earlier serials are one less
 _PROPERTIES: dict[str, dict] = {
     "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": f"#{HEADER_COLOUR}", "text_wrap": True},
+    "header_up": {"bold": True, "font_color": "#FFFFFF", "bg_color": f"#{HEADER_COLOUR}", "text_wrap": True,
+                  "rotation": 90, "valign": "bottom"},
     "strong": {"bold": True, "text_wrap": True},
-    "text": {},
+    "text": {"text_wrap": True},
     "wrap": {"text_wrap": True},
     "int": {"num_format": "0"},
+    "rank": {"num_format": "0", "align": "center"},
     "number": {"num_format": "0.0"},
     "percent": {"num_format": "0%"},
     "date": {"num_format": DATE_FORMAT},
@@ -119,11 +123,17 @@ class Cells:
         self._formats: dict[tuple, Format] = {}
         self.level_colours = {level.code: level.colour for level in words.fw.levels}
 
-    def format(self, kind: str = "text", level: int | None = None, quoted: bool = False, top_edge: bool = False) -> Format:
-        """The format of a cell of this kind (``level`` for a level's colour, None and kind "level": not assessed)."""
-        key = (kind, level, quoted, top_edge)
+    def format(self, kind: str = "text", level: int | None = None, quoted: bool = False, top_edge: bool = False,
+               size: float | None = None) -> Format:
+        """The format of a cell of this kind (``level`` for a level's colour, None and kind "level": not assessed;
+        ``size``: a font size other than the default)."""
+        key = (kind, level, quoted, top_edge, size)
         if key not in self._formats:
             properties = {"valign": "top", "border": 1, "border_color": f"#{BORDER_COLOUR}", **_PROPERTIES[kind]}
+            if size:
+                properties["font_size"] = size
+            if self.words.right_to_left:
+                properties["reading_order"] = 2  # right to left, whatever the text's first character
             if kind in ("level", "level_code"):
                 properties["bg_color"] = f"#{self.level_colours.get(level, NOT_ASSESSED_COLOUR)}"
             if kind == "level_code" and level in self.level_colours:
@@ -144,30 +154,35 @@ class Cells:
             self._formats[key] = self.book.add_format(properties)
         return self._formats[key]
 
-    def text_format(self, text: str, kind: str = "text", level: int | None = None, top_edge: bool = False) -> Format:
+    def text_format(self, text: str, kind: str = "text", level: int | None = None, top_edge: bool = False,
+                    size: float | None = None) -> Format:
         """The format for this text in a cell of ``kind``: quote-prefixed when the text needs it."""
-        return self.format(kind, level, needs_quote(text), top_edge)
+        return self.format(kind, level, needs_quote(text), top_edge, size)
 
-    def text(self, ws: Worksheet, row: int, col: int, value: object, kind: str = "text", top_edge: bool = False) -> None:
+    def text(self, ws: Worksheet, row: int, col: int, value: object, kind: str = "text", top_edge: bool = False,
+             size: float | None = None) -> None:
         """Write text that a spreadsheet never evaluates (a blank cell for None or NaN)."""
         if value is None or (not isinstance(value, str) and pd.isna(value)):
-            ws.write_blank(row, col, None, self.format(kind, top_edge=top_edge))
+            ws.write_blank(row, col, None, self.format(kind, top_edge=top_edge, size=size))
             return
         text = clean_text(value)
-        ws.write_string(row, col, text, self.text_format(text, kind, top_edge=top_edge))
+        ws.write_string(row, col, text, self.text_format(text, kind, top_edge=top_edge, size=size))
 
-    def number(self, ws: Worksheet, row: int, col: int, value: object, kind: str = "int", top_edge: bool = False) -> None:
+    def number(self, ws: Worksheet, row: int, col: int, value: object, kind: str = "int", top_edge: bool = False,
+               size: float | None = None) -> None:
         """Write a number (a blank cell when it is missing)."""
         if value is None or pd.isna(value):
-            ws.write_blank(row, col, None, self.format(kind, top_edge=top_edge))
+            ws.write_blank(row, col, None, self.format(kind, top_edge=top_edge, size=size))
             return
-        ws.write_number(row, col, float(value), self.format(kind, top_edge=top_edge))
+        ws.write_number(row, col, float(value), self.format(kind, top_edge=top_edge, size=size))
 
-    def level(self, ws: Worksheet, row: int, col: int, code: int | None, top_edge: bool = False) -> None:
-        """Write a level's name on its colour ("Not assessed" on grey for no level)."""
+    def level(self, ws: Worksheet, row: int, col: int, code: int | None, top_edge: bool = False, short: bool = False,
+              size: float | None = None) -> None:
+        """Write a level's name on its colour ("Not assessed" on grey for no level); ``short``: its short name
+        (heat maps: a legend gives the full names)."""
         code = None if code is None or pd.isna(code) else int(code)
-        name = clean_text(self.words.level(code))
-        ws.write_string(row, col, name, self.text_format(name, "level", code, top_edge))
+        name = clean_text(self.words.level_short(code) if short else self.words.level(code))
+        ws.write_string(row, col, name, self.text_format(name, "level", code, top_edge, size))
 
     def date(self, ws: Worksheet, row: int, col: int, value: object, kind: str = "datetime") -> None:
         """Write a date or time: a number with a date format in Excel's range, its ISO text outside it."""
@@ -203,14 +218,15 @@ class Cells:
 
     def _numbers(self, ws: Worksheet, numbers: np.ndarray, kind: str) -> PreparedColumn:
         present = np.isfinite(numbers)
-        writers = np.where(present, ws.write_number, None).tolist()
+        writers = np.where(present, ws.write_number, ws.write_blank).tolist()  # a blank keeps the border
         return PreparedColumn(writers, numbers.tolist(), [self.format(kind)] * len(numbers))
 
     def _texts(self, ws: Worksheet, values: pd.Series, kind: str) -> PreparedColumn:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         texts = [clean_text(u) for u in uniques]
-        rendered = [(ws.write_string, text, self.text_format(text, kind)) if text else (None, None, None) for text in texts]
-        rendered.append((None, None, None))  # code -1: missing
+        blank = (ws.write_blank, None, self.format(kind))  # an empty cell keeps its border (a form to fill in)
+        rendered = [(ws.write_string, text, self.text_format(text, kind)) if text else blank for text in texts]
+        rendered.append(blank)  # code -1: missing
         return self._gather(rendered, codes)
 
     def _levels(self, ws: Worksheet, codes: pd.Series, kind: str) -> PreparedColumn:

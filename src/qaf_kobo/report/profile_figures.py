@@ -115,23 +115,23 @@ def summary_sentences(figures: CountryFigures, fw: Framework, words: Wording, re
     action plan's size and progress."""
     total = len(figures.sections)
     n, previous = figures.meeting(fw), figures.meeting(fw, "previous")
-    values = {"n": str(n), "total": str(total), "round": figures.latest_round}
+    values = {"n": str(n), "total": words.count("sections", total), "round": words.round_label(figures.latest_round)}
     if previous is None:
         sentences = [words("report.profile.minimum_first", **values)]
     else:
         kind = "up" if n > previous else "down" if n < previous else "same"
         sentences = [words(f"report.profile.minimum_{kind}", **values, previous=str(previous),
-                           previous_round=str(figures.previous_round))]
+                           previous_round=words.round_label(figures.previous_round))]
         improved, fell, same = figures.moved()
-        sentences.append(words("report.profile.changes", previous_round=str(figures.previous_round),
+        sentences.append(words("report.profile.changes", previous_round=words.round_label(figures.previous_round),
                                improved=_listed(improved), fell=_listed(fell), same=str(same)))
     if figures.n_actions:
         sentences.append(words(
-            "report.profile.actions", n=str(figures.n_actions), lowest_n=str(figures.n_lowest),
+            "report.profile.actions", n=words.count("actions", figures.n_actions), lowest_n=str(figures.n_lowest),
             lowest=words.level(fw.level_codes[0]), completed=str(figures.progress["completed"]),
             underway=str(figures.progress["underway"]), overdue=str(figures.progress["overdue"]),
             date=report_date.isoformat()))
     else:
-        sentences.append(words("report.profile.no_actions", round=figures.latest_round,
+        sentences.append(words("report.profile.no_actions", round=words.round_label(figures.latest_round),
                                top=words.level(fw.level_codes[-1])))
     return sentences

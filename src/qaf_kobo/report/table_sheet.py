@@ -7,9 +7,8 @@ column widths and formats, frozen header, autofilter and print setup; the rows a
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,10 +16,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.errors import QafError
 from qaf_kobo.report.cells import KINDS, Cells
+from qaf_kobo.report.wording import Wording
 
 MAX_ROWS = 1_048_576
 """Rows of an Excel sheet (the header included)."""
 A4 = 9
+FITTED_ROWS = 5_000
+"""Tables up to this many rows get row heights that show their wrapped text whole (bigger ones are not printed)."""
 
 
 @dataclass(frozen=True)
@@ -55,18 +57,69 @@ class Table:
         return [Table(self.columns, self.frame.iloc[start:start + rows]) for start in starts]
 
 
-def setup_print(ws: Worksheet, title_rows: int = 1) -> None:
-    """Landscape A4, fit to one page wide, the first ``title_rows`` rows repeated on every page."""
+def print_extent(ws: Worksheet) -> tuple[int, int]:
+    """The last row and column (0-based) that hold a cell or a chart: what a printed page must show."""
+    last_row, last_col = ws.dim_rowmax or 0, ws.dim_colmax or 0
+    for row, col, chart, x_offset, y_offset, x_scale, y_scale, anchor, *_ in ws.charts:
+        corners = ws._position_object_pixels(col, row, x_offset, y_offset, chart.width * x_scale,
+                                             chart.height * y_scale, anchor)
+        last_col, last_row = max(last_col, corners[4]), max(last_row, corners[5])
+    return last_row, last_col
+
+
+def footer_text(left: str, right: str) -> str:
+    """A page footer: ``left`` (workbook and country), the sheet's name in the middle, ``right`` (date and page,
+    with ``&P`` and ``&N`` for the page and the pages) on the right; text's own ``&`` doubled, within Excel's 255
+    characters."""
+    middle = "&C&A&R" + right
+    room = 255 - len(middle) - 2
+    return "&L" + left.replace("&", "&&")[:room].rstrip("&") + middle
+
+
+def setup_print(ws: Worksheet, footer: str = "", title_rows: int | None = None) -> None:
+    """A4 landscape, fit to one page wide, the first ``title_rows`` rows repeated on every page (None: those the
+    sheet set, as a table with a note above its header does, else the first), ``footer`` on every page and a print
+    area over every cell and chart. The workbook applies it to every sheet it writes."""
     ws.set_landscape()
     ws.set_paper(A4)
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, title_rows - 1)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.7)
+    if title_rows is not None or not ws.repeat_row_range:
+        ws.repeat_rows(0, (title_rows or 1) - 1)
+    if footer:
+        ws.set_footer(footer, margin=0.3)
+    last_row, last_col = print_extent(ws)
+    ws.print_area(0, 0, last_row, last_col)
+
+
+def fitted_widths(table: Table, words: Wording) -> Table:
+    """The table with column widths that fit: every word of a heading whole (never "managemen t"), and a level
+    column the longest level name of the report language."""
+    levels = max(len(words.level(code)) for code in [*words.fw.level_codes, None])
+    columns = []
+    for column in table.columns:
+        width = max(column.width, max((len(word) for word in column.heading.split()), default=0) + 2)
+        if column.kind in ("level", "level_code"):
+            width = max(width, levels + 2)
+        columns.append(replace(column, width=width))
+    return Table(tuple(columns), table.frame)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """The lines ``text`` takes wrapped word by word in a column of ``width`` (bold headings: about width − 2
+    characters a line)."""
+    room, lines, used = max(width - 2, 1), 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > room:
+            lines, used = lines + 1, 0
+        used += len(word) + (1 if used else 0)
+    return lines
 
 
 def heading_height(columns: tuple[Column, ...]) -> float:
-    """The height of a header row whose headings wrap: the lines the longest needs (at most 4)."""
-    lines = max((math.ceil(len(c.heading) / max(c.width - 4, 1)) for c in columns), default=1)
-    return 15 * min(max(lines, 1), 4)
+    """The height of a header row whose headings wrap word by word: the lines the longest needs (at most 8)."""
+    lines = max((wrapped_lines(c.heading, c.width) for c in columns), default=1)
+    return 15 * min(max(lines, 1), 8)
 
 
 def fitted_heights(table: Table, most_lines: int = 8) -> list[float]:
@@ -74,7 +127,7 @@ def fitted_heights(table: Table, most_lines: int = 8) -> list[float]:
     column width, 15 points a line, at most ``most_lines``), for sheets that are read or printed row by row."""
     lines = np.ones(len(table), dtype=np.int64)
     for i, column in enumerate(table.columns):
-        if column.kind == "wrap":
+        if column.kind in ("text", "wrap"):
             texts = table.frame.iloc[:, i].astype(object)
             lengths = texts.where(texts.notna(), "").astype(str).str.len().to_numpy(dtype=np.int64)
             lines = np.maximum(lines, np.ceil(lengths / (column.width * 1.1)).astype(np.int64))
@@ -101,16 +154,20 @@ def write_continued(ws: Worksheet, cells: Cells, table: Table, right_to_left: bo
 def write_table(ws: Worksheet, cells: Cells, table: Table, heights: list[float] | None = None,
                 restyle: Mapping[int, Sequence[str | None]] | None = None, note: str | None = None,
                 heading_notes: Mapping[int, str] | None = None) -> None:
-    """The header row, the rows (with these ``heights``, else Excel's default), widths, frozen header, autofilter
-    and print setup of a table sheet; ``restyle``: per column, per row the kind whose look a cell gets instead of
-    its column's (None: the column's); ``note``: a line above the header (the table starts one row lower);
-    ``heading_notes``: per column, a comment on its heading."""
+    """The header row, the rows (with these ``heights``, else heights that fit their text up to FITTED_ROWS rows),
+    widths that fit headings and level names, frozen header, autofilter and the header rows repeated on paper;
+    ``restyle``: per column, per row the kind whose look a cell gets instead of its column's (None: the column's);
+    ``note``: a line above the header (the table starts one row lower); ``heading_notes``: per column, a comment
+    on its heading."""
     if len(table) + (note is not None) >= MAX_ROWS:
         raise QafError(
             f"the {ws.get_name()} sheet would have {len(table):,} rows, more than an Excel sheet holds; "
             "write it per country with --country"
         )
     top = 0 if note is None else 1
+    table = fitted_widths(table, cells.words)
+    if heights is None and len(table) <= FITTED_ROWS:
+        heights = fitted_heights(table)
     for col, column in enumerate(table.columns):
         ws.set_column(col, col, column.width, cells.column_format(column.kind))
     if note is not None:
@@ -139,4 +196,4 @@ def write_table(ws: Worksheet, cells: Cells, table: Table, heights: list[float] 
                 write(row, col, values[i], formats[i])
     ws.freeze_panes(1 + top, 0)
     ws.autofilter(top, 0, len(table) + top, len(table.columns) - 1)
-    setup_print(ws, 1 + top)
+    ws.repeat_rows(0, top)

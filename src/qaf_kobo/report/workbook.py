@@ -11,6 +11,7 @@ pure Python: one workbook keeps one core busy).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import multiprocessing
@@ -33,6 +34,7 @@ from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.plan_marker import PlanFacts, write_marker
 from qaf_kobo.report.report_data import ReportData, limit_to_countries, report_data
 from qaf_kobo.report.sheets import Sheet, closed_actions, country_plan, sheets_for
+from qaf_kobo.report.table_sheet import footer_text, setup_print
 from qaf_kobo.report.wording import Wording, wording
 from qaf_kobo.scoring import Scores
 
@@ -67,6 +69,28 @@ def _facts(data: ReportData, fw: Framework, words: Wording) -> PlanFacts:
                      _base(data.plans))
 
 
+def footer(data: ReportData, fw: Framework, words: Wording) -> str:
+    """The page footer of every sheet: the workbook's title and country, the sheet, the report date, "page N of M"."""
+    framework = fw.id.upper()
+    if data.country is None:
+        title = words("report.print.regional", framework=framework)
+    else:
+        names = data.scores.assessments.drop_duplicates("country").set_index("country")["country_name"]
+        country = f"{words.country(data.country, names.get(data.country))} ({data.country})"
+        title = words("report.print.country", framework=framework, country=country)
+    return footer_text(title, words("report.print.page", date=data.report_date.isoformat(), page="&P", pages="&N"))
+
+
+def localised(scores: Scores, words: Wording) -> Scores:
+    """The scores with the assessments' country names in the report language (pycountry's translations)."""
+    assessments = scores.assessments
+    codes = assessments["country"].astype(object)
+    first = assessments.drop_duplicates("country").set_index("country")["country_name"]
+    names = {code: words.country(code, first.get(code)) for code in first.index}
+    return dataclasses.replace(scores, assessments=assessments.assign(
+        country_name=codes.map(names).where(codes.notna(), assessments["country_name"])))
+
+
 def write_workbook(data: ReportData, fw: Framework, words: Wording, path: str | Path,
                    sheets: Sequence[Sheet] | None = None) -> Path:
     """Write one workbook of these sheets (default: the regional or the country sheets for this framework, as
@@ -88,6 +112,9 @@ def _write_book(data: ReportData, fw: Framework, words: Wording, path: Path,
                 if words.right_to_left:
                     ws.right_to_left()
                 sheet.write(ws, cells, data, fw, words)
+            page_footer = footer(data, fw, words)
+            for ws in book.worksheets():
+                setup_print(ws, page_footer)
             if country_plan in sheets:
                 write_marker(book, cells, _facts(data, fw, words))
         finally:
@@ -151,6 +178,7 @@ def write_reports(
             raise QafError(f"no assessments for country {', '.join(missing)} (found: {', '.join(present) or 'none'})")
         scores = limit_to_countries(scores, wanted)
         present = sorted(wanted)
+    scores = localised(scores, words)
     data = report_data(scores, fw, tracking, horizons, generated_at, date or dt.date.today(), first_seen)
     if on_plans is not None:
         on_plans(data.plans)

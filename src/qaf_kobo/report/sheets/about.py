@@ -13,10 +13,15 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import LANGUAGE_NAMES
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
-from qaf_kobo.report.table_sheet import setup_print
 from qaf_kobo.report.wording import Wording
 
 KEY = "about"
+FILTER_WORDS = {("validation_status", "approved only"): "report.about.filter.approved_only",
+                ("validation_status", "all except not approved"): "report.about.filter.not_rejected"}
+FILTER_LABELS = {"validation_status": "report.col.validation_status", "countries": "report.col.country_code"}
+"""Filters scoring records in English (``scores.about["filters"]``), by key and value: their report wording."""
+DRAFT = "draft, to be reviewed by a native-speaking child-protection specialist"
+"""The status of the shipped translations (their files say it in English): shown in the report language."""
 
 
 def _public_server(url: object) -> str:
@@ -36,12 +41,14 @@ def _filters_text(filters: object, words: Wording) -> str:
     for key, value in filters.items():
         if value in (None, False, "", [], ()):
             continue
-        shown.append(f"{key}={','.join(map(str, value)) if isinstance(value, (list, tuple)) else value}")
+        listed = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        label = words(FILTER_LABELS[key]) if key in FILTER_LABELS else key
+        shown.append(f"{label}: {words(FILTER_WORDS[key, listed]) if (key, listed) in FILTER_WORDS else listed}")
     return "; ".join(shown) or words("report.about.none")
 
 
 def _horizons(data: ReportData, words: Wording) -> str:
-    return "; ".join(words("report.about.horizon", level=words.level(code), months=str(months))
+    return "; ".join(words("report.about.horizon", level=words.level(code), months=words.count("months", months))
                      for code, months in sorted(data.horizons.items()))
 
 
@@ -63,7 +70,7 @@ def about_items(data: ReportData, fw: Framework, words: Wording) -> list[tuple[s
     items: list[tuple[str, object]] = [
         ("framework_version", about.get("framework_version") or fw.version),
         ("framework_edition", fw.edition),
-        ("form_versions", ", ".join(map(str, versions)) if isinstance(versions, (list, tuple)) else str(versions)),
+        ("form_versions", ", ".join(map(str, versions)) if isinstance(versions, (list, tuple)) else str(versions or "")),
         ("current_version", about.get("current_version") or ""),
         ("rule", words.optional(f"report.about.rule.{rule}", rule)),
         ("server", _public_server(about.get("server"))),
@@ -79,8 +86,9 @@ def about_items(data: ReportData, fw: Framework, words: Wording) -> list[tuple[s
         ("horizons", _horizons(data, words)),
     ]
     if words.status:
-        items.append(("translation_status", words.status))
-    return items
+        items.append(("translation_status", words("report.about.translation_draft") if words.status == DRAFT
+                      else words.status))
+    return [(key, value) for key, value in items if value is not None and value != ""]  # no empty rows
 
 
 def notes(fw: Framework, words: Wording) -> list[tuple[str, float]]:
@@ -113,4 +121,3 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
         cells.text(ws, row, 0, text, "wrap")
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(items), 1)
-    setup_print(ws)

@@ -14,7 +14,7 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
-from qaf_kobo.report.wording import Wording, translate
+from qaf_kobo.report.wording import Wording, round_labels, translate
 from qaf_kobo.scoring.round_tables import positions
 
 KEY = "assessments"
@@ -77,7 +77,7 @@ def assessments_table(scores, fw: Framework, words: Wording, levels: dict[str, s
         "area": a["area"],
         "purpose": a["purpose"],
         "assessment_date": a["assessment_date"],
-        "round": a["round"],
+        "round": round_labels(a["round"], words),
         "scope": translate(a["assessment_scope"], words, "report.scope.", SCOPES),
         "form_version": a["form_version"],
         "older_version": a["older_version"].astype(object).where(a["older_version"].notna(), False).astype(bool),

@@ -22,21 +22,21 @@ from qaf_kobo.plans.country_plan import AGENCY_SEPARATOR
 from qaf_kobo.report.cells import MAX_CELL_TEXT, Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.sheets.action_plan import stage_dropdown
-from qaf_kobo.report.table_sheet import Column, Table, fitted_heights, write_table
+from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording
 
 KEY = "country_plan"
 COLUMNS: dict[str, tuple[str, str, float]] = {
     "country": ("report.col.country", "text", 16),
     "action_id": ("report.col.action_id", "text", 17),
-    "priority": ("report.col.priority", "int", 9),
+    "priority": ("report.col.priority", "rank", 9),
     "domain": ("report.col.domain", "wrap", 20),
     "section": ("report.col.section", "wrap", 24),
     "criterion": ("report.col.criterion", "wrap", 28),
     "action": ("report.col.action", "wrap", 56),
     "current_level": ("report.col.current_level", "level", 15),
     "target_level": ("report.col.target_level", "level", 15),
-    "n_agencies": ("report.col.n_agencies_needing", "int", 11),
+    "n_agencies": ("report.col.n_agencies_needing", "rank", 11),
     "agencies": ("report.col.agency_names", "wrap", 26),
     "responsible_section": ("report.col.responsible_section", "wrap", 18),
     "responsible_person": ("report.col.responsible_person", "wrap", 18),
@@ -94,7 +94,7 @@ def country_plan_table(data: ReportData, fw: Framework, words: Wording, needed: 
     sections = {s.id: words.section(s) for s in fw.sections}
     criteria = {c.id: words.criterion(c) for c in fw.criteria}
     actions = {key: words(key) if key else words("report.action_plan.no_action") for key in plan["action_key"].unique()}
-    notes = [words(f"report.note.{note}", round=str(round_)) if note else None
+    notes = [words(f"report.note.{note}", round=words.round_label(round_)) if note else None
              for note, round_ in zip(plan["note"], plan["round"])]
     values = {
         "country": plan["country"].map(names).fillna(plan["country"]),
@@ -157,7 +157,7 @@ def write_plan(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, wor
     col = {key: i for i, key in enumerate(keys)}
     confirmed = plan_rows(data, needed)["date_confirmed"].astype(bool).tolist()
     suggested = [None if sure else "suggested_date" for sure in confirmed]
-    write_table(ws, cells, table, fitted_heights(table), restyle={col["expected_completion"]: suggested},
+    write_table(ws, cells, table, restyle={col["expected_completion"]: suggested},
                 heading_notes={col["expected_completion"]: words("report.plan.suggested_dates")})
     last = max(len(table), 1)
     stage_dropdown(ws, cells, words, last, col["implementation_stage"])

@@ -10,7 +10,7 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
-from qaf_kobo.report.wording import Wording
+from qaf_kobo.report.wording import Wording, round_labels
 
 KEY = "domains"
 
@@ -25,7 +25,7 @@ def domains_table(data: ReportData, fw: Framework, words: Wording) -> Table:
     frame = pd.DataFrame({
         "country": rounds["country"],
         "country_name": rounds["country"].map(names).fillna(rounds["country"]),
-        "round": rounds["round"],
+        "round": round_labels(rounds["round"], words),
         "n_assessments": rounds["n_assessments"],
         "latest_date": rounds["latest_date"],
     })

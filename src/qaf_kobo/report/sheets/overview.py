@@ -68,7 +68,7 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
     })
     chart.set_title({"name": words("report.chart.meets_minimum_latest")})
     chart.set_x_axis({"min": 0, "max": len(fw.sections)})
-    chart.set_y_axis({"reverse": True, "crossing": "max"})  # first country at the top, as in the table; values axis below
+    chart.set_y_axis({"reverse": True, "crossing": "max", "interval_unit": 1, "num_font": {"size": 9}})  # every country labelled, the first at the top
     chart.set_legend({"none": True})
-    chart.set_size({"width": 680, "height": max(300, 24 * rows + 150)})  # room for every country's label
+    chart.set_size({"width": 680, "height": max(360, 32 * rows + 160)})  # room for every country's label
     ws.insert_chart(rows + 2, 1, chart)

@@ -13,11 +13,11 @@ from qaf_kobo.plans.stages import STAGES
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.profile_figures import PROGRESS, CountryFigures, change, country_figures, summary_sentences
 from qaf_kobo.report.report_data import ReportData
-from qaf_kobo.report.table_sheet import setup_print
 from qaf_kobo.report.wording import Wording
 
 KEY = "profile"
 WIDTHS = (48, 18, 18, 9, 18)
+"""Column widths; the level columns (1, 2, 4) widen to the longest level name of the report language."""
 LAST_COL = len(WIDTHS) - 1
 
 
@@ -39,8 +39,8 @@ def _heads(ws: Worksheet, cells: Cells, row: int, texts: list[str]) -> int:
 def _levels(ws: Worksheet, cells: Cells, row: int, figures: CountryFigures, fw: Framework, words: Wording) -> int:
     """Per domain, its row then its sections' rows (unless it has one): latest, previous, change, regional median."""
     row = _heads(ws, cells, row, [words("report.col.domain_section"), f"{words('report.col.latest_round')}: "
-                                  f"{figures.latest_round}", f"{words('report.col.previous_round')}: "
-                                  f"{figures.previous_round or '—'}", words("report.col.change"),
+                                  f"{words.round_label(figures.latest_round)}", f"{words('report.col.previous_round')}: "
+                                  f"{words.round_label(figures.previous_round) or '—'}", words("report.col.change"),
                                   words("report.col.regional_median")])
     for domain in fw.domains:
         entries = [(words.domain(domain), figures.domains.loc[domain.id], "strong")]
@@ -90,7 +90,7 @@ def _index_by_round(ws: Worksheet, cells: Cells, row: int, data: ReportData, fw:
     """The domain index per round (rounds oldest first): returns the header row, the last row and the last column."""
     rounds = list(data.rounds.sort_values("position")["round"])
     top = row
-    _heads(ws, cells, row, [words("report.chart.domain_index"), *rounds])
+    _heads(ws, cells, row, [words("report.chart.domain_index"), *map(words.round_label, rounds)])
     index = data.scores.country_domains.set_index(["domain_id", "round"])["index"]
     for domain in fw.domains:
         row += 1
@@ -112,7 +112,7 @@ def _chart(ws: Worksheet, cells: Cells, top: int, last: int, n_rounds: int, fw: 
         chart.add_series(series)
     chart.set_title({"name": words("report.chart.domain_index")})
     chart.set_x_axis({"min": 0, "max": 100})
-    chart.set_y_axis({"reverse": True, "crossing": "max"})
+    chart.set_y_axis({"reverse": True, "crossing": "max", "interval_unit": 1})  # every domain labelled
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": 520})
     ws.insert_chart(7, LAST_COL + 2, chart)
@@ -120,17 +120,20 @@ def _chart(ws: Worksheet, cells: Cells, top: int, last: int, n_rounds: int, fw: 
 
 def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
     """The profile of the workbook's country, top to bottom (title frozen, printed on A4 landscape)."""
+    level_width = max(len(words.level(code)) for code in [*fw.level_codes, None]) + 2  # a level name whole
     for col, width in enumerate(WIDTHS):
-        ws.set_column(col, col, width)
+        ws.set_column(col, col, width if col in (0, 3) else max(width, level_width))
     country = data.country or ""
     names = data.scores.assessments.drop_duplicates("country").set_index("country")["country_name"]
-    _line(ws, cells, 0, words("report.profile.title", country=f"{names.get(country, country)} ({country})"), "header", 24)
+    _line(ws, cells, 0, words("report.profile.title", country=f"{words.country(country, names.get(country))} ({country})"),
+          "header", 24)
     if country not in set(data.rounds["country"]):
         return
     figures = country_figures(data, country, fw)
     date = figures.latest_date.date().isoformat() if pd.notna(figures.latest_date) else "—"
-    rounds = {"round": figures.latest_round, "n": str(figures.n_assessments), "date": date}
-    _line(ws, cells, 1, words("report.profile.rounds", **rounds, previous=figures.previous_round)
+    rounds = {"round": words.round_label(figures.latest_round), "n": words.count("assessments", figures.n_assessments),
+              "date": date}
+    _line(ws, cells, 1, words("report.profile.rounds", **rounds, previous=words.round_label(figures.previous_round))
           if figures.previous_round is not None else words("report.profile.rounds_first", **rounds), height=30)
     row = 3
     for sentence in summary_sentences(figures, fw, words, data.report_date):
@@ -142,4 +145,3 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
     top, last, n_rounds = _index_by_round(ws, cells, row + 1, data, fw, words)
     _chart(ws, cells, top, last, n_rounds, fw, words)
     ws.freeze_panes(1, 0)
-    setup_print(ws)

@@ -71,7 +71,7 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
             "gap": 60,
         })
     chart.set_title({"name": words("report.chart.sections")})
-    chart.set_y_axis({"reverse": True, "crossing": "max"})  # first section at the top; values axis below
+    chart.set_y_axis({"reverse": True, "crossing": "max", "interval_unit": 1})  # first section at the top; values axis below
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 830, "height": 460})
     ws.insert_chart(1, len(table.columns) + 1, chart)
