@@ -122,8 +122,10 @@ def country_indicators(values: pd.DataFrame, assessments: pd.DataFrame, fw: Fram
     round_rank = np.append(np.argsort(np.argsort(rounds.astype(str))), len(rounds))[round_]
     key = country_rank * (len(rounds) + 1) + round_rank
     present, group = np.unique(key, return_inverse=True)
-    sorted_countries = np.append(np.asarray(countries.astype(object))[np.argsort(countries.astype(str))], None)
-    sorted_rounds = np.append(np.asarray(rounds.astype(object))[np.argsort(rounds.astype(str))], None)
+    sorted_countries = np.append(np.asarray(countries.astype(object))[np.argsort(countries.astype(str))],
+                                 np.array([None], dtype=object))
+    sorted_rounds = np.append(np.asarray(rounds.astype(object))[np.argsort(rounds.astype(str))],
+                              np.array([None], dtype=object))
     size = np.bincount(group, minlength=len(present))
     k = len(indicators)
     counts, medians, statuses = [], [], []

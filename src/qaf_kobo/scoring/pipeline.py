@@ -135,10 +135,8 @@ def score_submissions(
     check_rule(rule)
     fw = fw or default_framework()
     tables = tidy(raw, fw, current_version)
-    several = tables.submissions["source"].nunique() > 1 or isinstance(current_version, dict)
-    if several:  # each source has its own current version
-        current = None
-    else:
+    current: str | None = None  # with several sources, each has its own current version
+    if tables.submissions["source"].nunique() <= 1 and not isinstance(current_version, dict):
         current = current_version if current_version is not None else latest_version(tables.submissions)
     submissions, answers = tables.submissions, tables.answers
     sections = section_table(submissions, answers, tables.section_answers, fw, rule)
@@ -242,7 +240,7 @@ def _current_version(data: StoreData, raw: pd.DataFrame) -> str | dict[str, str]
     if len(data.sources) > 1:
         return {str(s["name"]): str(s["deployed_version_id"]) for s in data.sources if s.get("deployed_version_id")}
     deployed = data.sources[0].get("deployed_version_id") if data.sources else None
-    return deployed or latest_version(tidy_submissions(raw[_version_columns(raw)]))
+    return str(deployed) if deployed else latest_version(tidy_submissions(raw[_version_columns(raw)]))
 
 
 def check_framework(raw: pd.DataFrame, fw: Framework, store_path: str | Path) -> None:

@@ -79,7 +79,7 @@ class Workbook:
         paths = {}
         for _, element in iterparse(self.archive.open("xl/workbook.xml")):
             if element.tag == f"{MAIN}sheet":
-                paths[element.get("name")] = targets.get(element.get(f"{RELATIONSHIPS}id"), "")
+                paths[element.get("name", "")] = targets.get(element.get(f"{RELATIONSHIPS}id", ""), "")
         return paths
 
     def _shared_strings(self) -> list[str]:

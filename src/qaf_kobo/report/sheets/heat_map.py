@@ -92,7 +92,7 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
     labels = [words.round_label(r) for r in frame["round"]]
     ws.set_column(0, 0, 7)
     ws.set_column(1, 1, 20)
-    ws.set_column(2, 2, min(16, max(10, *(len(label) + 2 for label in labels))))
+    ws.set_column(2, 2, min(16, max([10, *(len(label) + 2 for label in labels)])))
     ws.set_column(3, 3, 8)
     ws.set_column(first_section, last_col, level_width)
     section_heads = [words.section(s) for s in fw.sections]
