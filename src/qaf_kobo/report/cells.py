@@ -100,7 +100,7 @@ def excel_dates(values: pd.Series, kind: str = "date") -> tuple[np.ndarray, np.n
     texts = np.full(len(moments), None, dtype=object)
     outside = present & ~inside
     if outside.any():
-        iso = np.datetime_as_string(moments[outside], unit=unit)
+        iso = np.datetime_as_string(np.asarray(moments[outside]), unit=unit)  # type: ignore[call-overload]
         texts[outside] = np.char.replace(iso.astype(str), "T", " ").astype(object)
     return serials, texts
 
@@ -135,7 +135,8 @@ class Cells:
             if self.words.right_to_left:
                 properties["reading_order"] = 2  # right to left, whatever the text's first character
             if kind in ("level", "level_code"):
-                properties["bg_color"] = f"#{self.level_colours.get(level, NOT_ASSESSED_COLOUR)}"
+                colour = self.level_colours.get(level, NOT_ASSESSED_COLOUR) if level is not None else NOT_ASSESSED_COLOUR
+                properties["bg_color"] = f"#{colour}"
             if kind == "level_code" and level in self.level_colours:
                 properties["num_format"] = literal_format(clean_text(self.words.level(level))[:250])
             if quoted:
@@ -174,7 +175,7 @@ class Cells:
         if value is None or pd.isna(value):
             ws.write_blank(row, col, None, self.format(kind, top_edge=top_edge, size=size))
             return
-        ws.write_number(row, col, float(value), self.format(kind, top_edge=top_edge, size=size))
+        ws.write_number(row, col, float(value), self.format(kind, top_edge=top_edge, size=size))  # type: ignore[arg-type]
 
     def level(self, ws: Worksheet, row: int, col: int, code: int | None, top_edge: bool = False, short: bool = False,
               size: float | None = None) -> None:
@@ -202,7 +203,7 @@ class Cells:
         if kind == "bool":
             flags = values.astype(object)
             present = flags.notna().to_numpy()
-            writers = np.where(present, ws.write_boolean, None).tolist()
+            writers = [ws.write_boolean if ok else None for ok in present]
             return PreparedColumn(writers, [bool(v) if ok else None for v, ok in zip(flags, present)], [self.format(kind)] * n)
         if kind in ("date", "datetime"):
             serials, texts = excel_dates(values, kind)

@@ -21,7 +21,8 @@ def change(latest: object, previous: object) -> str:
     """↑, ↓ or = from the previous level to the latest; "" when either is missing."""
     if latest is None or previous is None or pd.isna(latest) or pd.isna(previous):
         return ""
-    return UP if latest > previous else DOWN if latest < previous else SAME
+    new, old = float(latest), float(previous)  # type: ignore[arg-type]
+    return UP if new > old else DOWN if new < old else SAME
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def summary_sentences(figures: CountryFigures, fw: Framework, words: Wording, re
     total = len(figures.sections)
     n, previous = figures.meeting(fw), figures.meeting(fw, "previous")
     values = {"n": str(n), "total": words.count("sections", total), "round": words.round_label(figures.latest_round)}
-    if previous is None:
+    if n is None or previous is None:
         sentences = [words("report.profile.minimum_first", **values)]
     else:
         kind = "up" if n > previous else "down" if n < previous else "same"

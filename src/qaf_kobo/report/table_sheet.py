@@ -181,11 +181,11 @@ def write_table(ws: Worksheet, cells: Cells, table: Table, heights: list[float] 
         ws.write_comment(top, col, text, {"x_scale": 2.5, "y_scale": 2})
     prepared = []
     for col, column in enumerate(table.columns):
-        values = cells.column(ws, table.frame.iloc[:, col], column.kind)
-        formats = values.formats
+        prepared_column = cells.column(ws, table.frame.iloc[:, col], column.kind)
+        formats = list(prepared_column.formats)
         if restyle and col in restyle:
             formats = [cells.format(kind) if kind else look for kind, look in zip(restyle[col], formats)]
-        prepared.append((col, values.writers, values.values, formats))
+        prepared.append((col, prepared_column.writers, prepared_column.values, formats))
     for i in range(len(table)):
         row = i + 1 + top
         if heights is not None:

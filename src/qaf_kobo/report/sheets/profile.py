@@ -106,7 +106,7 @@ def _chart(ws: Worksheet, cells: Cells, top: int, last: int, n_rounds: int, fw: 
     name = ws.get_name()
     chart = cells.book.add_chart({"type": "bar"})
     for col in range(1, n_rounds + 1):
-        series = {"name": [name, top, col], "categories": [name, top + 1, 0, last, 0], "values": [name, top + 1, col, last, col]}
+        series: dict[str, object] = {"name": [name, top, col], "categories": [name, top + 1, 0, last, 0], "values": [name, top + 1, col, last, col]}
         if col == n_rounds:
             series["fill"] = {"color": f"#{fw.minimum_level.colour}"}
         chart.add_series(series)
