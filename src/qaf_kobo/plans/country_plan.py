@@ -27,6 +27,7 @@ from qaf_kobo.plans.action_ids import action_id, country_key, parse_action_id
 from qaf_kobo.plans.horizons import due_dates
 from qaf_kobo.plans.priority import priorities
 from qaf_kobo.plans.stages import CLOSED_STAGES, STAGES
+from qaf_kobo.scoring import Scores
 from qaf_kobo.scoring.round_tables import positions
 from qaf_kobo.scoring.rounds import assessment_keys, round_of
 
@@ -63,7 +64,7 @@ def framework_actions(fw: Framework) -> pd.DataFrame:
                                        "criterion_order"])
 
 
-def latest_round_levels(scores, rounds: pd.DataFrame) -> pd.DataFrame:
+def latest_round_levels(scores: Scores, rounds: pd.DataFrame) -> pd.DataFrame:
     """The distinct (country, criterion_id, level, agency) of the criteria rated in every country's latest round
     (agency "" when missing) — all the plans need of the long criteria table, found on integer codes."""
     keys = assessment_keys(scores.assessments).reset_index()
@@ -158,7 +159,7 @@ def _given(values: pd.Series) -> pd.Series:
     return values.astype(object).map(lambda v: isinstance(v, str) and bool(v.strip()))
 
 
-def country_plans(scores, fw: Framework, rounds: pd.DataFrame, tracking: pd.DataFrame | None, months: dict[int, int],
+def country_plans(scores: Scores, fw: Framework, rounds: pd.DataFrame, tracking: pd.DataFrame | None, months: dict[int, int],
                   today: dt.date, first_seen: Mapping[str, dt.date] | None = None) -> pd.DataFrame:
     """The plans of every country (PLAN_COLUMNS): per country the needed actions by priority, then the tracked
     ones no longer needed, in framework order. ``first_seen``: the day each action first appeared in a generated

@@ -20,6 +20,7 @@ from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_continued
 from qaf_kobo.report.wording import Wording
+from qaf_kobo.scoring import Scores
 
 KEY = "action_plan"
 ROW_COLUMNS = (
@@ -30,7 +31,7 @@ STAGE_LOOKS = {"completed": {"bg_color": "#C6EFCE", "font_color": "#006100"}, "c
 """How a stage chosen in the dropdown shows (conditional formats): completed green, cancelled grey."""
 
 
-def action_plan_rows(scores, fw: Framework) -> pd.DataFrame:
+def action_plan_rows(scores: Scores, fw: Framework) -> pd.DataFrame:
     """The action plan rows (columns ROW_COLUMNS), sorted by country, current level, section, criterion, assessment."""
     criteria = scores.criteria
     levels = pd.to_numeric(criteria["level"], errors="coerce")
@@ -54,7 +55,7 @@ def action_plan_rows(scores, fw: Framework) -> pd.DataFrame:
     return plan.loc[:, list(ROW_COLUMNS)].reset_index(drop=True)
 
 
-def action_plan_table(scores, fw: Framework, words: Wording) -> Table:
+def action_plan_table(scores: Scores, fw: Framework, words: Wording) -> Table:
     """The rows in the report language."""
     plan = action_plan_rows(scores, fw)
     sections = {s.id: words.section(s) for s in fw.sections}

@@ -15,6 +15,7 @@ from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording, round_labels, translate
+from qaf_kobo.scoring import Scores
 from qaf_kobo.scoring.round_tables import positions
 
 KEY = "assessments"
@@ -51,7 +52,7 @@ def _validation(values: pd.Series) -> pd.Series:
     return values.astype(object).map(lambda v: str(v).removeprefix(_VALIDATION_PREFIX) if isinstance(v, str) else v)
 
 
-def _section_matrix(scores, uuids: pd.Index, fw: Framework, field: str) -> np.ndarray:
+def _section_matrix(scores: Scores, uuids: pd.Index, fw: Framework, field: str) -> np.ndarray:
     """The ``field`` of scores.sections as a submissions (``uuids``) × sections float matrix (NaN: no level)."""
     sections = scores.sections
     rows = positions(sections["root_uuid"], uuids)
@@ -63,7 +64,7 @@ def _section_matrix(scores, uuids: pd.Index, fw: Framework, field: str) -> np.nd
     return matrix
 
 
-def assessments_table(scores, fw: Framework, words: Wording, levels: dict[str, str] = COUNTRY_LEVELS,
+def assessments_table(scores: Scores, fw: Framework, words: Wording, levels: dict[str, str] = COUNTRY_LEVELS,
                       details: tuple[str, ...] = COUNTRY_DETAILS) -> Table:
     """One row per submission, in scoring's order: the ``details`` columns, then per section the ``levels``
     columns (field → heading id)."""

@@ -12,6 +12,7 @@ from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording, translate
+from qaf_kobo.scoring import Scores
 
 KEY = "data_quality"
 DETAILS = {"criteria_not_assessed": " criteria not assessed (na or unanswered): "}
@@ -37,7 +38,7 @@ def _details(checks: pd.Series, details: pd.Series, words: Wording) -> list:
     return out
 
 
-def data_quality_table(scores, words: Wording) -> Table:
+def data_quality_table(scores: Scores, words: Wording) -> Table:
     """One row per finding, in scoring's order."""
     quality = scores.quality.astype({"root_uuid": object}).reset_index(drop=True)
     details = scores.assessments[["root_uuid", "country_name", "agency", "assessment_date"]]

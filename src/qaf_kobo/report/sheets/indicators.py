@@ -12,6 +12,7 @@ from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording, round_labels
+from qaf_kobo.scoring import Scores
 
 KEY = "indicators"
 STATUS_COLUMN = 8
@@ -27,7 +28,7 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def indicators_table(scores, fw: Framework, words: Wording) -> Table:
+def indicators_table(scores: Scores, fw: Framework, words: Wording) -> Table:
     """One row per country × round × indicator, in the framework's indicator order."""
     rows = scores.country_indicators.reset_index(drop=True)
     names = scores.assessments.drop_duplicates("country").set_index("country")["country_name"]
