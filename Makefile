@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 NODE_DIRS := $(dir $(wildcard tests/*/package.json))
 
-.PHONY: test demo node-deps benchmarks lint clean
+.PHONY: test demo node-deps benchmarks lint guide clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +36,10 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
+
+# the coordinator's guide (reports/README.md) takes its rules from the About sheet's wording
+guide: $(STAMP)
+	$(PY) -c "from qaf_kobo.report.guide import refresh_guide; refresh_guide()"
 
 benchmarks: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

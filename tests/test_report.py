@@ -27,7 +27,7 @@ from qaf_kobo.report.cells import NOT_ASSESSED_COLOUR, clean_text
 from qaf_kobo.report.report_data import report_data
 from qaf_kobo.report.sheets import COUNTRY_KEYS, REGIONAL_KEYS, overview
 from qaf_kobo.report.sheets.about import about_items
-from qaf_kobo.report.sheets.about import notes as about_notes
+from qaf_kobo.report.sheets.about import rules as about_rules
 from qaf_kobo.report.sheets.action_plan import action_plan_rows, action_plan_table
 from qaf_kobo.report.sheets.assessments import assessments_table
 from qaf_kobo.report.sheets.country_plan import country_plan_table
@@ -398,6 +398,9 @@ def test_about_names_sources_without_the_token(written, regional):
             "(Critical to address → Requires improvement → Meets minimum levels); within a level, actions needed by "
             "more agencies first; then the framework’s own order of sections, criteria and actions.") in notes
     assert any("qaf-kobo actions import" in note for note in notes)
+    assert any("so a domain is never below all of its sections" in note for note in notes)
+    assert any(note.startswith("A level and an index can move in opposite directions") for note in notes)
+    assert values["Coordinator's guide"].startswith("reports/README.md")  # the guide quotes these notes
     assert len(ws.merged_cells.ranges) == 5
     for path in written.values():
         with zipfile.ZipFile(path) as archive:
@@ -551,7 +554,7 @@ def expected_rows(data, fw: Framework, words) -> dict[str, int]:
         words.sheet("closed_actions"): len(country_plan_table(data, fw, words, needed=False)),
         words.sheet("action_plan"): len(action_plan_table(data.scores, fw, words)) + 1,  # its note, then the header
         words.sheet("data_quality"): len(data_quality_table(data.scores, words)),
-        words.sheet("about"): len(about_items(data, fw, words)) + 1 + len(about_notes(fw, words)),
+        words.sheet("about"): len(about_items(data, fw, words)) + 1 + len(about_rules(fw, words)),
         MARKER: 11 + len(data.plans),  # the facts, then each action's values as written
     }
 

@@ -13,6 +13,7 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import LANGUAGE_NAMES
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
+from qaf_kobo.report.table_sheet import wrapped_lines
 from qaf_kobo.report.wording import Wording
 
 KEY = "about"
@@ -84,6 +85,7 @@ def about_items(data: ReportData, fw: Framework, words: Wording) -> list[tuple[s
         ("filters", _filters_text(about.get("filters"), words)),
         ("language", LANGUAGE_NAMES.get(words.lang, words.lang)),
         ("horizons", _horizons(data, words)),
+        ("guide", words("report.about.guide_where")),
     ]
     if words.status:
         items.append(("translation_status", words("report.about.translation_draft") if words.status == DRAFT
@@ -91,13 +93,18 @@ def about_items(data: ReportData, fw: Framework, words: Wording) -> list[tuple[s
     return [(key, value) for key, value in items if value is not None and value != ""]  # no empty rows
 
 
-def notes(fw: Framework, words: Wording) -> list[tuple[str, float]]:
-    """The notes below the items, with their row heights: how the summaries read levels, the priority rule of the
-    country action plans, the regional median, and how the plans are read back."""
+NOTES = ("rounds", "level_source", "domain_rule", "level_and_index", "median_rule", "regional_median",
+         "priority_rule", "round_trip")
+"""The rules behind the figures, in the order the About sheet states them (``report.about.<key>``); the coordinator's
+guide (reports/README.md) quotes the same texts."""
+
+
+def rules(fw: Framework, words: Wording) -> list[str]:
+    """The rules behind the figures (NOTES) in the report language: rounds, a section's and a domain's level, the
+    index, the medians, the priority of the action plans, and how a plan is filled in and read back."""
     levels = " → ".join(words.level(code) for code in fw.level_codes[:-1])
-    return [(words("report.about.median_rule"), 45), (words("report.about.level_source"), 30),
-            (words("report.about.priority_rule", levels=levels), 45), (words("report.about.regional_median"), 30),
-            (words("report.about.round_trip"), 60)]
+    return [words(f"report.about.{key}", levels=levels) if key == "priority_rule" else words(f"report.about.{key}")
+            for key in NOTES]
 
 
 def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
@@ -115,8 +122,8 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
             cells.number(ws, row, 1, value)
         else:
             cells.text(ws, row, 1, "" if value is None else value, "wrap")
-    for row, (text, height) in enumerate(notes(fw, words), len(items) + 2):
-        ws.set_row(row, height)
+    for row, text in enumerate(rules(fw, words), len(items) + 2):
+        ws.set_row(row, 15 * wrapped_lines(text, 34 + 80) + 3)
         ws.merge_range(row, 0, row, 1, None, cells.format("wrap"))
         cells.text(ws, row, 0, text, "wrap")
     ws.freeze_panes(1, 0)
