@@ -35,7 +35,7 @@ TRANSLATED = ("ar", "fr", "es")
 TEN = ("SYR", "JOR", "LBN", "IRQ", "EGY", "YEM", "SDN", "LBY", "TUN", "MAR")
 DAY = dt.date(2026, 6, 1)
 FREE_TEXT = ("report.col.agency", "report.col.agency_names", "report.col.area", "report.col.purpose",
-             "report.col.submission_id", "report.col.action_id", "report.col.responsible", "report.col.action_taken",
+             "report.col.submission_id", "report.col.action_id", "report.col.responsible_section", "report.col.responsible_person", "report.col.action_taken",
              "report.col.source", "report.col.detail", "report.about.sources", "report.about.store_path",
              "report.about.framework_edition")
 """Columns (and About items) of what people typed or named (agencies, areas, purposes, actions taken, data
@@ -171,7 +171,8 @@ def test_every_sheet_is_set_up_for_print(demo, fw) -> None:
                 assert (setup.orientation, setup.paperSize) == ("landscape", 9), where
                 assert setup.fitToWidth in (1, None) and setup.fitToHeight == 0, where  # 1 is the default
                 assert ws.sheet_properties.pageSetUpPr.fitToPage, where
-                assert ws.print_title_rows == "$1:$1", where
+                frozen = int("".join(c for c in ws.freeze_panes if c.isdigit())) - 1 if ws.freeze_panes else 1
+                assert ws.print_title_rows == f"$1:${max(frozen, 1)}", where  # the header rows, as frozen on screen
                 last_row, last_col = coordinate_to_tuple(ws.print_area.split(":")[-1].replace("$", ""))
                 assert last_row >= ws.max_row and last_col >= ws.max_column, where  # every cell on paper
                 footer = ws.oddFooter
@@ -184,18 +185,23 @@ def test_every_sheet_is_set_up_for_print(demo, fw) -> None:
                 assert all(chart.x_axis.tickLblSkip == 1 for chart in ws._charts), where  # every category labelled
 
 
-def words_of(path: Path, skipped: set[str]) -> dict[str, str]:
+def words_of(path: Path, skipped: set[str], typed: re.Pattern[str] | None = None) -> dict[str, str]:
     """The Latin-script words of every visible sheet and chart title, with where each was first seen, but the
-    columns headed ``skipped`` and About's items labelled so (what people typed, names and addresses)."""
+    columns headed ``skipped`` (in any of a sheet's first three rows: a note or a title may come first), About's
+    items labelled so (what people typed, names and addresses), and the typed part of cells ``typed`` matches (its
+    group: a responsible's name in a line of the report's own words)."""
     found: dict[str, str] = {}
     for ws in sheets_of(path):
         values = list(ws.iter_rows(values_only=True))
-        skip = {i for i, heading in enumerate(values[0] if values else ()) if heading in skipped}
+        skip = {i for row in values[:3] for i, heading in enumerate(row) if heading in skipped}
         for r, row in enumerate(values, 1):
             if row and row[0] in skipped:
                 continue  # About: an item whose value is names and addresses
             for i, value in enumerate(row):
                 if isinstance(value, str) and i not in skip:
+                    match = typed.fullmatch(value) if typed else None
+                    if match:
+                        value = value[:match.start(1)] + value[match.end(1):]
                     for word in WORD.findall(value):
                         found.setdefault(word, f"{path.name} {ws.title}!R{r}C{i + 1}: {value[:60]}")
         for chart in ws._charts:
@@ -218,9 +224,10 @@ def test_no_english_is_left_in_the_translated_workbooks(demo, fw) -> None:
         words = wording(fw, lang)
         own = {w.casefold() for text in texts(fw, lang).translated.values() for w in WORD.findall(text)}
         skipped = {words(key) for key in FREE_TEXT}
+        overdue_of = re.escape(words("report.profile.overdue_of", responsible="\x00")).replace("\x00", "(.+)")
         left = {}
         for path in sorted(demo[lang].glob("*.xlsx")):
-            for word, where in words_of(path, skipped).items():
+            for word, where in words_of(path, skipped, re.compile(overdue_of, re.S)).items():
                 if word in english_words and word.casefold() not in own and not word.isupper():
                     left.setdefault(word, where)
         assert left == {}, (lang, sorted(left.items()))

@@ -12,8 +12,9 @@ import pandas as pd
 from qaf_kobo.plans.stages import CLOSED_STAGES, STAGES
 
 PROGRESS = (*STAGES, "closed_since", "overdue", "unassigned", "no_longer_needed")
-"""The counts of the progress: each stage (every action of the plan, open or closed), completed or cancelled since
-the previous round, overdue and unassigned open actions, and actions no longer needed."""
+"""The counts of the progress: each stage (the needed actions, and every completed or cancelled one, needed or not),
+completed or cancelled since the previous round, overdue and unassigned open actions, and the actions no longer
+needed (the Closed actions sheet's rows)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ def plan_progress(plan: pd.DataFrame, since: pd.Timestamp | None = None) -> Plan
     """The progress of one country's plan (``plans.country_plan`` rows); ``since``: the previous round's latest
     assessment date (None: no previous round, every closed action counts)."""
     needed = plan["needed"].astype(bool)
-    counts = {stage: int((plan["stage"] == stage).sum()) for stage in STAGES}
+    counted = needed | plan["stage"].isin(CLOSED_STAGES)  # open actions only while needed: no longer needed, they are closed
+    counts = {stage: int(((plan["stage"] == stage) & counted).sum()) for stage in STAGES}
     closed = plan["stage"].isin(CLOSED_STAGES)
     if since is not None and pd.notna(since):
         changed = pd.to_datetime(plan["stage_changed_at"], errors="coerce")

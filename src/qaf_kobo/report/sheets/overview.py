@@ -26,9 +26,9 @@ def overview_table(data: ReportData, fw: Framework, words: Wording) -> Table:
         figures = country_figures(data, country, fw)
         previous = figures.previous
         rows.append({
-            "country": country, "country_name": names.get(country, country), "latest_round": figures.latest_round,
+            "country": country, "country_name": names.get(country, country), "latest_round": words.round_label(figures.latest_round),
             "n_assessments": figures.n_assessments, "meets_latest": figures.meeting(fw),
-            "previous_round": figures.previous_round, "meets_previous": figures.meeting(fw, "previous"),
+            "previous_round": words.round_label(figures.previous_round) or None, "meets_previous": figures.meeting(fw, "previous"),
             "index": figures.latest["index"], "previous_index": None if previous is None else previous["index"],
             "open": figures.progress["open"], "overdue": figures.progress["overdue"],
         })

@@ -12,7 +12,7 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
-from qaf_kobo.report.wording import Wording
+from qaf_kobo.report.wording import Wording, round_labels
 
 KEY = "sections"
 
@@ -34,7 +34,7 @@ def sections_table(data: ReportData, fw: Framework, words: Wording) -> Table:
     rows = rows.sort_values(["country", "position"], kind="stable")
     titles = {s.id: words.section(s) for s in fw.sections}
     frame = pd.DataFrame({
-        "country": rows["country"], "round": rows["round"], "section": rows["section_id"].map(titles),
+        "country": rows["country"], "round": round_labels(rows["round"], words), "section": rows["section_id"].map(titles),
         **{f"n_{c}": rows[f"n_{fw.level(c).name}"] for c in codes},
         "n_none": rows["n_assessments"] - sum(rows[f"n_{fw.level(c).name}"] for c in codes),
         "share_meets_minimum": rows["share_meets_minimum"],
