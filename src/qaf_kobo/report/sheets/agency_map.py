@@ -12,6 +12,7 @@ from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.sheets.heat_map import SIZE, header_height, short_level_width, write_legend
+from qaf_kobo.report.table_sheet import wrapped_lines
 from qaf_kobo.report.wording import Wording
 from qaf_kobo.scoring.round_tables import agency_levels
 from qaf_kobo.scoring.rounds import round_of
@@ -31,14 +32,20 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
     if latest.empty:
         return
     round_ = str(latest.loc[0, "round"])
+    ws.merge_range(0, 0, 0, last_col, None, cells.format("header"))
     cells.text(ws, 0, 0, words("report.agency_map.title", round=words.round_label(round_)), "header")
-    col = FIRST_SECTION
+    col, height = FIRST_SECTION, 15.0
     for domain in fw.domains:
-        last = col + len(domain.section_ids) - 1
-        if last > col:
+        last, name = col + len(domain.section_ids) - 1, words.domain(domain)
+        if last > col:  # wrapped over its sections' columns
             ws.merge_range(1, col, 1, last, None, cells.format("header"))
-        cells.text(ws, 1, col, words.domain(domain), "header")
+            cells.text(ws, 1, col, name, "header")
+            height = max(height, 15.0 * wrapped_lines(name, width * len(domain.section_ids)))
+        else:  # upright in its one column, as the section headings below
+            cells.text(ws, 1, col, name, "header_up")
+            height = max(height, header_height([name], width))
         col = last + 1
+    ws.set_row(1, height)  # every domain's name whole
     order = [sid for domain in fw.domains for sid in domain.section_ids]
     section_heads = [words.section(fw.section(sid)) for sid in order]
     ws.set_row(2, header_height(section_heads, width))
