@@ -26,8 +26,10 @@ node-deps:
 	  done; \
 	else echo "npm not found: tests that need Node will be skipped"; fi
 
+# One worker per core (pytest-xdist); --dist loadfile keeps each test file on one worker, so a file's module-scoped
+# fixtures (built forms, demo store, Enketo bundle) are built once. Every test works in its own tmp_path and port 0.
 test: $(STAMP) node-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 demo: $(STAMP)
 	$(VENV)/bin/qaf-kobo demo
