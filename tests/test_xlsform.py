@@ -154,7 +154,6 @@ def test_levels_are_shown_in_each_language_s_own_text(fw):
         "framework", "framework_version", *(r.name for r in fw2.evidence.ratios), "calc_2a", "not_assessed_2a", "calc_7",
         "not_assessed_7", "critical_sections", *(f"summary_line_{sid}_{code}" for sid in ("2a", "7") for code in ("en", "pt"))]
     assert (rows["framework"]["calculation"], rows["framework_version"]["calculation"]) == ("'qaf'", f"'{fw2.version}'")
-    codes = [str(lv.code) for lv in fw2.levels] + ["none"]
     for number, section in enumerate(fw2.sections, 1):
         for lv in fw2.levels:
             note = rows[f"suggested_note_{section.id}_{lv.code}"]
