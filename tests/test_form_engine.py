@@ -102,11 +102,9 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     calc_7_one_1 = s.add("value", "calc_7")
     s.add("select", "level_7", "1")
     critical = s.add("value", "critical_sections")
-    codes = [*map(str, range(1, 5)), "none"]
-    summary_2a = {(a, b): s.add("relevant", f"summary_2a_{a}_{b}") for a in codes for b in codes}
-    summary_2a_label = s.add("label", "summary_2a_2_3")
-    summary_2c_label = s.add("label", "summary_2c_none_1")
-    summary_2b_empty = s.add("relevant", "summary_2b_none_none")
+    summary_2a_label = s.add("label", "summary_2a")
+    summary_2c_label = s.add("label", "summary_2c")
+    summary_2b_empty = s.add("label", "summary_2b")
     pending = s.add("payload")
 
     out = _run(built.xml, s, tmp_path)
@@ -127,13 +125,13 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     assert r[why_without_suggestion]["required"] is True  # a level with nothing rated: say why
     assert (r[calc_7_all_4], r[calc_7_one_1]) == ("4", "1")
     assert r[critical] == "2"  # level_2c and level_7 at Critical to address
-    assert [pair for pair, i in summary_2a.items() if r[i]] == [("2", "3")]  # one line per section
     assert _as_shown(r[summary_2a_label]) == (
         '**2a Identification and registration** — suggested: Requires improvement · assessed: Meets minimum levels'
         ' ≠ reason: "Evidence from the file review" · not assessed: 1')
     assert _as_shown(r[summary_2c_label]).endswith(
         "— suggested: none (no criterion rated) · assessed: Critical to address ≠ reason: \"\" · not assessed: 2")
-    assert r[summary_2b_empty] is True  # section 2b not filled in yet
+    assert _as_shown(r[summary_2b_empty]).endswith(  # section 2b not filled in yet
+        "— suggested: none (no criterion rated) · assessed: not chosen yet · not assessed: 0")
     assert r[pending]["status"] == "pending" and "/data/details/purpose" in r[pending]["violations"]
 
 
@@ -166,11 +164,15 @@ def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
     assert values["instanceID"].startswith("uuid:")
     # no level name is stored: no suggested_<id>/assessed_<id> label field, and every note element is empty
     assert not [tag for tag in values if re.fullmatch(r"(suggested|assessed)_[0-9a-z]+", tag)]
-    notes = [tag for tag in values if tag.startswith(("suggested_note_", "no_suggestion_", "summary_"))]
+    notes = [tag for tag in values if tag.startswith(("suggested_note_", "no_suggestion_", "summary_"))
+             and not tag.startswith("summary_line_")]
     # the engine submits relevant nodes only: per section its suggested-level note and its summary line, + 2
     assert len(notes) == len(fw.sections) * 2 + 2 and all(values[tag] == "" for tag in notes)
     level_names = {texts(fw, _code(name)).get(f"level.{lv.name}") for name in built.languages for lv in fw.levels}
     assert not [v for v in values.values() if v in level_names]
+    # the summary's lines, one per section and language, are the only text the form computes in a language
+    lines = {tag for tag in values if tag.startswith("summary_line_")}
+    assert lines == {f"summary_line_{sec.id}_{_code(name)}" for sec in fw.sections for name in built.languages}
     assert root.find("s_2a/c_2a_1") is None and root.find("s_2a/s_2a_criteria/c_2a_1") is not None
 
 
@@ -195,8 +197,8 @@ def test_engine_switches_to_every_language(built, fw, tmp_path):
 
 def test_level_names_follow_the_active_language(built, fw, tmp_path):
     """After each language switch the visible suggested-level note of a section page, and the summary's suggested
-    and assessed levels, read the level names of that language (they are the notes' own text, not a value that a
-    client computes once)."""
+    and assessed levels, read the level names of that language (the notes' own text, and in the summary each
+    language's own computed line, not a value that a client computes once in one language)."""
     clicks = {"2a": (("3", NOT_ASSESSED, "2", "4"), "3"), "2b": (("1",), "1"), "7": (("4", "4", NOT_ASSESSED, "3", "4"), "2")}
     s = Steps()
     for sid, (criteria, level) in clicks.items():
@@ -211,7 +213,7 @@ def test_level_names_follow_the_active_language(built, fw, tmp_path):
         for sid, (criteria, level) in clicks.items():
             suggested = min(v for v in criteria if v != NOT_ASSESSED)
             shown = [s.add("relevant", f"suggested_note_{sid}_{lv.code}") for lv in fw.levels]
-            labels = [s.add("label", f"suggested_note_{sid}_{suggested}"), s.add("label", f"summary_{sid}_{suggested}_{level}")]
+            labels = [s.add("label", f"suggested_note_{sid}_{suggested}"), s.add("label", f"summary_{sid}")]
             checks.append((name, sid, suggested, level, shown, labels))
     r = _run(built.xml, s, tmp_path)["results"]
     assert len(built.languages) >= 2

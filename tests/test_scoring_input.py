@@ -172,6 +172,21 @@ def test_text_longer_than_the_limit_is_cut_and_flagged(fw, tmp_path):
     assert sum((out / f"{name}.csv").stat().st_size for name in TABLES) < 8_000_000
 
 
+def test_the_summary_s_computed_lines_in_a_submission_are_ignored(fw, tmp_path):
+    """The form computes the summary's line of each section in each language (``summary_line_2a_ar``) and submits
+    it: text for the assessor, which scoring does not read (the scores and findings are those without it)."""
+    plain = submission(fw, "p1", {"2a.1": "2"}, levels={"2a": "3"}, why={"2a": "file review"})
+    lines = {f"summary/summary_line_{sec.id}_{code}": f"— suggested: 2 · assessed: 3 ≠ reason: “=1+1” ({code})"
+             for sec in fw.sections for code in ("en", "ar")}
+    with_lines = submission(fw, "l1", {"2a.1": "2"}, levels={"2a": "3"}, why={"2a": "file review"}) | lines
+    scores = score(make_store(tmp_path / "qaf.sqlite", [plain, with_lines]))
+    assert findings(scores, "l1") == findings(scores, "p1")
+    columns = ["section_id", "computed_level", "assessed_level", "why"]
+    sections = scores.sections.set_index("root_uuid")
+    assert sections.loc["l1", columns].to_dict("records") == sections.loc["p1", columns].to_dict("records")
+    assert not any("summary_line" in str(c) for name in TABLES for c in getattr(scores, name).columns)
+
+
 def test_every_check_has_a_name_in_the_report_wording(fw):
     wording = english(fw)
     assert [check for check in CHECKS if f"report.check.{check}" not in wording] == []

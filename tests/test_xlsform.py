@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from qaf_kobo.errors import QafError
@@ -21,7 +23,9 @@ from qaf_kobo.form.xlsform import (
     build_xlsform,
     form_languages,
     suggested_level_xpath,
+    text_xpath,
     why_required_xpath,
+    xpath_literal,
 )
 from qaf_kobo.framework.catalogue import Translation, english
 
@@ -135,9 +139,10 @@ def test_calculations_and_conditions():
     assert why_required_xpath(section) == "${level_2c} != '' and (${calc_2c} = '' or ${level_2c} != ${calc_2c})"
 
 
-def test_levels_are_shown_by_translated_notes_not_by_stored_labels(fw):
-    """Each level name is a note's own text in every language, shown when the code matches: it follows a language
-    switch in every client, and nothing language-dependent (no jr:choice-name calculate) lands in the data."""
+def test_levels_are_shown_in_each_language_s_own_text(fw):
+    """On a section's level page each level name is a note's own text in every language, shown when the code
+    matches; the summary's line of a section is one note whose label in each language shows that language's own
+    calculate. Both follow a language switch in every client (no jr:choice-name calculate, computed in one language)."""
     fw2 = fw.with_sections(["2a", "7"])
     pt = {f"level.{lv.name}": f"PT {lv.label}" for lv in fw2.levels} | {
         "form.suggested.label": "Nível sugerido: {level}", "form.summary.line": "{section}: {suggested} / {assessed}",
@@ -147,9 +152,8 @@ def test_levels_are_shown_by_translated_notes_not_by_stored_labels(fw):
     assert not any("choice-name" in r.get("calculation", "") for r in form.survey)
     assert [r["name"] for r in form.survey if r["type"] == "calculate"] == [
         "framework", "framework_version", *(r.name for r in fw2.evidence.ratios), "calc_2a", "not_assessed_2a", "calc_7",
-        "not_assessed_7", "critical_sections"]
+        "not_assessed_7", "critical_sections", *(f"summary_line_{sid}_{code}" for sid in ("2a", "7") for code in ("en", "pt"))]
     assert (rows["framework"]["calculation"], rows["framework_version"]["calculation"]) == ("'qaf'", f"'{fw2.version}'")
-    codes = [str(lv.code) for lv in fw2.levels] + ["none"]
     for number, section in enumerate(fw2.sections, 1):
         for lv in fw2.levels:
             note = rows[f"suggested_note_{section.id}_{lv.code}"]
@@ -157,19 +161,28 @@ def test_levels_are_shown_by_translated_notes_not_by_stored_labels(fw):
             assert note["label::Português (pt)"] == f"Nível sugerido: PT {lv.label}"
             assert f"Suggested level: {lv.label}" in note[f"label::{EN}"]
         assert rows[f"no_suggestion_{section.id}"]["relevant"] == f"${{{calc_field(section)}}} = ''"
-        lines = [r for r in form.survey if r["name"].startswith(f"summary_{section.id}_")]
-        assert [r["name"] for r in lines] == [f"summary_{section.id}_{s}_{a}" for s in codes for a in codes]
-        line = rows[f"summary_{section.id}_2_3"]
-        assert line["relevant"] == f"${{{calc_field(section)}}} = 2 and ${{{level_field(section)}}} = 3"
+        # one note per section; its label in each language ends in that language's own computed line
+        assert [r["name"] for r in form.survey if re.fullmatch(rf"summary_(line_)?{section.id}(_[a-z]+)?", r["name"])] == [
+            f"summary_line_{section.id}_en", f"summary_line_{section.id}_pt", f"summary_{section.id}"]
         title = fw2.section(section.id).title
-        assert line[f"label::{EN}"] == (f"**{section.id} {title}** — suggested: Requires improvement · assessed: Meets minimum levels"
-                                        f" ≠ reason: “${{why_{section.id}}}” · not assessed: ${{not_assessed_{section.id}}}")
-        assert line["label::Português (pt)"].startswith(f"{section.id} {title}: PT Requires improvement / PT Meets minimum levels")
-        same = rows[f"summary_{section.id}_3_3"][f"label::{EN}"]
-        assert "≠" not in same and "reason" not in same
-        unrated = rows[f"summary_{section.id}_none_2"]
-        assert unrated["relevant"] == f"${{{calc_field(section)}}} = '' and ${{{level_field(section)}}} = 2"
-        assert "suggested: none (no criterion rated)" in unrated[f"label::{EN}"] and "≠ reason" in unrated[f"label::{EN}"]
+        note = rows[f"summary_{section.id}"]
+        assert "relevant" not in note
+        assert note[f"label::{EN}"] == f"**{section.id} {title}** — suggested: ${{summary_line_{section.id}_en}}"
+        assert note["label::Português (pt)"] == f"{section.id} {title}: ${{summary_line_{section.id}_pt}}"
+        english = rows[f"summary_line_{section.id}_en"]["calculation"]
+        portuguese = rows[f"summary_line_{section.id}_pt"]["calculation"]
+        calc, level = f"${{{calc_field(section)}}}", f"${{{level_field(section)}}}"
+        assert f"if({calc} = 2, 'Requires improvement'" in english and f"if({level} = 3, 'Meets minimum levels'" in english
+        assert f"if({calc} = '', 'none (no criterion rated)'" in english and f"if({level} = '', 'not chosen yet'" in english
+        assert f"if({why_required_xpath(section)}, concat(' ≠ reason: “', ${{why_{section.id}}}, '”'), '')" in english
+        assert english.endswith(f"concat(' · not assessed: ', ${{not_assessed_{section.id}}}))")
+        assert f"if({calc} = 2, 'PT Requires improvement'" in portuguese and "' / '" in portuguese
+
+
+def test_xpath_text_quotes_any_text():
+    assert xpath_literal("l'autre") == '"l\'autre"' and xpath_literal('say "why"') == "'say \"why\"'"
+    assert xpath_literal("""l'"x'""") == """concat('l', "'", '"x', "'", '')"""
+    assert text_xpath("a ${why_2a} b") == "concat('a ', ${why_2a}, ' b')" and text_xpath("${x}") == "${x}"
 
 
 def test_settings(fw):

@@ -64,7 +64,7 @@ def qaf_form(tmp_path_factory):
 
 def check_in_arabic(form: EnketoForm, fw: Framework, answers: list[SectionAnswer], english_names: dict[str, str]) -> None:
     """On the summary page, switch to Arabic: right-to-left layout, and the summary and a section page name the
-    levels in Arabic (Enketo only switches the visible texts: the level names must be notes' own texts); back to
+    levels in Arabic (Enketo only switches the visible texts: level names are notes' own texts or each language's own line); back to
     English, the section page names them in English again. Ends on the summary page, in English."""
     assert "ar" in form.languages()
     form.set_language("ar")

@@ -65,3 +65,9 @@ def notes_field(section: Section) -> str:
 def not_assessed_field(section: Section) -> str:
     """How many of the section's criteria were answered Not assessed (computed by the form), e.g. ``not_assessed_2a``."""
     return f"not_assessed_{section.id}"
+
+
+def summary_line_field(section: Section, language: str) -> str:
+    """The summary's line of a section in one language, computed by the form from the levels and the reason
+    (``summary_line_2a_ar``); display only: scoring reads the codes, never this text."""
+    return f"summary_line_{section.id}_{language}"

@@ -8,6 +8,7 @@ error with ``strict``). The design choices (pages, calculations, appearances) ar
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,6 +30,7 @@ from qaf_kobo.form.contract import (
     not_assessed_field,
     notes_field,
     section_group,
+    summary_line_field,
     why_field,
 )
 from qaf_kobo.form.evidence import evidence_pages, evidence_summary
@@ -260,35 +262,78 @@ def _section(section: Section, levels: Sequence[Level], s: Strings, number: int,
     ]
 
 
-def summary_note(section: Section, suggested: str, assessed: str) -> str:
-    """The summary's line of a section for one pair of levels (codes, or ``none``), e.g. ``summary_2a_2_3``."""
-    return f"summary_{section.id}_{suggested}_{assessed}"
+def summary_note(section: Section) -> str:
+    """The summary's line of a section, e.g. ``summary_2a``."""
+    return f"summary_{section.id}"
+
+
+def xpath_literal(text: str) -> str:
+    """``text`` as an XPath 1.0 string literal (``concat()`` of pieces when it holds both kinds of quote)."""
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    return "concat(" + ", \"'\", ".join(f"'{part}'" for part in text.split("'")) + ")"
+
+
+_REFERENCE = re.compile(r"(\$\{\w+\})")
+
+
+def text_xpath(text: str) -> str:
+    """Text holding ``${field}`` references as an XPath string expression (``concat('… ', ${why_2a}, '…')``)."""
+    parts = [part if _REFERENCE.fullmatch(part) else xpath_literal(part) for part in _REFERENCE.split(text) if part]
+    if not parts:
+        return "''"
+    return parts[0] if len(parts) == 1 else f"concat({', '.join(parts)})"
+
+
+def level_name_xpath(code: str, names: Mapping[str, str], none: str) -> str:
+    """The name of the level ``code`` holds (``${calc_2a}``), ``none`` when it is empty (numeric comparison, as the
+    suggested-level notes)."""
+    out = "''"
+    for level_code, name in reversed(names.items()):
+        out = f"if({code} = {level_code}, {xpath_literal(name)}, {out})"
+    return f"if({code} = '', {xpath_literal(none)}, {out})"
+
+
+_SUGGESTED, _ASSESSED = "\x00suggested\x00", "\x00assessed\x00"
+_MARKERS = re.compile(f"({_SUGGESTED}|{_ASSESSED})")
 
 
 def _summary_lines(fw: Framework, section: Section, number: int, s: Strings) -> list[dict[str, str]]:
     """One line per section: number and name, suggested and assessed level, a mark and the reason when they differ
     (or when a level is given with no criterion rated), and how many criteria were not assessed.
 
-    A note per pair of levels, shown by relevance: each label is plain translated text, so the line follows the
-    active language and no level name is stored in the submission.
+    One note per section. Its label in each language is the section's name followed by that language's own
+    calculate (``summary_line_2a_ar``), which spells the rest of the line — level names, mark, reason, count — in
+    that language: every client shows the active language's label with its outputs, so the line follows a language
+    switch (a ``jr:choice-name()`` calculate is computed once, in one language, and Enketo does not recompute it).
+    One note instead of one per pair of levels keeps the XForm small and quick to transform.
     """
     calc, level = f"${{{calc_field(section)}}}", f"${{{level_field(section)}}}"
-    names = {str(lv.code): s.get(f"level.{lv.name}") for lv in fw.levels}
-    suggested_names = names | {"none": s.get("form.summary.no_suggestion")}
-    assessed_names = names | {"none": s.get("form.summary.no_level")}
     title = _heading("form.summary.section", section, number, len(fw.sections), s)
+    line = s.get("form.summary.line", section=title, suggested=_SUGGESTED, assessed=_ASSESSED)
     differs = s.get("form.summary.differs", reason=s.isolated(f"${{{why_field(section)}}}"))
     counted = s.get("form.summary.not_assessed", count=f"${{{not_assessed_field(section)}}}")
-    rows = []
-    for suggested, suggested_name in suggested_names.items():
-        for assessed, assessed_name in assessed_names.items():
-            mark = differs if assessed != "none" and assessed != suggested else None
-            line = s.get("form.summary.line", section=title, suggested=suggested_name, assessed=assessed_name)
-            label = {name: line[name] + (mark[name] if mark else "") + counted[name] for name in line}
-            relevant = (f"{calc} = ''" if suggested == "none" else f"{calc} = {suggested}") + " and " + (
-                f"{level} = ''" if assessed == "none" else f"{level} = {assessed}")
-            rows.append(row("note", summary_note(section, suggested, assessed), relevant=relevant, label=label))
-    return rows
+    names = {str(lv.code): s.get(f"level.{lv.name}") for lv in fw.levels}
+    no_suggestion, no_level = s.get("form.summary.no_suggestion"), s.get("form.summary.no_level")
+    rows, label = [], {}
+    for lang in s.languages:
+        text = line[lang.name]
+        cut = min(text.index(_SUGGESTED), text.index(_ASSESSED))
+        field = summary_line_field(section, lang.code)
+        level_names = {code: name[lang.name] for code, name in names.items()}
+        rest = [
+            level_name_xpath(calc, level_names, no_suggestion[lang.name]) if part == _SUGGESTED
+            else level_name_xpath(level, level_names, no_level[lang.name]) if part == _ASSESSED
+            else text_xpath(part)
+            for part in _MARKERS.split(text[cut:]) if part
+        ]
+        rest.append(f"if({why_required_xpath(section)}, {text_xpath(differs[lang.name])}, '')")
+        rest.append(text_xpath(counted[lang.name]))
+        rows.append(row("calculate", field, calculation=f"concat({', '.join(rest)})"))
+        label[lang.name] = text[:cut] + f"${{{field}}}"
+    return [*rows, row("note", summary_note(section), label=label)]
 
 
 def _summary(fw: Framework, s: Strings) -> list[dict[str, str]]:
