@@ -178,7 +178,8 @@ def test_the_summary_s_computed_lines_in_a_submission_are_ignored(fw, tmp_path):
     plain = submission(fw, "p1", {"2a.1": "2"}, levels={"2a": "3"}, why={"2a": "file review"})
     lines = {f"summary/summary_line_{sec.id}_{code}": f"— suggested: 2 · assessed: 3 ≠ reason: “=1+1” ({code})"
              for sec in fw.sections for code in ("en", "ar")}
-    with_lines = submission(fw, "l1", {"2a.1": "2"}, levels={"2a": "3"}, why={"2a": "file review"}) | lines
+    with_lines = submission(fw, "l1", {"2a.1": "2"}, levels={"2a": "3"}, why={"2a": "file review"},
+                            details={"agency": "Another agency"}) | lines  # not a duplicate of p1
     scores = score(make_store(tmp_path / "qaf.sqlite", [plain, with_lines]))
     assert findings(scores, "l1") == findings(scores, "p1")
     columns = ["section_id", "computed_level", "assessed_level", "why"]
