@@ -111,9 +111,9 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     assert all(r[i] is True for i in pages) and r[country_appearance] is True
     assert len(r[date_default]) == 10  # default today()
     assert r[empty_calc] == ""
-    assert _as_shown(r[label_before]) == "Assessed level of the section — **Suggested: none (no criterion rated)**"
+    assert _as_shown(r[label_before]) == "Assessed level of the section — Suggested: none (no criterion rated)"
     assert r[calc_2a] == "2"  # min(3, 2, 4), na ignored
-    assert _as_shown(r[level_label]) == "Assessed level of the section — **Suggested: Requires improvement**"
+    assert _as_shown(r[level_label]) == "Assessed level of the section — Suggested: Requires improvement"
     assert [text for _, text in r[level_options]] == [  # static choices: the values stay 1..4
         "Critical to address", "Requires improvement", "Meets minimum levels", "Good practice"]
     assert [value for value, _ in r[level_options]] == ["1", "2", "3", "4"]

@@ -82,7 +82,7 @@ def test_the_assessed_level_names_the_suggested_one_in_its_label(fw):
     assert level == [(str(lv.code), lv.label) for lv in fw.levels]  # static choices, each level once, values 1..n
     assert "allow_choice_duplicates" not in form.settings and "choice_filter" not in form.survey_columns()
     rows = {r["name"]: r for r in form.survey if r["name"]}
-    assert rows["level_2a"][f"label::{EN}"] == "Assessed level of the section — **Suggested: ${suggested_name_2a_en}**"
+    assert rows["level_2a"][f"label::{EN}"] == "Assessed level of the section — Suggested: ${suggested_name_2a_en}"
     assert rows["suggested_name_2a_en"]["calculation"].startswith("if(${calc_2a} = '', 'none (no criterion rated)', if(${calc_2a} = 1, ")
     assert not [name for name in rows if name.startswith(("suggested_note_", "no_suggestion_"))]  # said once, in the label
     assert rows["why_2a"]["appearance"] == "multiline"  # the reason is a multi-line box, as the notes are
@@ -161,7 +161,7 @@ def test_levels_are_shown_in_each_language_s_own_text(fw):
     for number, section in enumerate(fw2.sections, 1):
         level_label = rows[level_field(section)]
         assert level_label["label::Português (pt)"].endswith(f" — Nível sugerido: ${{suggested_name_{section.id}_pt}}")
-        assert level_label[f"label::{EN}"].endswith(f" — **Suggested: ${{suggested_name_{section.id}_en}}**")
+        assert level_label[f"label::{EN}"].endswith(f" — Suggested: ${{suggested_name_{section.id}_en}}")
         calc = f"${{{calc_field(section)}}}"
         for lv in fw2.levels:
             assert f"if({calc} = {lv.code}, 'PT {lv.label}'" in rows[f"suggested_name_{section.id}_pt"]["calculation"]
@@ -247,7 +247,7 @@ def test_a_translation_that_drops_a_placeholder_is_not_used(fw):
     strings = {"form.level.suggested": "Nível sugerido", "level.requires_improvement": "Requer melhoria"}  # lost {level}
     form = _form(fw2, ["en", "pt"], _pt(fw2, strings))
     level = next(r for r in form.survey if r["name"] == "level_2b")
-    assert level["label::Português (pt)"].endswith(" — **Suggested: ${suggested_name_2b_pt}**")
+    assert level["label::Português (pt)"].endswith(" — Suggested: ${suggested_name_2b_pt}")
     assert "'Requer melhoria'" in next(r for r in form.survey if r["name"] == "suggested_name_2b_pt")["calculation"]
     assert any("placeholders differ" in w and "form.level.suggested" in w for w in form.warnings)
 

@@ -145,8 +145,8 @@ def section_pages(section: Section) -> bool:
 
 
 def _suggested_level(levels: Sequence[Level], section: Section, s: Strings) -> list[dict[str, str]]:
-    """The assessed level's question, whose label names the suggested level in bold in the active language
-    (``Assessed level of the section — **Suggested: Requires improvement**``, or ``none (no criterion rated)``).
+    """The assessed level's question, whose label (bold in every client) names the suggested level in the active
+    language (``Assessed level of the section — Suggested: Requires improvement``, or ``none (no criterion rated)``).
 
     Per language a calculate (``suggested_name_2a_ar``) spells the level's name in that language, and each
     language's label holds an output of its own calculate: every client shows the active language's label with
@@ -154,7 +154,8 @@ def _suggested_level(levels: Sequence[Level], section: Section, s: Strings) -> l
     language, and Enketo does not recompute it). The comparison is numeric (``2`` equals ``'2'``).
 
     Speed: Enketo's transformer rewrites its whole HTML once per output and once per label with markdown, in each
-    language, so the suggested level is said once per section (no separate notes) and the choices stay static.
+    language, so the suggested level is said once per section (no separate notes, no markdown) and the choices stay
+    static.
     """
     calc = f"${{{calc_field(section)}}}"
     names = {str(lv.code): s.get(f"level.{lv.name}") for lv in levels}
