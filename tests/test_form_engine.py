@@ -76,13 +76,11 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     country_appearance = s.add("appearance", "country", "autocomplete")
     date_default = s.add("value", "assessment_date")
     empty_calc = s.add("value", "calc_2a")
-    no_suggestion_shown = s.add("relevant", "no_suggestion_2a")
+    label_before = s.add("label", "level_2a")
     for field, value in (("c_2a_1", "3"), ("c_2a_2", NOT_ASSESSED), ("c_2a_3", "2"), ("c_2a_4", "4")):
         s.add("select", field, value)
     calc_2a = s.add("value", "calc_2a")
-    notes_shown = [s.add("relevant", f"suggested_note_2a_{code}") for code in range(1, 5)]
-    no_suggestion_hidden = s.add("relevant", "no_suggestion_2a")
-    note_label = s.add("label", "suggested_note_2a_2")
+    level_label = s.add("label", "level_2a")
     level_options = s.add("options", "level_2a")
     s.add("select", "level_2a", "2")
     why_when_same = s.add("required", "why_2a")
@@ -112,12 +110,13 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     assert r[languages] == built.languages
     assert all(r[i] is True for i in pages) and r[country_appearance] is True
     assert len(r[date_default]) == 10  # default today()
-    assert r[empty_calc] == "" and r[no_suggestion_shown] is True
+    assert r[empty_calc] == ""
+    assert _as_shown(r[label_before]) == "Assessed level of the section — Suggested: none (no criterion rated)"
     assert r[calc_2a] == "2"  # min(3, 2, 4), na ignored
-    assert [r[i] for i in notes_shown] == [False, True, False, False] and r[no_suggestion_hidden] is False
-    assert "**Suggested level: Requires improvement**" in r[note_label]
-    assert [text for _, text in r[level_options]] == [
-        "Critical to address", "Requires improvement (suggested)", "Meets minimum levels", "Good practice"]
+    assert _as_shown(r[level_label]) == "Assessed level of the section — Suggested: Requires improvement"
+    assert [text for _, text in r[level_options]] == [  # static choices: the values stay 1..4
+        "Critical to address", "Requires improvement", "Meets minimum levels", "Good practice"]
+    assert [value for value, _ in r[level_options]] == ["1", "2", "3", "4"]
     assert r[why_when_same] == {"required": False, "valid": True}
     assert r[why_when_differs] == {"required": True, "valid": False}
     assert r[why_answered] == {"required": True, "valid": True}
@@ -166,13 +165,15 @@ def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
     assert not [tag for tag in values if re.fullmatch(r"(suggested|assessed)_[0-9a-z]+", tag)]
     notes = [tag for tag in values if tag.startswith(("suggested_note_", "no_suggestion_", "summary_"))
              and not tag.startswith("summary_line_")]
-    # the engine submits relevant nodes only: per section its suggested-level note and its summary line, + 2
-    assert len(notes) == len(fw.sections) * 2 + 2 and all(values[tag] == "" for tag in notes)
+    # no suggested-level notes any more (the level's own label says it); the summary's line per section, + 2
+    assert len(notes) == len(fw.sections) + 2 and all(values[tag] == "" for tag in notes)
+    # the only text the form computes in a language: per section and language the suggested level's name (shown
+    # in the assessed level's label) and the summary's line; no other field holds a level name
+    per_language = {f"{prefix}_{sec.id}_{_code(name)}" for prefix in ("suggested_name", "summary_line")
+                    for sec in fw.sections for name in built.languages}
+    assert {tag for tag in values if tag.startswith(("suggested_name_", "summary_line_"))} == per_language
     level_names = {texts(fw, _code(name)).get(f"level.{lv.name}") for name in built.languages for lv in fw.levels}
-    assert not [v for v in values.values() if v in level_names]
-    # the summary's lines, one per section and language, are the only text the form computes in a language
-    lines = {tag for tag in values if tag.startswith("summary_line_")}
-    assert lines == {f"summary_line_{sec.id}_{_code(name)}" for sec in fw.sections for name in built.languages}
+    assert not [tag for tag, v in values.items() if v in level_names and tag not in per_language]
     assert root.find("s_2a/c_2a_1") is None and root.find("s_2a/s_2a_criteria/c_2a_1") is not None
 
 
@@ -190,15 +191,16 @@ def test_engine_switches_to_every_language(built, fw, tmp_path):
         code_shown = "\u20662a.1\u2069" if strings.direction == "rtl" else "2a.1"  # kept left to right in Arabic
         assert out["results"][label] == _plain_quotes(f"{code_shown} {strings.get('criterion.2a.1.title')}")
         assert [text for _, text in out["results"][options]] == [_plain_quotes(strings.get(f"level.{lv.name}")) for lv in fw.levels]
-        assert out["results"][level_label] == _plain_quotes(strings.get("form.level.label"))
+        none = strings.get("form.level.suggested").replace("{level}", strings.get("form.summary.no_suggestion"))
+        assert _as_shown(out["results"][level_label]) == _as_shown(f"{strings.get('form.level.label')} — {none}")
         if code != ENGLISH and strings.translated.get("criterion.2a.1.title"):
             assert out["results"][label] != f"2a.1 {fw.criterion('2a.1').title}"
 
 
 def test_level_names_follow_the_active_language(built, fw, tmp_path):
-    """After each language switch the visible suggested-level note of a section page, and the summary's suggested
-    and assessed levels, read the level names of that language (the notes' own text, and in the summary each
-    language's own computed line, not a value that a client computes once in one language)."""
+    """After each language switch the assessed level's label (which names the suggested level) and the summary's
+    suggested and assessed levels read the level names of that language (each language's own computed name and
+    line, not a value that a client computes once in one language)."""
     clicks = {"2a": (("3", NOT_ASSESSED, "2", "4"), "3"), "2b": (("1",), "1"), "7": (("4", "4", NOT_ASSESSED, "3", "4"), "2")}
     s = Steps()
     for sid, (criteria, level) in clicks.items():
@@ -212,16 +214,15 @@ def test_level_names_follow_the_active_language(built, fw, tmp_path):
         s.add("language", value=name)
         for sid, (criteria, level) in clicks.items():
             suggested = min(v for v in criteria if v != NOT_ASSESSED)
-            shown = [s.add("relevant", f"suggested_note_{sid}_{lv.code}") for lv in fw.levels]
-            labels = [s.add("label", f"suggested_note_{sid}_{suggested}"), s.add("label", f"summary_{sid}")]
-            checks.append((name, sid, suggested, level, shown, labels))
+            labels = [s.add("label", level_field(fw.section(sid))), s.add("label", f"summary_{sid}")]
+            checks.append((name, sid, suggested, level, labels))
     r = _run(built.xml, s, tmp_path)["results"]
     assert len(built.languages) >= 2
-    for name, sid, suggested, level, shown, (note, summary) in checks:
+    for name, sid, suggested, level, (level_label, summary) in checks:
         strings = texts(fw, _code(name))
         level_name = {str(lv.code): _plain_quotes(strings.get(f"level.{lv.name}")) for lv in fw.levels}
-        assert [r[i] for i in shown] == [str(lv.code) == suggested for lv in fw.levels], (name, sid)
-        assert _as_shown(r[note]) == _as_shown(strings.get("form.suggested.label").replace("{level}", level_name[suggested])), (name, sid)
+        said = strings.get("form.level.suggested").replace("{level}", level_name[suggested])
+        assert _as_shown(r[level_label]) == _as_shown(f"{strings.get('form.level.label')} — {said}"), (name, sid)
         line = strings.get("form.summary.line").split("{section}")[1]
         expected = line.replace("{suggested}", level_name[suggested]).replace("{assessed}", level_name[level])
         assert _as_shown(expected) in _as_shown(r[summary]), (name, sid)

@@ -67,7 +67,7 @@ def test_every_criterion_has_its_own_choice_list_with_descriptors_and_not_assess
 def test_every_descriptor_carries_its_level_name_in_every_language(fw):
     form = _form(fw, ["en", "fr", "ar", "es"])
     languages = [name for name in form.languages]
-    level_rows = [r for r in form.choices if r["list_name"] == "level" and r["suggested"] == "no"]
+    level_rows = [r for r in form.choices if r["list_name"] == "level"]
     for c in fw.criteria:
         rows = [r for r in form.choices if r["list_name"] == descriptor_list(c) and r["name"] != NOT_ASSESSED]
         assert [r["name"] for r in rows] == [str(lv.code) for lv in fw.levels]
@@ -76,13 +76,15 @@ def test_every_descriptor_carries_its_level_name_in_every_language(fw):
                 assert row[f"label::{lang}"].startswith(f"{level[f'label::{lang}']} — "), (c.id, lang)
 
 
-def test_the_assessed_level_names_the_suggested_one_among_its_choices(fw):
+def test_the_assessed_level_names_the_suggested_one_in_its_label(fw):
     form = _form(fw)
-    level = [(r["name"], r["suggested"], r[f"label::{EN}"]) for r in form.choices if r["list_name"] == "level"]
-    assert level[:2] == [("1", "no", "Critical to address"), ("1", "yes", "Critical to address (suggested)")]
-    assert form.settings["allow_choice_duplicates"] == "yes"
+    level = [(r["name"], r[f"label::{EN}"]) for r in form.choices if r["list_name"] == "level"]
+    assert level == [(str(lv.code), lv.label) for lv in fw.levels]  # static choices, each level once, values 1..n
+    assert "allow_choice_duplicates" not in form.settings and "choice_filter" not in form.survey_columns()
     rows = {r["name"]: r for r in form.survey if r["name"]}
-    assert rows["level_2a"]["choice_filter"] == "(suggested = 'yes' and name = ${calc_2a}) or (suggested = 'no' and name != ${calc_2a})"
+    assert rows["level_2a"][f"label::{EN}"] == "Assessed level of the section — Suggested: ${suggested_name_2a_en}"
+    assert rows["suggested_name_2a_en"]["calculation"].startswith("if(${calc_2a} = '', 'none (no criterion rated)', if(${calc_2a} = 1, ")
+    assert not [name for name in rows if name.startswith(("suggested_note_", "no_suggestion_"))]  # said once, in the label
     assert rows["why_2a"]["appearance"] == "multiline"  # the reason is a multi-line box, as the notes are
 
 
@@ -140,27 +142,30 @@ def test_calculations_and_conditions():
 
 
 def test_levels_are_shown_in_each_language_s_own_text(fw):
-    """On a section's level page each level name is a note's own text in every language, shown when the code
-    matches; the summary's line of a section is one note whose label in each language shows that language's own
-    calculate. Both follow a language switch in every client (no jr:choice-name calculate, computed in one language)."""
+    """On a section's level page the assessed level's label in each language shows that language's own calculate
+    of the suggested level's name; the summary's line of a section is one note whose label in each language shows
+    that language's own calculate. Both follow a language switch in every client (no jr:choice-name calculate,
+    computed in one language)."""
     fw2 = fw.with_sections(["2a", "7"])
     pt = {f"level.{lv.name}": f"PT {lv.label}" for lv in fw2.levels} | {
-        "form.suggested.label": "Nível sugerido: {level}", "form.summary.line": "{section}: {suggested} / {assessed}",
+        "form.level.suggested": "Nível sugerido: {level}", "form.summary.line": "{section}: {suggested} / {assessed}",
     }
     form = _form(fw2, ["en", "pt"], _pt(fw2, pt))
     rows = {r["name"]: r for r in form.survey if r["name"]}
     assert not any("choice-name" in r.get("calculation", "") for r in form.survey)
     assert [r["name"] for r in form.survey if r["type"] == "calculate"] == [
-        "framework", "framework_version", *(r.name for r in fw2.evidence.ratios), "calc_2a", "not_assessed_2a", "calc_7",
-        "not_assessed_7", "critical_sections", *(f"summary_line_{sid}_{code}" for sid in ("2a", "7") for code in ("en", "pt"))]
+        "framework", "framework_version", *(r.name for r in fw2.evidence.ratios),
+        *(name for sid in ("2a", "7") for name in (f"calc_{sid}", f"suggested_name_{sid}_en", f"suggested_name_{sid}_pt", f"not_assessed_{sid}")),
+        "critical_sections", *(f"summary_line_{sid}_{code}" for sid in ("2a", "7") for code in ("en", "pt"))]
     assert (rows["framework"]["calculation"], rows["framework_version"]["calculation"]) == ("'qaf'", f"'{fw2.version}'")
     for number, section in enumerate(fw2.sections, 1):
+        level_label = rows[level_field(section)]
+        assert level_label["label::Português (pt)"].endswith(f" — Nível sugerido: ${{suggested_name_{section.id}_pt}}")
+        assert level_label[f"label::{EN}"].endswith(f" — Suggested: ${{suggested_name_{section.id}_en}}")
+        calc = f"${{{calc_field(section)}}}"
         for lv in fw2.levels:
-            note = rows[f"suggested_note_{section.id}_{lv.code}"]
-            assert (note["type"], note["relevant"]) == ("note", f"${{{calc_field(section)}}} = {lv.code}")
-            assert note["label::Português (pt)"] == f"Nível sugerido: PT {lv.label}"
-            assert f"Suggested level: {lv.label}" in note[f"label::{EN}"]
-        assert rows[f"no_suggestion_{section.id}"]["relevant"] == f"${{{calc_field(section)}}} = ''"
+            assert f"if({calc} = {lv.code}, 'PT {lv.label}'" in rows[f"suggested_name_{section.id}_pt"]["calculation"]
+            assert f"if({calc} = {lv.code}, '{lv.label}'" in rows[f"suggested_name_{section.id}_en"]["calculation"]
         # one note per section; its label in each language ends in that language's own computed line
         assert [r["name"] for r in form.survey if re.fullmatch(rf"summary_(line_)?{section.id}(_[a-z]+)?", r["name"])] == [
             f"summary_line_{section.id}_en", f"summary_line_{section.id}_pt", f"summary_{section.id}"]
@@ -239,11 +244,12 @@ def test_complete_translation_gives_no_warning_and_strict_passes(fw):
 
 def test_a_translation_that_drops_a_placeholder_is_not_used(fw):
     fw2 = fw.with_sections(["2b"])
-    strings = {"form.suggested.label": "Nível sugerido", "level.requires_improvement": "Requer melhoria"}  # lost {level}
+    strings = {"form.level.suggested": "Nível sugerido", "level.requires_improvement": "Requer melhoria"}  # lost {level}
     form = _form(fw2, ["en", "pt"], _pt(fw2, strings))
-    note = next(r for r in form.survey if r["name"] == "suggested_note_2b_2")
-    assert note["label::Português (pt)"] == "**Suggested level: Requer melhoria** (the lowest level among the rated criteria)"
-    assert any("placeholders differ" in w and "form.suggested.label" in w for w in form.warnings)
+    level = next(r for r in form.survey if r["name"] == "level_2b")
+    assert level["label::Português (pt)"].endswith(" — Suggested: ${suggested_name_2b_pt}")
+    assert "'Requer melhoria'" in next(r for r in form.survey if r["name"] == "suggested_name_2b_pt")["calculation"]
+    assert any("placeholders differ" in w and "form.level.suggested" in w for w in form.warnings)
 
 
 def test_unknown_language_is_an_error(fw):

@@ -1,8 +1,8 @@
 """Fill the QAF form in Enketo page by page with a chosen pattern of levels, checking the form's logic on the way.
 
-Per section page: click each criterion's level (some "Not assessed"), check the suggested level shown (a note per
-level, shown by relevance, in the active language) is the minimum of the clicked levels, click the assessed level; when it differs from the suggestion, check that Next
-is blocked until a reason is typed.
+Per section page: click each criterion's level (some "Not assessed"), check that the suggested level, named in the
+assessed level's own label in the active language, is the minimum of the clicked levels, click the assessed level;
+when it differs from the suggestion, check that Next is blocked until a reason is typed.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _answer_detail(form: EnketoForm, name: str) -> str:
 
 def level_labels(form: EnketoForm, fw: Framework, section: Section | None = None) -> dict[str, str]:
     """Level code -> the label the form shows for it in the current language, read from the assessed level of a
-    section with no suggested level (default: the first, before anything is rated): the suggested one is marked."""
+    section (default: the first)."""
     field = level_field(section or fw.sections[0])
     return {str(lv.code): form.choice_label(field, str(lv.code)) for lv in fw.levels}
 
@@ -144,17 +144,17 @@ def fill_section(form: EnketoForm, answer: SectionAnswer, labels: dict[str, str]
 
 
 def check_suggested(form: EnketoForm, answer: SectionAnswer, labels: dict[str, str]) -> str:
-    """The current page shows one suggested-level note: the minimum of the clicked levels by the name ``labels``
-    gives it in the active language (or the no-suggestion note); returns its text."""
+    """The assessed level's own label (which Enketo shows in bold) names the suggested level: the minimum of the
+    clicked levels, by the name ``labels`` gives it in the active language (no level name when nothing was rated);
+    returns its text."""
     sid = answer.section.id
-    shown = form.shown_notes([*(f"suggested_note_{sid}_{code}" for code in labels), f"no_suggestion_{sid}"], page_only=True)
-    expected = f"suggested_note_{sid}_{answer.suggested}" if answer.suggested else f"no_suggestion_{sid}"
-    assert list(shown) == [expected], f"section {sid}: notes shown {shown}, expected {expected}"
-    text = shown[expected]
+    text = form.question_label(level_field(answer.section))
     if answer.suggested:
         assert labels[answer.suggested] in text, f"section {sid}: {text!r} does not name level {labels[answer.suggested]!r}"
-        marked = form.choice_label(level_field(answer.section), answer.suggested)  # and the level's own question says it
-        assert marked.startswith(labels[answer.suggested]) and marked != labels[answer.suggested], marked
+    else:
+        assert not [name for name in labels.values() if name in text], f"section {sid}: {text!r} names a level"
+    unmarked = [form.choice_label(level_field(answer.section), code) for code in labels]  # the choices are the levels' names
+    assert unmarked == list(labels.values()), unmarked
     return text
 
 

@@ -157,6 +157,10 @@ class EnketoForm:
             [names, page_only],
         )
 
+    def question_label(self, name: str) -> str:
+        """The label of a field's question in the active language."""
+        return self.question(name).locator(".question-label.active").first.evaluate("e => e.textContent.trim()")
+
     def choice_label(self, name: str, value: str) -> str:
         """The label shown (current language) for one choice of a radio field."""
         label = self.page.locator(f".option-wrapper > label:has(input{_field(name)}[value=\"{value}\"]) .option-label.active")

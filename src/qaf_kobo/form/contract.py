@@ -71,3 +71,9 @@ def summary_line_field(section: Section, language: str) -> str:
     """The summary's line of a section in one language, computed by the form from the levels and the reason
     (``summary_line_2a_ar``); display only: scoring reads the codes, never this text."""
     return f"summary_line_{section.id}_{language}"
+
+
+def suggested_name_field(section: Section, language: str) -> str:
+    """The name of the section's suggested level in one language, computed by the form (``suggested_name_2a_ar``);
+    display only: scoring reads the codes, never this text."""
+    return f"suggested_name_{section.id}_{language}"

@@ -30,6 +30,7 @@ from qaf_kobo.form.contract import (
     not_assessed_field,
     notes_field,
     section_group,
+    suggested_name_field,
     summary_line_field,
     why_field,
 )
@@ -55,7 +56,7 @@ COUNTRY_APPEARANCE = "autocomplete"
 """A type-to-filter list: offline in ODK Collect, Enketo and Web Forms (``search`` needs Collect and a CSV)."""
 
 TRANSLATED_COLUMNS = ("label", "hint", "guidance_hint", "required_message", "constraint_message")
-PLAIN_COLUMNS = ("required", "relevant", "constraint", "calculation", "default", "appearance", "choice_filter")
+PLAIN_COLUMNS = ("required", "relevant", "constraint", "calculation", "default", "appearance")
 
 
 @dataclass
@@ -74,7 +75,7 @@ class XlsForm:
 
     def choices_columns(self) -> list[str]:
         """The choices sheet's header."""
-        return _columns(["list_name", "name"], self.languages, ("label",), ("suggested",), self.choices)
+        return _columns(["list_name", "name"], self.languages, ("label",), (), self.choices)
 
 
 def _columns(first: list[str], languages: list[str], translated: Sequence[str], plain: Sequence[str], rows: list[dict[str, str]]) -> list[str]:
@@ -133,12 +134,6 @@ def why_required_xpath(section: Section) -> str:
     return f"{level} != '' and ({calc} = '' or {level} != {calc})"
 
 
-def suggested_choice_filter(section: Section) -> str:
-    """The assessed level's choices: each level once, the suggested one in its "(suggested)" wording."""
-    calc = f"${{{calc_field(section)}}}"
-    return f"(suggested = 'yes' and name = {calc}) or (suggested = 'no' and name != {calc})"
-
-
 def not_assessed_xpath(section: Section) -> str:
     """How many of the section's criteria are answered Not assessed."""
     return " + ".join(f"if(${{{criterion_field(c)}}} = '{NOT_ASSESSED}', 1, 0)" for c in section.criteria)
@@ -149,26 +144,36 @@ def section_pages(section: Section) -> bool:
     return len(section.criteria) + 3 > MAX_QUESTIONS_PER_PAGE
 
 
-def _level_notes(
-    levels: Sequence[Level], section: Section, code: str, s: Strings, prefix: str, string_id: str, none: tuple[str, str]
-) -> list[dict[str, str]]:
-    """A level shown by name in the active language: one note per level, relevant when ``code`` (``${calc_2a}``,
-    ``${level_2a}``) holds that level, plus a note for no level.
+def _suggested_level(levels: Sequence[Level], section: Section, s: Strings) -> list[dict[str, str]]:
+    """The assessed level's question, whose label (bold in every client) names the suggested level in the active
+    language (``Assessed level of the section — Suggested: Requires improvement``, or ``none (no criterion rated)``).
 
-    Each note's label is plain translated text (``Suggested level: Requires improvement`` in each language), so
-    every client shows the level in the language chosen, also after switching; a ``jr:choice-name()`` calculate
-    would be computed once in one language (Enketo does not recompute it) and stored in the submission. The
-    comparison is numeric (``2`` equals ``'2'`` and ``'2.0'``), and '' matches no level.
+    Per language a calculate (``suggested_name_2a_ar``) spells the level's name in that language, and each
+    language's label holds an output of its own calculate: every client shows the active language's label with
+    its outputs, so the name follows a language switch (a ``jr:choice-name()`` calculate is computed once, in one
+    language, and Enketo does not recompute it). The comparison is numeric (``2`` equals ``'2'``).
+
+    Speed: Enketo's transformer rewrites its whole HTML once per output and once per label with markdown, in each
+    language, so the suggested level is said once per section (no separate notes, no markdown) and the choices stay
+    static.
     """
-    notes = [
+    calc = f"${{{calc_field(section)}}}"
+    names = {str(lv.code): s.get(f"level.{lv.name}") for lv in levels}
+    none = s.get("form.summary.no_suggestion")
+    rows, name = [], {}
+    for lang in s.languages:
+        field = suggested_name_field(section, lang.code)
+        by_code = {code: level_name[lang.name] for code, level_name in names.items()}
+        rows.append(row("calculate", field, calculation=level_name_xpath(calc, by_code, none[lang.name])))
+        name[lang.name] = f"${{{field}}}"
+    label, suggested = s.get("form.level.label"), s.get("form.level.suggested", level=name)
+    return [
+        *rows,
         row(
-            "note", f"{prefix}_{section.id}_{lv.code}", relevant=f"{code} = {lv.code}",
-            label=s.get(string_id, id=section.id, level=s.get(f"level.{lv.name}")),
-        )
-        for lv in levels
+            "select_one level", level_field(section), label={lang: f"{label[lang]} — {suggested[lang]}" for lang in label},
+            hint=s.get("form.level.hint"), required="yes", required_message=s.get("form.required_message"),
+        ),
     ]
-    name, none_id = none
-    return [*notes, row("note", f"{name}_{section.id}", relevant=f"{code} = ''", label=s.get(none_id, id=section.id))]
 
 
 def _guidance(criterion: Criterion, s: Strings) -> tuple[dict[str, str] | str, dict[str, str] | str]:
@@ -231,13 +236,7 @@ def _section(section: Section, levels: Sequence[Level], s: Strings, number: int,
         )
     level = [
         row("calculate", calc_field(section), calculation=suggested_level_xpath(section, len(levels))),
-        *_level_notes(
-            levels, section, f"${{{calc_field(section)}}}", s, "suggested_note", "form.suggested.label", ("no_suggestion", "form.suggested.none"),
-        ),
-        row(
-            "select_one level", level_field(section), label=s.get("form.level.label"), hint=s.get("form.level.hint"),
-            required="yes", required_message=required, choice_filter=suggested_choice_filter(section),
-        ),
+        *_suggested_level(levels, section, s),
         row(
             "text", why_field(section), label=s.get("form.why.label"), hint=s.get("form.why.hint"),
             required=why_required_xpath(section), required_message=s.get("form.why.required_message"), appearance="multiline",
@@ -364,11 +363,7 @@ def _country_label(country: object) -> str:
 
 def _choices(fw: Framework, s: Strings) -> list[dict[str, str]]:
     choice = lambda list_name, name, label: {"list_name": list_name, "name": name} | cells("label", label)  # noqa: E731
-    rows = []
-    for lv in fw.levels:  # each level twice: the suggested one shows in its own wording (suggested_choice_filter)
-        rows.append(choice("level", str(lv.code), s.get(f"level.{lv.name}")) | {"suggested": "no"})
-        rows.append(choice("level", str(lv.code), s.get("form.level.suggested_choice", level=s.get(f"level.{lv.name}")))
-                    | {"suggested": "yes"})
+    rows = [choice("level", str(lv.code), s.get(f"level.{lv.name}")) for lv in fw.levels]
     rows += [choice("scope", scope, s.get(f"form.scope.{scope}")) for scope in SCOPES]
     for c in fw.criteria:
         rows += [
@@ -439,7 +434,6 @@ def build_xlsform(
         "version": version,
         "default_language": DEFAULT_LANGUAGE,
         "style": "pages",
-        "allow_choice_duplicates": "yes",  # the level list holds each level twice (suggested_choice_filter)
         "instance_name": "concat(${country}, ' ', ${agency}, ' ', ${assessment_date})",
     }
     statuses = [f"{lang.code}: {lang.status}" for lang in languages if lang.status]
