@@ -290,7 +290,7 @@ def level_name_xpath(code: str, names: Mapping[str, str], none: str) -> str:
     """The name of the level ``code`` holds (``${calc_2a}``), ``none`` when it is empty (numeric comparison, as the
     suggested-level notes)."""
     out = "''"
-    for level_code, name in reversed(names.items()):
+    for level_code, name in reversed(list(names.items())):
         out = f"if({code} = {level_code}, {xpath_literal(name)}, {out})"
     return f"if({code} = '', {xpath_literal(none)}, {out})"
 
