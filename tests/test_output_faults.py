@@ -5,13 +5,10 @@ leaves no file behind (no zero-byte file, no partial set of workbooks)."""
 from __future__ import annotations
 
 import errno
-import gc
 import json
 import os
 import shutil
-import subprocess
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -24,9 +21,8 @@ from qaf_kobo.framework import load_framework
 from qaf_kobo.output_files import OutputSet
 from qaf_kobo.report import workbook, write_reports
 from qaf_kobo.scoring import score_submissions
-from test_store_faults import AS_ROOT, a_store, read_only, run
+from test_store_faults import a_store, read_only, run, tiny_disk  # noqa: F401 (tiny_disk: a fixture)
 
-from conftest import require
 from rubrics import rubric
 from test_import import submissions
 
@@ -78,21 +74,6 @@ def test_form_build_and_translations_export_check_their_output(tmp_path: Path) -
     one_error(run("translations", "export", "--lang", "pt", str(file / "pt.xlsx")),
               f"cannot write {file / 'pt.xlsx'}: {file} is a file, not a folder; pass another file name")
     assert files_in(tmp_path) == ["f"]
-
-
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 512 kB tmpfs mounted in ``tmp_path`` (needs root and a system that allows mounting)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = AS_ROOT and shutil.which("mount") and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(disk)], capture_output=True).returncode == 0
-    require(bool(mounted), "needs root and permission to mount a small tmpfs, to fill a disk")
-    try:
-        yield disk
-    finally:
-        gc.collect()  # a writer that failed may hold its file until collected
-        subprocess.run(["umount", str(disk)], check=True)
 
 
 def fill(disk: Path, leave: int) -> None:

@@ -4,6 +4,7 @@ that says which problem it is and how to recover; reading still works where it c
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -128,6 +129,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         yield disk
     finally:
+        gc.collect()  # a writer that failed may hold its file until collected
         subprocess.run(["umount", str(disk)], check=True)
 
 
