@@ -168,14 +168,20 @@ def test_a_schema1_store_that_already_has_the_sources_tables_is_finished(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["half.schema1-backup.sqlite", "half.sqlite"]
 
 
-def test_a_store_marked_schema1_whose_rows_already_have_sources_only_gets_its_version(tmp_path: Path) -> None:
-    store = tmp_path / "s.sqlite"
+def store_then(store: Path, sql: str) -> Path:
+    """A store of one export source with three submissions, then ``sql`` run on it behind qaf-kobo's back."""
     with open_store(store) as st:
         st.add_source("mine", "export")
         st.upsert_page(import_rows(), source="mine")
     conn = sqlite3.connect(store)
-    conn.execute("PRAGMA user_version = 1")
+    conn.execute(sql)
+    conn.commit()
     conn.close()
+    return store
+
+
+def test_a_store_marked_schema1_whose_rows_already_have_sources_only_gets_its_version(tmp_path: Path) -> None:
+    store = store_then(tmp_path / "s.sqlite", "PRAGMA user_version = 1")
     status = store_status(store)
     assert (status["submissions"], [s["name"] for s in status["sources"]]) == (3, ["mine"])
     assert "upgraded_from_schema1_backup" not in status
@@ -185,14 +191,7 @@ def test_a_store_marked_schema1_whose_rows_already_have_sources_only_gets_its_ve
 
 def test_a_store_without_its_meta_table_is_read_and_written_alike(tmp_path: Path) -> None:
     """One behaviour: status, scoring and writing all take it; writing makes the table again."""
-    store = tmp_path / "s.sqlite"
-    with open_store(store) as st:
-        st.add_source("mine", "export")
-        st.upsert_page(import_rows(), source="mine")
-    conn = sqlite3.connect(store)
-    conn.execute("DROP TABLE meta")
-    conn.commit()
-    conn.close()
+    store = store_then(tmp_path / "s.sqlite", "DROP TABLE meta")
     assert store_status(store)["submissions"] == 3
     assert len(load_submissions(store, ["country"]).raw) == 3
     with open_store(store) as st:
