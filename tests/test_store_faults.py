@@ -206,6 +206,21 @@ def test_ctrl_c_during_an_import_keeps_the_store_and_says_so(tmp_path: Path, mon
     assert snapshot(store)[0]["submissions"] in (before[0]["submissions"], before[0]["submissions"] + 2)
 
 
+def test_once_the_command_has_returned_ctrl_c_cannot_kill_the_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python's teardown restores the default Ctrl-C action (death by signal, exit -2, no message): a Ctrl-C just
+    as a finished report exits must not turn its exit 0 into that. CI met it (6 s into a 30-submission report)."""
+    from qaf_kobo.cli import run
+    monkeypatch.setattr(sys, "argv", ["qaf-kobo", "--version"])
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            run()
+        assert exit_.value.code == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("after", [0.5, 2.0, 6.0, 9.0])
 def test_ctrl_c_at_any_moment_of_a_report_is_one_line_and_exit_130(after: float, tmp_path: Path) -> None:
     """The command started as a user starts it, interrupted while Python imports it, while it scores, while it

@@ -1,5 +1,5 @@
 """``python -m qaf_kobo`` runs the CLI."""
 
-from qaf_kobo.cli import main
+from qaf_kobo.cli import run
 
-main()
+run()

@@ -85,6 +85,22 @@ def main(ctx: click.Context, verbose: bool) -> None:
         warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
 
 
+def run() -> None:
+    """The program's entry point (``qaf-kobo``, ``python -m qaf_kobo``): the command, then an exit Ctrl-C cannot break.
+
+    Once the command has returned, its work is done; Python's own teardown follows, during which it restores the
+    default Ctrl-C action, and a Ctrl-C there would kill the process by signal. So Ctrl-C is ignored from then on."""
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    except KeyboardInterrupt:  # between the command's last line and this one
+        code = INTERRUPTED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 def note(text: str) -> None:
     """A line on stderr about something a command is doing (such as waiting because the server asked it to)."""
     click.echo(f"note: {text}", err=True)
