@@ -28,7 +28,7 @@ from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score_submissions
 
-from conftest import require_tool
+from conftest import require, require_tool
 from qaf_rows import qaf_form
 
 TRANSLATED = ("ar", "fr", "es")
@@ -155,6 +155,45 @@ def test_the_overview_of_ten_countries_prints_one_page_wide_and_two_long(printed
     assert all(words.country(code) in text for code in TEN)  # ten rows, one page wide: no column left for later
 
 
+def word_heights(pdf: Path) -> list[tuple[str, float]]:
+    """Per page of ``pdf``: its footer and the median height (points) of the words above it: about 1.2 times the
+    printed font size."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for page in xml.split("<page ")[1:]:
+        words = [(float(y0), float(y1), text) for y0, y1, text in
+                 re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page)]
+        bottom = max(y1 for _, y1, _ in words)
+        footer = " ".join(text for _, y1, text in words if y1 > bottom - 2)
+        heights = sorted(y1 - y0 for y0, y1, _ in words if y1 < bottom - 10)
+        pages.append((footer, heights[len(heights) // 2] if heights else 0.0))
+    return pages
+
+
+def calibri_metrics() -> bool:
+    """Whether LibreOffice draws Calibri (the workbooks' font) with its own metrics (Carlito), as Excel prints."""
+    found = subprocess.run(["fc-match", "Calibri"], capture_output=True, text=True)
+    return found.returncode == 0 and "Carlito" in found.stdout
+
+
+@pytest.mark.system
+@pytest.mark.slow
+def test_every_page_prints_legibly(printed, demo, fw) -> None:
+    """Every page of every demo workbook (English and French) prints its text at 7 pt or more: wide tables (the
+    Country action plan, Domains, Assessments) in parts side by side rather than one page wide at 3–4 pt; each
+    part of the Country action plan repeats the Action id."""
+    require(calibri_metrics(), "needs the Carlito font (Calibri's metrics; fonts-crosextra-carlito) to print as Excel")
+    for lang in ("en", "fr"):
+        words = wording(fw, lang)
+        for name, pages in printed[lang].items():
+            pdf = demo[lang] / "pdf" / f"{Path(name).stem}.pdf"
+            for number, (footer, height) in enumerate(word_heights(pdf), 1):
+                assert height >= 8.4, (lang, name, number, footer, height)  # ≈ 7 pt type
+            plan = [page for page in pages if words.sheet("country_plan") in footer_of(page)]
+            assert len(plan) >= 2 and all(words("report.col.action_id") in page for page in plan), (lang, name)
+            assert re.search(r"^\s*[A-Z]{3}-\S+", plan[-1], re.M), (lang, name)  # the ids on the tracking part too
+
+
 def sheets_of(path: Path):
     book = openpyxl.load_workbook(path)
     return [ws for ws in book.worksheets if ws.sheet_state == "visible"]
@@ -169,8 +208,13 @@ def test_every_sheet_is_set_up_for_print(demo, fw) -> None:
                 where = (lang, path.name, ws.title)
                 setup = ws.page_setup
                 assert (setup.orientation, setup.paperSize) == ("landscape", 9), where
-                assert setup.fitToWidth in (1, None) and setup.fitToHeight == 0, where  # 1 is the default
-                assert ws.sheet_properties.pageSetUpPr.fitToPage, where
+                if ws.col_breaks.brk or ws.row_breaks.brk:  # parts side by side, or a chart on a page of its own
+                    assert not ws.sheet_properties.pageSetUpPr.fitToPage and 60 <= setup.scale <= 100, where
+                    if ws.col_breaks.brk:
+                        assert ws.print_title_cols and setup.pageOrder == "overThenDown", where
+                else:
+                    assert setup.fitToWidth in (1, None) and setup.fitToHeight == 0, where  # 1 is the default
+                    assert ws.sheet_properties.pageSetUpPr.fitToPage, where
                 frozen = int("".join(c for c in ws.freeze_panes if c.isdigit())) - 1 if ws.freeze_panes else 1
                 assert ws.print_title_rows == f"$1:${max(frozen, 1)}", where  # the header rows, as frozen on screen
                 last_row, last_col = coordinate_to_tuple(ws.print_area.split(":")[-1].replace("$", ""))

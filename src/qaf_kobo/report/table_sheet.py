@@ -21,6 +21,8 @@ from qaf_kobo.report.wording import Wording
 MAX_ROWS = 1_048_576
 """Rows of an Excel sheet (the header included)."""
 A4 = 9
+A4_LANDSCAPE_PIXELS = (11.69 - 2 * 0.4) * 96
+"""The printable width of an A4 landscape page inside ``setup_print``'s margins, in screen pixels (96 a inch)."""
 FITTED_ROWS = 5_000
 """Tables up to this many rows get row heights that show their wrapped text whole (bigger ones are not printed)."""
 
@@ -77,12 +79,14 @@ def footer_text(left: str, right: str) -> str:
 
 
 def setup_print(ws: Worksheet, footer: str = "", title_rows: int | None = None) -> None:
-    """A4 landscape, fit to one page wide, the first ``title_rows`` rows repeated on every page (None: those the
-    sheet set, as a table with a note above its header does, else the first), ``footer`` on every page and a print
-    area over every cell and chart. The workbook applies it to every sheet it writes."""
+    """A4 landscape, fit to one page wide (unless the sheet is printed in parts, see ``print_in_parts``),
+    the first ``title_rows`` rows repeated on every page (None: those the sheet set, as a table with a note above
+    its header does, else the first), ``footer`` on every page and a print area over every cell and chart. The
+    workbook applies it to every sheet it writes."""
     ws.set_landscape()
     ws.set_paper(A4)
-    ws.fit_to_pages(1, 0)
+    if not (ws.vbreaks or ws.hbreaks):  # a sheet with page breaks of its own set its scale (Fit To ignores them)
+        ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.7)
     if title_rows is not None or not ws.repeat_row_range:
         ws.repeat_rows(0, (title_rows or 1) - 1)
@@ -90,6 +94,52 @@ def setup_print(ws: Worksheet, footer: str = "", title_rows: int | None = None) 
         ws.set_footer(footer, margin=0.3)
     last_row, last_col = print_extent(ws)
     ws.print_area(0, 0, last_row, last_col)
+
+
+def column_pixels(width: float) -> float:
+    """A column's printed width in pixels at 100 %: Excel draws 7 a unit of width (Calibri 11), LibreOffice about
+    7.4 (Carlito); the larger, rounded up, so that a part fits in both."""
+    return width * 7.5
+
+
+def print_in_parts(ws: Worksheet, widths: Sequence[float], repeat: int, breaks: Sequence[int] | None = None,
+                   starts: Sequence[int] | None = None, least_scale: int = 70) -> int:
+    """Print a table too wide for one legible page in parts, pages side by side: the columns are cut before each of
+    ``breaks`` (None: as few parts as fit at ``least_scale`` %, cut only before one of ``starts``, default any
+    column), the first ``repeat`` columns (the row's id) repeated on every part, the parts of a row band printed
+    one after the other; at the scale at which the widest part fits (at most 100 %), returned. A table that fits
+    one page at ``least_scale`` % stays one page wide (100: the sheet's fit to width applies)."""
+    page = 0.97 * A4_LANDSCAPE_PIXELS
+    pixels = [column_pixels(w) for w in widths]
+    head = sum(pixels[:repeat])
+    if breaks is None:
+        room, allowed = page * 100 / least_scale, set(range(repeat + 1, len(widths)) if starts is None else starts)
+        breaks, used = [], sum(pixels[:repeat])
+        for col in range(repeat, len(widths)):
+            if col in allowed and used + pixels[col] > room and used > head:
+                breaks.append(col)
+                used = head
+            used += pixels[col]
+    if not breaks:
+        return 100
+    bounds = [0, *breaks, len(widths)]
+    parts = [sum(pixels[a:b]) + (head if a else 0) for a, b in zip(bounds, bounds[1:])]
+    scale = min(100, int(100 * page / max(parts)))
+    ws.set_v_pagebreaks(list(breaks))
+    ws.repeat_columns(0, repeat - 1)
+    ws.print_across()
+    ws.set_print_scale(scale)
+    return scale
+
+
+def print_with_break_before(ws: Worksheet, widths: Sequence[float], row: int) -> int:
+    """Print one page wide with a page break before ``row`` (such as a chart below a table, kept whole on a page of
+    its own): at the scale at which the columns fit (at most 100 %, returned), as a fit to width would ignore the
+    break."""
+    scale = min(100, int(100 * 0.97 * A4_LANDSCAPE_PIXELS / sum(column_pixels(w) for w in widths)))
+    ws.set_h_pagebreaks([row])
+    ws.set_print_scale(scale)
+    return scale
 
 
 def fitted_widths(table: Table, words: Wording) -> Table:

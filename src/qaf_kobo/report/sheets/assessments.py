@@ -13,7 +13,7 @@ from qaf_kobo.form.contract import SCOPES
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
-from qaf_kobo.report.table_sheet import Column, Table, write_table
+from qaf_kobo.report.table_sheet import Column, Table, fitted_widths, print_in_parts, write_table
 from qaf_kobo.report.wording import Wording, round_labels, translate
 from qaf_kobo.scoring import Scores
 from qaf_kobo.scoring.round_tables import positions
@@ -101,9 +101,11 @@ def assessments_table(scores: Scores, fw: Framework, words: Wording, levels: dic
 
 
 def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
-    """The table (the regional workbook's lean: its details, and one level per section)."""
+    """The table (the regional workbook's lean: its details, and one level per section); printed in parts, the
+    submission id on each, when it does not fit one legible page wide."""
     if data.country is None:
         table = assessments_table(data.scores, fw, words, REGIONAL_LEVELS, REGIONAL_DETAILS)
     else:
         table = assessments_table(data.scores, fw, words, COUNTRY_LEVELS, COUNTRY_DETAILS)
     write_table(ws, cells, table)
+    print_in_parts(ws, [c.width for c in fitted_widths(table, words).columns], repeat=1)

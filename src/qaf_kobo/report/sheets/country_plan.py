@@ -22,27 +22,27 @@ from qaf_kobo.plans.country_plan import AGENCY_SEPARATOR
 from qaf_kobo.report.cells import MAX_CELL_TEXT, Cells
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.sheets.action_plan import stage_dropdown
-from qaf_kobo.report.table_sheet import Column, Table, write_table
+from qaf_kobo.report.table_sheet import Column, Table, fitted_widths, print_in_parts, write_table
 from qaf_kobo.report.wording import Wording
 
 KEY = "country_plan"
 COLUMNS: dict[str, tuple[str, str, float]] = {
-    "country": ("report.col.country", "text", 16),
+    "country": ("report.col.country", "text", 14),
     "action_id": ("report.col.action_id", "text", 17),
-    "priority": ("report.col.priority", "rank", 9),
-    "domain": ("report.col.domain", "wrap", 20),
-    "section": ("report.col.section", "wrap", 24),
-    "criterion": ("report.col.criterion", "wrap", 28),
-    "action": ("report.col.action", "wrap", 56),
+    "priority": ("report.col.priority", "rank", 8),
+    "domain": ("report.col.domain", "wrap", 14),
+    "section": ("report.col.section", "wrap", 18),
+    "criterion": ("report.col.criterion", "wrap", 22),
+    "action": ("report.col.action", "wrap", 50),
     "current_level": ("report.col.current_level", "level", 15),
     "target_level": ("report.col.target_level", "level", 15),
-    "n_agencies": ("report.col.n_agencies_needing", "rank", 11),
-    "agencies": ("report.col.agency_names", "wrap", 26),
-    "responsible_section": ("report.col.responsible_section", "wrap", 18),
-    "responsible_person": ("report.col.responsible_person", "wrap", 18),
+    "n_agencies": ("report.col.n_agencies_needing", "rank", 9),
+    "agencies": ("report.col.agency_names", "wrap", 20),
+    "responsible_section": ("report.col.responsible_section", "wrap", 20),
+    "responsible_person": ("report.col.responsible_person", "wrap", 20),
     "expected_completion": ("report.col.expected_completion", "date", 14),
     "implementation_stage": ("report.col.implementation_stage", "text", 16),
-    "action_taken": ("report.col.action_taken", "wrap", 30),
+    "action_taken": ("report.col.action_taken", "wrap", 36),
     "last_updated": ("report.col.last_updated", "datetime", 16),
     "note": ("report.col.note", "wrap", 36),
 }
@@ -159,6 +159,8 @@ def write_plan(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, wor
     suggested = [None if sure else "suggested_date" for sure in confirmed]
     write_table(ws, cells, table, restyle={col["expected_completion"]: suggested},
                 heading_notes={col["expected_completion"]: words("report.plan.suggested_dates")})
+    print_in_parts(ws, [c.width for c in fitted_widths(table, words).columns], repeat=col["priority"] + 1,
+                   breaks=[col[TRACKED[0]]])
     last = max(len(table), 1)
     stage_dropdown(ws, cells, words, last, col["implementation_stage"])
     ws.freeze_panes(1, col["action_id"] + 1)

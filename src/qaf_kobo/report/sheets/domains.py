@@ -9,7 +9,7 @@ from xlsxwriter.worksheet import Worksheet
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
-from qaf_kobo.report.table_sheet import Column, Table, write_table
+from qaf_kobo.report.table_sheet import Column, Table, fitted_widths, print_in_parts, write_table
 from qaf_kobo.report.wording import Wording, round_labels
 
 KEY = "domains"
@@ -52,6 +52,10 @@ def domains_table(data: ReportData, fw: Framework, words: Wording) -> Table:
 
 
 def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
-    """The table, frozen on the round column."""
-    write_table(ws, cells, domains_table(data, fw, words))
+    """The table, frozen on the round column; printed in parts (country and round on each) when the domains do not
+    fit one legible page wide, a domain's level and index kept together."""
+    table = domains_table(data, fw, words)
+    write_table(ws, cells, table)
     ws.freeze_panes(1, 3)
+    fitted = fitted_widths(table, words).columns
+    print_in_parts(ws, [c.width for c in fitted], repeat=3, starts=[i for i, c in enumerate(fitted) if c.kind == "level"])

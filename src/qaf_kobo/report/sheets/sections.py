@@ -11,7 +11,7 @@ from xlsxwriter.worksheet import Worksheet
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
-from qaf_kobo.report.table_sheet import Column, Table, write_table
+from qaf_kobo.report.table_sheet import Column, Table, fitted_widths, print_with_break_before, write_table
 from qaf_kobo.report.wording import Wording, round_labels
 
 KEY = "sections"
@@ -54,7 +54,8 @@ def sections_table(data: ReportData, fw: Framework, words: Wording) -> Table:
 
 
 def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: Wording) -> None:
-    """The table and a stacked bar chart of the level distribution of every section, one colour per level."""
+    """The table and, below it on a page of its own (so that the page prints one table wide), a stacked bar
+    chart of the level distribution of every section, one colour per level."""
     table = sections_table(data, fw, words)
     write_table(ws, cells, table)
     rows, name = len(table), ws.get_name()
@@ -74,4 +75,5 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
     chart.set_y_axis({"reverse": True, "crossing": "max", "interval_unit": 1})  # first section at the top; values axis below
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 830, "height": 460})
-    ws.insert_chart(1, len(table.columns) + 1, chart)
+    ws.insert_chart(rows + 2, 0, chart)
+    print_with_break_before(ws, [c.width for c in fitted_widths(table, words).columns], rows + 1)
