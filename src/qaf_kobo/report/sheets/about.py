@@ -115,7 +115,9 @@ def write(ws: Worksheet, cells: Cells, data: ReportData, fw: Framework, words: W
     cells.text(ws, 0, 0, words("report.about.item"), "header")
     cells.text(ws, 0, 1, words("report.about.value"), "header")
     for row, (key, value) in enumerate(items, 1):
-        cells.text(ws, row, 0, words(f"report.about.{key}"), "wrap")
+        label, text = words(f"report.about.{key}"), value if isinstance(value, str) else ""
+        ws.set_row(row, 15 * max(wrapped_lines(label, 34), wrapped_lines(text, 80)))  # its wrapped text whole
+        cells.text(ws, row, 0, label, "wrap")
         if isinstance(value, dt.datetime):
             cells.date(ws, row, 1, value)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -114,7 +114,7 @@ def _chart(ws: Worksheet, cells: Cells, top: int, last: int, n_rounds: int, fw: 
     chart.set_x_axis({"min": 0, "max": 100})
     chart.set_y_axis({"reverse": True, "crossing": "max", "interval_unit": 1})  # every domain labelled
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 760, "height": 520})
+    chart.set_size({"width": 560, "height": 480})  # beside the figures, the page prints at about 70 %
     ws.insert_chart(7, LAST_COL + 2, chart)
 
 
