@@ -29,6 +29,7 @@ from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score_submissions
 
 from conftest import require, require_tool
+from print_setup import assert_printed_to_width
 from qaf_rows import qaf_form
 
 TRANSLATED = ("ar", "fr", "es")
@@ -209,15 +210,7 @@ def test_every_sheet_is_set_up_for_print(demo, fw) -> None:
         for path in sorted(demo[lang].glob("*.xlsx")):
             for ws in sheets_of(path):
                 where = (lang, path.name, ws.title)
-                setup = ws.page_setup
-                assert (setup.orientation, setup.paperSize) == ("landscape", 9), where
-                if ws.col_breaks.brk or ws.row_breaks.brk:  # parts side by side, or a chart on a page of its own
-                    assert not ws.sheet_properties.pageSetUpPr.fitToPage and 60 <= setup.scale <= 100, where
-                    if ws.col_breaks.brk:
-                        assert ws.print_title_cols and setup.pageOrder == "overThenDown", where
-                else:
-                    assert setup.fitToWidth in (1, None) and setup.fitToHeight == 0, where  # 1 is the default
-                    assert ws.sheet_properties.pageSetUpPr.fitToPage, where
+                assert_printed_to_width(ws, where)
                 frozen = int("".join(c for c in ws.freeze_panes if c.isdigit())) - 1 if ws.freeze_panes else 1
                 assert ws.print_title_rows == f"$1:${max(frozen, 1)}", where  # the header rows, as frozen on screen
                 last_row, last_col = coordinate_to_tuple(ws.print_area.split(":")[-1].replace("$", ""))
