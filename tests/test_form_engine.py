@@ -136,8 +136,9 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
 
 def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
     s = Steps()
-    for field, value in (("purpose", "Baseline"), ("agency", "Save the Children"), ("area", "North")):
+    for field, value in (("agency", "Save the Children"), ("area", "North")):
         s.add("set", field, value)
+    s.add("select", "purpose", "planning")
     s.add("select", "country", "JOR")
     s.add("select", "assessment_scope", "inter_agency")
     for section in fw.sections:
@@ -153,7 +154,7 @@ def test_engine_submission_uses_the_contract_field_names(built, fw, tmp_path):
     root = ET.fromstring(payload["xml"])
     assert root.tag == "data" and root.get("id") == "qaf_case_management" and root.get("version") == built.version
     values = {el.tag: (el.text or "") for el in root.iter()}
-    assert values["country"] == "JOR" and values["assessment_scope"] == "inter_agency" and values["purpose"] == "Baseline"
+    assert values["country"] == "JOR" and values["assessment_scope"] == "inter_agency" and values["purpose"] == "planning"
     for section in fw.sections:
         answers = [values[criterion_field(c)] for c in section.criteria]
         assessed = [int(a) for a in answers if a != NOT_ASSESSED]

@@ -35,11 +35,11 @@ from qaf_rows import qaf_form
 TRANSLATED = ("ar", "fr", "es")
 TEN = ("SYR", "JOR", "LBN", "IRQ", "EGY", "YEM", "SDN", "LBY", "TUN", "MAR")
 DAY = dt.date(2026, 6, 1)
-FREE_TEXT = ("report.col.agency", "report.col.agency_names", "report.col.area", "report.col.purpose",
+FREE_TEXT = ("report.col.agency", "report.col.agency_names", "report.col.area",
              "report.col.submission_id", "report.col.action_id", "report.col.responsible_section", "report.col.responsible_person", "report.col.action_taken",
              "report.col.source", "report.col.detail", "report.about.sources", "report.about.store_path",
              "report.about.framework_edition")
-"""Columns (and About items) of what people typed or named (agencies, areas, purposes, actions taken, data
+"""Columns (and About items) of what people typed or named (agencies, areas, actions taken, data
 sources, the store's path), ids, the framework's publication (a citation) and scoring's own diagnostics (Data
 quality's Detail: only the details whose shape the report knows are translated): not the report's wording."""
 WORD = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]")

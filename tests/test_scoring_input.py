@@ -191,3 +191,16 @@ def test_the_summary_s_computed_lines_in_a_submission_are_ignored(fw, tmp_path):
 def test_every_check_has_a_name_in_the_report_wording(fw):
     wording = english(fw)
     assert [check for check in CHECKS if f"report.check.{check}" not in wording] == []
+
+
+# --------------------------------------------------------------------------- the purpose
+def test_a_purpose_is_its_code_the_words_given_for_other_or_the_text_an_older_form_typed(fw, tmp_path):
+    purposes = {"code": {"purpose": "planning"}, "other": {"purpose": "other", "purpose_other": "Donor review"},
+                "blank_other": {"purpose": "other", "purpose_other": "  "}, "typed": {"purpose": "Pilot, typed"},
+                "none": {"purpose": None}}
+    rows = [submission(fw, uid, details=details) for uid, details in purposes.items()]
+    scores = score(make_store(tmp_path / "qaf.sqlite", rows))
+    by_uid = scores.assessments.astype({"root_uuid": str}).set_index("root_uuid")["purpose"]
+    assert by_uid.drop("none").to_dict() == {"code": "planning", "other": "Donor review", "blank_other": "other",
+                                             "typed": "Pilot, typed"}
+    assert pd.isna(by_uid["none"])

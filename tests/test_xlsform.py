@@ -9,6 +9,8 @@ import pytest
 from qaf_kobo.errors import QafError
 from qaf_kobo.form.contract import (
     NOT_ASSESSED,
+    OTHER_PURPOSE,
+    PURPOSES,
     calc_field,
     criterion_field,
     descriptor_list,
@@ -51,6 +53,21 @@ def test_contract_field_names_come_from_the_framework(fw):
             assert name in names
         assert [n for n in names if n.startswith(f"c_{section.id}_")] == [criterion_field(c) for c in section.criteria]
     assert sum(1 for n in names if n.startswith("c_")) == len(fw.criteria) == 43
+
+
+def test_the_purpose_is_chosen_in_every_language_and_other_asks_for_it_in_words(fw):
+    form = _form(fw, ["en", "fr", "ar", "es"])
+    rows = {row["name"]: row for row in form.survey if row["name"]}
+    assert rows["purpose"]["type"] == "select_one purpose" and rows["purpose"]["required"] == "yes"
+    other = rows["purpose_other"]
+    assert (other["type"], other["required"]) == ("text", "yes") and "multiline" in other["appearance"]
+    assert other["relevant"] == f"${{purpose}} = '{OTHER_PURPOSE}'"
+    choices = [r for r in form.choices if r["list_name"] == "purpose"]
+    assert [r["name"] for r in choices] == list(PURPOSES)
+    for column in [c for c in choices[0] if c.startswith("label::")]:
+        labels = [r[column] for r in choices]
+        assert all(labels) and len(set(labels)) == len(labels), column  # every choice named, each its own words
+    assert len({r["label::Français (fr)"] for r in choices} & {r["label::English (en)"] for r in choices}) == 0
 
 
 def test_every_criterion_has_its_own_choice_list_with_descriptors_and_not_assessed(fw):

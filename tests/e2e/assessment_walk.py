@@ -16,7 +16,7 @@ from qaf_kobo.framework import Framework, Section
 from enketo_client import EnketoForm
 
 CRITERION_CYCLE = ("3", "4", "2", NOT_ASSESSED, "1", "4", "3", "2")
-DETAILS = {"purpose": "Baseline", "area": "=1+2 Irbid", "agency": "E2E NGO", "round": "1"}
+DETAILS = {"purpose": "other", "purpose_other": "Baseline of the =1+2 pilot", "area": "=1+2 Irbid", "agency": "E2E NGO", "round": "1"}
 """Typed into the details page; the area starts with "=" and must stay text in the report."""
 COUNTRY = "JOR"
 ASSESSMENT_DATE = "2025-03-14"
@@ -65,13 +65,16 @@ def fill_details(form: EnketoForm, first_section: Section) -> dict[str, str]:
     for _ in range(20):
         if on_section(form, first_section):
             return entered
-        names = form.current.evaluate(
-            "page => [...new Set([...page.querySelectorAll('.question:not(.disabled):not(.readonly) [data-type-xml][name]')]"
-            ".map(e => e.getAttribute('name')))]"
-        )
-        for path in names:
-            name = path.rsplit("/", 1)[-1]
-            entered[name] = _answer_detail(form, name)
+        while True:  # an answer may show a question (purpose "other" asks for the purpose in words)
+            names = form.current.evaluate(
+                "page => [...new Set([...page.querySelectorAll('.question:not(.disabled):not(.readonly) [data-type-xml][name]')]"
+                ".map(e => e.getAttribute('name')))]"
+            )
+            new = [path.rsplit("/", 1)[-1] for path in names if path.rsplit("/", 1)[-1] not in entered]
+            if not new:
+                break
+            for name in new:
+                entered[name] = _answer_detail(form, name)
         assert form.next_page(), f"Next did not leave the details page {form.current_page_name()}"
     raise AssertionError("never reached the first section page")
 

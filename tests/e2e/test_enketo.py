@@ -132,6 +132,7 @@ def test_enketo_fills_the_qaf_form_and_the_report_shows_the_clicked_levels(fw, q
 
         details = fill_details(form, fw.sections[0])
         assert details["country"] == COUNTRY and details["area"] == DETAILS["area"]
+        assert (details["purpose"], details["purpose_other"]) == ("other", DETAILS["purpose_other"])
         for answer in answers:
             fill_section(form, answer, level_names)
             if answer.section.id == SCREENSHOT_SECTION:
@@ -164,6 +165,7 @@ def test_enketo_fills_the_qaf_form_and_the_report_shows_the_clicked_levels(fw, q
     assert row["Country code"].value == COUNTRY
     assert row["Area"].value == DETAILS["area"] and row["Area"].data_type == "s"  # typed "=…" stays text
     assert row["Agency"].value == DETAILS["agency"]
+    assert row["Purpose"].value == DETAILS["purpose_other"] and row["Purpose"].data_type == "s"  # "other", in words
     assert row["Assessment date"].value.date().isoformat() == ASSESSMENT_DATE
     for answer in answers:
         sid = answer.section.id

@@ -10,12 +10,17 @@ from qaf_kobo.framework.model import Criterion, Section
 
 DETAILS_GROUPS: tuple[str, ...] = ("details", "details_scope")
 """The two pages of assessment details (what, when and which round; where and by whom)."""
-DETAIL_FIELDS: tuple[str, ...] = ("purpose", "assessment_date", "round", "country", "area", "agency", "assessment_scope")
+DETAIL_FIELDS: tuple[str, ...] = ("purpose", "purpose_other", "assessment_date", "round", "country", "area", "agency",
+                                  "assessment_scope")
 """The assessment details, in form order."""
 REQUIRED_DETAILS: tuple[str, ...] = ("country", "agency", "assessment_date", "assessment_scope")
 """The details the form requires (scoring flags a submission without them)."""
 SCOPES: tuple[str, ...] = ("agency", "inter_agency", "inter_agency_gov")
 """The answer codes of ``assessment_scope``."""
+PURPOSES: tuple[str, ...] = ("baseline", "progress_review", "planning", "transition", "other")
+"""The answer codes of ``purpose`` (the QAF's "specify the purpose of completing the QAF"); ``other`` asks for
+``purpose_other``, typed. Forms before these choices had a typed purpose: scoring keeps whatever text it finds."""
+OTHER_PURPOSE = "other"
 NOT_ASSESSED = "na"
 """The answer of a criterion the assessor did not rate (the rated answers are the level codes 1 … n)."""
 FRAMEWORK_FIELD = "framework"

@@ -21,6 +21,8 @@ from qaf_kobo.form.contract import (
     FRAMEWORK_FIELD,
     FRAMEWORK_VERSION_FIELD,
     NOT_ASSESSED,
+    OTHER_PURPOSE,
+    PURPOSES,
     SCOPES,
     SUMMARY_GROUP,
     calc_field,
@@ -97,7 +99,8 @@ def _details(s: Strings) -> list[dict[str, str]]:
     return [
         row("begin_group", DETAILS_GROUPS[0], label=title, appearance="field-list"),
         row("note", "details_intro", label=s.get("form.details.instruction")),
-        ask("text", "purpose", hint=s.get("form.purpose.hint")),
+        ask("select_one purpose", "purpose", hint=s.get("form.purpose.hint")),
+        ask("text", "purpose_other", appearance="multiline", relevant=f"${{purpose}} = '{OTHER_PURPOSE}'"),
         ask(
             "date", "assessment_date", default="today()", constraint=". <= today()",
             constraint_message=s.get("form.assessment_date.constraint_message"),
@@ -365,6 +368,7 @@ def _choices(fw: Framework, s: Strings) -> list[dict[str, str]]:
     choice = lambda list_name, name, label: {"list_name": list_name, "name": name} | cells("label", label)  # noqa: E731
     rows = [choice("level", str(lv.code), s.get(f"level.{lv.name}")) for lv in fw.levels]
     rows += [choice("scope", scope, s.get(f"form.scope.{scope}")) for scope in SCOPES]
+    rows += [choice("purpose", purpose, s.get(f"form.purpose.{purpose}")) for purpose in PURPOSES]
     for c in fw.criteria:
         rows += [
             choice(descriptor_list(c), str(lv.code), s.get(

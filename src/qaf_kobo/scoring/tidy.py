@@ -31,6 +31,7 @@ from qaf_kobo.form.contract import (
     DETAIL_FIELDS,
     FRAMEWORK_FIELD,
     NOT_ASSESSED,
+    OTHER_PURPOSE,
     criterion_field,
     level_field,
     notes_field,
@@ -183,6 +184,13 @@ def _root_uuids(raw: pd.DataFrame) -> pd.Series:
     return root_uuid
 
 
+def purpose(details: pd.DataFrame) -> pd.Series:
+    """The purpose: its answer code (``PURPOSES``), or the text typed for "other" (or, from a form before the
+    choices, the purpose as typed)."""
+    typed = details["purpose_other"].where(details["purpose_other"].str.strip().str.len() > 0)
+    return typed.where(details["purpose"] == OTHER_PURPOSE).fillna(details["purpose"])
+
+
 def _submissions(raw: pd.DataFrame, details: pd.DataFrame, current_version: str | dict[str, str] | None) -> pd.DataFrame:
     """The submissions table from the raw rows and their details (text, one column per detail field)."""
     root_uuid = _root_uuids(raw)
@@ -190,7 +198,7 @@ def _submissions(raw: pd.DataFrame, details: pd.DataFrame, current_version: str 
     grouping = {name: normalise(details[name], upper=name == "country") for name in GROUPING_DETAILS}
     out["country"] = grouping["country"]
     out["country_name"] = country_names(grouping["country"])
-    out["agency"], out["area"], out["purpose"] = grouping["agency"], grouping["area"], details["purpose"]
+    out["agency"], out["area"], out["purpose"] = grouping["agency"], grouping["area"], purpose(details)
     out["assessment_date_text"] = details["assessment_date"]
     out["assessment_date"] = parse_dates(details["assessment_date"])
     out["round"] = grouping["round"]

@@ -15,6 +15,7 @@ from qaf_kobo.form.contract import (
     FRAMEWORK_FIELD,
     FRAMEWORK_VERSION_FIELD,
     NOT_ASSESSED,
+    PURPOSES,
     SCOPES,
     calc_field,
     criterion_field,
@@ -112,7 +113,7 @@ def _answers(
     round_name: str, day: date, centre: float,
 ) -> dict[str, str]:
     answers = {
-        form.key("purpose"): f"{round_name.capitalize()} QAF assessment of child protection case management in {country}",
+        form.key("purpose"): PURPOSES[0] if round_name == ROUNDS[0][0] else PURPOSES[1],  # baseline, progress review
         form.key("assessment_date"): day.isoformat(),
         form.key("country"): country,
         form.key("agency"): agency,

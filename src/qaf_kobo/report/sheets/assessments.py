@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from qaf_kobo.form.contract import SCOPES
+from qaf_kobo.form.contract import PURPOSES, SCOPES
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
 from qaf_kobo.report.report_data import ReportData
@@ -76,7 +76,7 @@ def assessments_table(scores: Scores, fw: Framework, words: Wording, levels: dic
         "country_name": a["country_name"],
         "agency": a["agency"],
         "area": a["area"],
-        "purpose": a["purpose"],
+        "purpose": translate(a["purpose"], words, "report.purpose.", PURPOSES),  # else as typed
         "assessment_date": a["assessment_date"],
         "round": round_labels(a["round"], words),
         "scope": translate(a["assessment_scope"], words, "report.scope.", SCOPES),
