@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +38,45 @@ def require_tool(*commands: str, why: str = "") -> None:
 def fw() -> Framework:
     """The shipped QAF framework."""
     return default_framework()
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """One ``qaf-kobo -v demo`` run: its folder (``reports/``, ``demo.sqlite``; read it, never change it: copy it
+    first), exit code, stdout and stderr (the debug log)."""
+
+    folder: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def shared_once(tmp_path_factory: pytest.TempPathFactory, name: str) -> tuple[Path, int]:
+    """``(folder, fd)``: a folder shared by every xdist worker of this test session, locked (fcntl) until ``fd`` is
+    closed, so that the first worker to ask makes its content and the others wait for it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # each worker's basetemp is popen-gwN inside the session's own folder
+    fd = os.open(root / f"{name}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return root / name, fd
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """``qaf-kobo -v demo`` in a subprocess, with no token in its environment: run once per test session, whatever
+    the number of workers (test_demo, test_print and test_token_safety read it; a demo costs 15 CPU-seconds)."""
+    folder, fd = shared_once(tmp_path_factory, "demo")
+    try:
+        saved = folder / "run.json"
+        if not saved.exists():
+            folder.mkdir(exist_ok=True)
+            env = {k: v for k, v in os.environ.items() if k not in ("KOBO_TOKEN", "QAF_TEST_TOKEN")}
+            cli = str(Path(sys.executable).with_name("qaf-kobo"))
+            done = subprocess.run([cli, "-v", "demo", "--out", str(folder / "reports"), "--store",
+                                   str(folder / "demo.sqlite")], env=env, capture_output=True, text=True, timeout=600)
+            saved.write_text(json.dumps([done.returncode, done.stdout, done.stderr]))
+        returncode, stdout, stderr = json.loads(saved.read_text())
+    finally:
+        os.close(fd)
+    return DemoRun(folder, returncode, stdout, stderr)

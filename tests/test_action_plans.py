@@ -74,6 +74,29 @@ def store(fw, tmp_path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The baseline store after its first report (T1, in English) and that report's folder: made once per module
+    (a report costs seconds; most tests start from it)."""
+    from qaf_kobo.framework import default_framework
+
+    folder = tmp_path_factory.mktemp("reported")
+    store = folder / "qaf.sqlite"
+    with open_store(store) as s:
+        s.upsert_page(baseline(default_framework()))
+    report(default_framework(), store, folder / "r1", T1)
+    return store, folder / "r1"
+
+
+@pytest.fixture
+def first(reported: tuple[Path, Path], store: Path, tmp_path: Path) -> dict[str, Path]:
+    """``report(fw, store, tmp_path / "r1", T1)`` on the baseline ``store``: the module's, copied (the store too, as
+    the report leaves it)."""
+    shutil.copy(reported[0], store)
+    shutil.copytree(reported[1], tmp_path / "r1")
+    return {p.name.split("_")[1]: p for p in sorted((tmp_path / "r1").glob("*.xlsx"))}
+
+
 def report(fw: Framework, store: Path, out: Path, at: dt.datetime, lang: str = "en", day: dt.date = DAY) -> dict[str, Path]:
     """What ``qaf-kobo report`` writes, at a chosen time (reports a second apart must differ) and report date."""
     scores = score_for_report(store, None, "min", False, fw)
@@ -119,8 +142,7 @@ def edit(path: Path, target: Path, changes: dict[str, dict[str, object]], sheet:
     return saved(target, when or generated + dt.timedelta(hours=1))
 
 
-def test_a_filled_in_plan_comes_back_in_the_next_report(fw, store, tmp_path):
-    first = report(fw, store, tmp_path / "r1", T1)
+def test_a_filled_in_plan_comes_back_in_the_next_report(fw, store, tmp_path, first):
     plan = plan_rows(first["JOR"])
     # Critical first (1.1, both agencies); then at Requires improvement those both agencies need (1.2 …) before 2.1
     assert list(plan)[:3] == ["JOR-1.1-1to2-1", "JOR-1.2-2to3-1", "JOR-1.3-2to3-1"]
@@ -204,8 +226,7 @@ def test_a_plan_generated_today_has_no_overdue_row_until_a_past_date_is_confirme
     assert profile["Overdue"] == 1 and profile["Overdue, Unassigned"] == 1
 
 
-def test_a_reassessment_moves_closed_actions_to_their_sheet_and_adds_new_ones(fw, store, tmp_path):
-    first = report(fw, store, tmp_path / "r1", T1)
+def test_a_reassessment_moves_closed_actions_to_their_sheet_and_adds_new_ones(fw, store, tmp_path, first):
     import_action_plans([edit(first["JOR"], tmp_path / "jordan.xlsx", {
         "JOR-1.1-1to2-1": {SECTION: "Amal (IRC)", "Implementation stage": "Completed"},
         "JOR-2.1-2to3-1": {SECTION: "Omar", "Implementation stage": "Underway"},
@@ -240,10 +261,10 @@ def test_a_reassessment_moves_closed_actions_to_their_sheet_and_adds_new_ones(fw
         assert read_tracking(s).set_index("action_id").loc["JOR-2.1-2to3-1", "stage"] == "cancelled"
 
 
-def focal_point_copies(fw, store, tmp_path) -> tuple[list[Path], dict]:
-    """Three copies of Jordan's plan: A fills rows 2–4, B rows 5–7 and overlaps A on row 4, C is left untouched;
-    saved an hour apart (A, then B, then C)."""
-    path = report(fw, store, tmp_path / "r1", T1)["JOR"]
+def focal_point_copies(first: dict[str, Path], tmp_path: Path) -> tuple[list[Path], dict]:
+    """Three copies of Jordan's plan (of ``first``): A fills rows 2–4, B rows 5–7 and overlaps A on row 4, C is left
+    untouched; saved an hour apart (A, then B, then C)."""
+    path = first["JOR"]
     ids = list(plan_rows(path))
     a = {ids[0]: {SECTION: "IRC", "Implementation stage": "Underway"}, ids[1]: {PERSON: "Amal"},
          ids[2]: {SECTION: "IRC", "Action taken": "Started"}}
@@ -255,8 +276,8 @@ def focal_point_copies(fw, store, tmp_path) -> tuple[list[Path], dict]:
     return files, {"ids": ids, "a": a, "b": b}
 
 
-def test_focal_points_copies_merge_cell_by_cell_in_any_order(fw, store, tmp_path):
-    files, parts = focal_point_copies(fw, store, tmp_path)
+def test_focal_points_copies_merge_cell_by_cell_in_any_order(fw, store, tmp_path, first):
+    files, parts = focal_point_copies(first, tmp_path)
     ids = parts["ids"]
     stores = []
     for n, order in enumerate(itertools.permutations(files)):
@@ -277,8 +298,8 @@ def test_focal_points_copies_merge_cell_by_cell_in_any_order(fw, store, tmp_path
     assert set(values) == set(ids[:6])  # the untouched copy and the untouched rows changed nothing
 
 
-def test_the_cli_lists_every_conflict_and_a_cleared_cell_is_an_edit(fw, store, tmp_path):
-    files, parts = focal_point_copies(fw, store, tmp_path)
+def test_the_cli_lists_every_conflict_and_a_cleared_cell_is_an_edit(fw, store, tmp_path, first):
+    files, parts = focal_point_copies(first, tmp_path)
     ids = parts["ids"]
     for path in (files[1], files[0]):  # B first: A (saved earlier) loses the overlapping cell
         result = CliRunner().invoke(main, ["actions", "import", str(path), "--store", str(store)])
@@ -354,9 +375,9 @@ def test_a_report_keeps_only_the_day_actions_first_appeared(fw, store, tmp_path,
 # --- bad files: one clear error naming file, sheet, row and column; nothing written --------------------------------
 
 @pytest.fixture
-def plan_file(fw, store, tmp_path) -> Path:
+def plan_file(fw, store, tmp_path, first) -> Path:
     """A report's country workbook with a first row already filled in and imported."""
-    path = report(fw, store, tmp_path / "r1", T1)["JOR"]
+    path = first["JOR"]
     import_action_plans([edit(path, tmp_path / "done.xlsx", {"JOR-1.1-1to2-1": {SECTION: "Amal"}})], store, fw)
     return path
 
@@ -474,8 +495,9 @@ def test_an_import_needs_an_existing_store(fw, plan_file, tmp_path):
     ("juillet 2025", "2025-07-31"), ("julio de 2025", "2025-07-31"), ("يوليو 2025", "2025-07-31"),
     ("2025-07", "2025-07-31"), (" February 2028 ", "2028-02-29"),
 ])
-def test_dates_come_back_as_dates_serial_numbers_text_or_month_and_year(fw, store, tmp_path, typed, stored):
-    path = report(fw, store, tmp_path / "r1", T1)["JOR"]
+def test_dates_come_back_as_dates_serial_numbers_text_or_month_and_year(fw, store, tmp_path, first, typed,
+                                                                       stored):
+    path = first["JOR"]
     import_action_plans([edit(path, tmp_path / "typed.xlsx", {"JOR-1.1-1to2-1": {"Expected completion date": typed}})],
                         store, fw)
     with open_store(store, read_only=True) as s:
@@ -511,7 +533,7 @@ def test_an_encrypted_workbook_is_said_to_be_encrypted(fw, store, tmp_path):
     assert result.exit_code == 2 and f"error: {encrypted}: the workbook is encrypted (password-protected)" in result.output
 
 
-def test_a_plan_of_another_framework_than_the_stores_is_refused(fw, store, tmp_path):
+def test_a_plan_of_another_framework_than_the_stores_is_refused(fw, store, tmp_path, first):
     from qaf_kobo.framework import find_framework
 
     cpss = find_framework("cpss")
@@ -520,7 +542,7 @@ def test_a_plan_of_another_framework_than_the_stores_is_refused(fw, store, tmp_p
         s.upsert_page(baseline(fw))
     with sqlite3.connect(cpss_store) as conn:  # the store's assessments answer CPSS, not the QAF
         conn.execute("UPDATE submissions SET raw_json = json_set(raw_json, '$.framework', 'cpss')")
-    path = report(fw, store, tmp_path / "r1", T1)["JOR"]
+    path = first["JOR"]
     plan = edit(path, tmp_path / "qaf.xlsx", {"JOR-1.1-1to2-1": {SECTION: "IRC"}})
     with pytest.raises(QafError, match=rf"^{plan}: a plan of framework 'qaf', but the store {cpss_store} holds "
                                        "assessments of cpss"):

@@ -20,17 +20,17 @@ from qaf_kobo.scoring import score
 from qaf_kobo.workflows.demo_data import FORMULA_AGENCY, generate_assessments
 from test_round_figures import check_figures
 
+from conftest import DemoRun
+
 SIX = ["EGY", "IRQ", "JOR", "LBN", "SYR", "YEM"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    folder = tmp_path_factory.mktemp("demo")
-    out, store = folder / "reports", folder / "demo.sqlite"
-    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--store", str(store)])
-    assert result.exit_code == 0, result.output
-    return folder, result.output
+def demo(demo_run: DemoRun) -> tuple[Path, str]:
+    """The session's demo (see conftest): its folder, read only, and what it printed."""
+    assert demo_run.returncode == 0, demo_run.stderr[-3000:]
+    return demo_run.folder, demo_run.stdout
 
 
 def rows(path: Path, sheet: str) -> list[dict[str, object]]:

@@ -2,7 +2,7 @@
 LibreOffice prints them to PDF, read back with pdftotext; the page setup of every sheet read from the files; the
 English left in the Arabic, French and Spanish workbooks; plural forms by each language's rules.
 
-The demo runs once per module and each workbook is converted to PDF once (LibreOffice is slow to start): one
+The demo runs once per test session (conftest's demo_run) and each workbook is converted to PDF once (LibreOffice is slow to start): one
 ``soffice`` call per folder of workbooks.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score_submissions
 
-from conftest import require, require_tool
+from conftest import DemoRun, require, require_tool
 from print_setup import assert_printed_to_width
 from qaf_rows import qaf_form
 
@@ -64,12 +65,14 @@ def convert(folder: Path, profile: Path) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The demo's workbooks in English (from ``qaf-kobo demo``) and in every translation, from one store."""
+def demo(demo_run: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The demo's workbooks in English (from ``qaf-kobo demo``: the session's, see conftest) and in every
+    translation, from a copy of its store."""
+    assert demo_run.returncode == 0, demo_run.stderr[-3000:]
     folder = tmp_path_factory.mktemp("print")
     store = folder / "demo.sqlite"
-    result = CliRunner().invoke(main, ["demo", "--out", str(folder / "en"), "--store", str(store)])
-    assert result.exit_code == 0, result.output
+    shutil.copytree(demo_run.folder / "reports", folder / "en")
+    shutil.copy(demo_run.folder / "demo.sqlite", store)
     for lang in TRANSLATED:
         result = CliRunner().invoke(main, ["report", "--store", str(store), "--out", str(folder / lang), "--lang", lang])
         assert result.exit_code == 0, result.output

@@ -95,7 +95,7 @@ def _canonical(table: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(list(out.columns), kind="stable", na_position="first").reset_index(drop=True)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=14, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # 2 scorings of up to 8 rows
 @given(submissions(max_size=8), st.randoms(use_true_random=False), st.sampled_from(["min", "median"]))
 def test_shuffling_submissions_changes_nothing(rows, random, rule):
     shuffled = rows[:]
@@ -140,7 +140,7 @@ def spaced(draw, text: str, any_case: bool = False) -> str:
     return draw(pad) + (draw(pad) + " ").join(words) + draw(pad)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=14, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(submissions(max_size=5), st.data())
 def test_white_space_in_grouping_fields_changes_nothing(rows, data):
     messy = []
@@ -157,7 +157,7 @@ def test_white_space_in_grouping_fields_changes_nothing(rows, data):
         pd.testing.assert_frame_equal(getattr(clean, name), getattr(again, name))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # ~6 scorings an example
 @given(submissions(max_size=6))
 def test_a_submission_scores_the_same_alone_or_among_others(rows):
     """Dates, answers and levels of a submission never depend on its neighbours (of one form version: the criteria

@@ -17,6 +17,7 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.kobo.token import ensure_token_file, load_token
 from qaf_kobo.sync.kobo import sync
 
+from conftest import DemoRun
 from kobo_server import TOKEN, kobo, seed  # noqa: F401
 
 
@@ -113,7 +114,9 @@ def test_a_server_error_that_echoes_the_token_is_redacted(kobo: DevServer, tmp_p
     assert TOKEN.encode() not in store.read_bytes()
 
 
-def test_the_token_appears_in_no_output_of_deploy_import_run_or_demo(kobo: DevServer, tmp_path: Path, fw) -> None:
+def test_the_token_appears_in_no_output_of_deploy_import_run_or_demo(kobo: DevServer, tmp_path: Path, fw,
+                                                                 demo_run: DemoRun) -> None:
+    """The demo is the session's (conftest's demo_run: ``qaf-kobo -v demo`` with no token in its environment)."""
     from qaf_kobo.workflows.demo import DEMO_TOKEN, seed_server
 
     asset = seed_server(kobo, fw).asset_uid
@@ -130,16 +133,22 @@ def test_the_token_appears_in_no_output_of_deploy_import_run_or_demo(kobo: DevSe
         (["import", str(exported), "--store", str(tmp_path / "imported.sqlite")], {}, 0),
         (["import", str(tmp_path / "bad.json"), "--store", str(tmp_path / "imported.sqlite")], {}, 2),
         (["run", "--config", str(config)], {"QAF_TEST_TOKEN": TOKEN}, 0),
-        (["demo", "--out", str(tmp_path / "demo"), "--store", str(tmp_path / "demo.sqlite")], {}, 0),
     ]
     for args, extra_env, code in runs:
         done = _cli(args, extra_env)
         assert done.returncode == code, (args, done.stderr[-2000:])
         for secret in (TOKEN, DEMO_TOKEN):
             assert secret not in done.stdout + done.stderr, args
-    assert (tmp_path / "run.sqlite").exists() and (tmp_path / "demo.sqlite").exists()
-    for path in tmp_path.rglob("*.sqlite*"):
-        data = path.read_bytes()
+    assert demo_run.returncode == 0, demo_run.stderr[-2000:]
+    assert "DEBUG" in demo_run.stderr  # the demo's debug log was on
+    for secret in (TOKEN, DEMO_TOKEN):
+        assert secret not in demo_run.stdout + demo_run.stderr
+    assert (tmp_path / "run.sqlite").exists() and (demo_run.folder / "demo.sqlite").exists()
+    for path in [*tmp_path.rglob("*.sqlite*"), *demo_run.folder.glob("demo.sqlite*")]:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue  # the -shm of another test reading the demo's store, gone since
         assert TOKEN.encode() not in data and DEMO_TOKEN.encode() not in data, path
 
 
