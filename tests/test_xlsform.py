@@ -172,7 +172,7 @@ def test_levels_are_shown_in_each_language_s_own_text(fw):
         title = fw2.section(section.id).title
         note = rows[f"summary_{section.id}"]
         assert "relevant" not in note
-        assert note[f"label::{EN}"] == f"**{section.id} {title}** — suggested: ${{summary_line_{section.id}_en}}"
+        assert note[f"label::{EN}"] == f"{section.id} {title} — suggested: ${{summary_line_{section.id}_en}}"  # no markdown
         assert note["label::Português (pt)"] == f"{section.id} {title}: ${{summary_line_{section.id}_pt}}"
         english = rows[f"summary_line_{section.id}_en"]["calculation"]
         portuguese = rows[f"summary_line_{section.id}_pt"]["calculation"]
