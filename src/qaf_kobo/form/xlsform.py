@@ -288,9 +288,11 @@ def text_xpath(text: str) -> str:
 
 def level_name_xpath(code: str, names: Mapping[str, str], none: str) -> str:
     """The name of the level ``code`` holds (``${calc_2a}``), ``none`` when it is empty (numeric comparison, as the
-    suggested-level notes)."""
-    out = "''"
-    for level_code, name in reversed(list(names.items())):
+    suggested-level notes). ``code`` holds a level's code or nothing, so the last level needs no test (Enketo reads
+    every character of a calculate each time it computes it)."""
+    *tested, last = names.items()
+    out = xpath_literal(last[1])
+    for level_code, name in reversed(tested):
         out = f"if({code} = {level_code}, {xpath_literal(name)}, {out})"
     return f"if({code} = '', {xpath_literal(none)}, {out})"
 
