@@ -125,7 +125,7 @@ def test_engine_scores_sections_and_asks_for_reasons(built, fw, tmp_path):
     assert (r[calc_7_all_4], r[calc_7_one_1]) == ("4", "1")
     assert r[critical] == "2"  # level_2c and level_7 at Critical to address
     assert _as_shown(r[summary_2a_label]) == (
-        '**2a Identification and registration** — suggested: Requires improvement · assessed: Meets minimum levels'
+        '2a Identification and registration — suggested: Requires improvement · assessed: Meets minimum levels'
         ' ≠ reason: "Evidence from the file review" · not assessed: 1')
     assert _as_shown(r[summary_2c_label]).endswith(
         "— suggested: none (no criterion rated) · assessed: Critical to address ≠ reason: \"\" · not assessed: 2")
@@ -264,7 +264,8 @@ def test_evidence_page_computes_ratios_against_targets_and_checks_ranges(built, 
     assert r[unknown[0]] == "" and r[unknown[1]] is False and r[still_unknown] == ""
     assert r[above[0]] == "30" and r[above[2]] is True
     assert _as_shown(r[above[1]]) == "Cases per caseworker: 30 (target: at most 25)"
-    assert _as_shown(r[above[3]]).startswith("⚠️ **Cases per caseworker: 30, above the target of at most 25.**")
+    assert _as_shown(r[above[3]]) == ("⚠️ Cases per caseworker: above the target of at most 25."
+                                      " Check the ratings this figure supports.")  # right after the value note
     assert (r[at_target[0]], r[at_target[1]]) == ("25", False)
     assert r[no_supervisor] == "" and (r[per_supervisor[0]], r[per_supervisor[1]]) == ("3.3", False)
     assert r[more_women_than_caseworkers] == {"valid": False, "message": "Enter a number from 0 to 100000, and no more than \"Caseworkers managing cases\"."}

@@ -180,25 +180,29 @@ def test_levels_are_shown_in_each_language_s_own_text(fw):
         assert level_label["label::Português (pt)"].endswith(f" — Nível sugerido: ${{suggested_name_{section.id}_pt}}")
         assert level_label[f"label::{EN}"].endswith(f" — Suggested: ${{suggested_name_{section.id}_en}}")
         calc = f"${{{calc_field(section)}}}"
-        for lv in fw2.levels:
+        for lv in fw2.levels[:-1]:
             assert f"if({calc} = {lv.code}, 'PT {lv.label}'" in rows[f"suggested_name_{section.id}_pt"]["calculation"]
             assert f"if({calc} = {lv.code}, '{lv.label}'" in rows[f"suggested_name_{section.id}_en"]["calculation"]
+        last = fw2.levels[-1]  # a code that is none of the others is the last level's
+        assert rows[f"suggested_name_{section.id}_en"]["calculation"].endswith(f", '{last.label}'))))")
         # one note per section; its label in each language ends in that language's own computed line
         assert [r["name"] for r in form.survey if re.fullmatch(rf"summary_(line_)?{section.id}(_[a-z]+)?", r["name"])] == [
             f"summary_line_{section.id}_en", f"summary_line_{section.id}_pt", f"summary_{section.id}"]
         title = fw2.section(section.id).title
         note = rows[f"summary_{section.id}"]
         assert "relevant" not in note
-        assert note[f"label::{EN}"] == f"**{section.id} {title}** — suggested: ${{summary_line_{section.id}_en}}"
+        assert note[f"label::{EN}"] == f"{section.id} {title} — suggested: ${{summary_line_{section.id}_en}}"  # no markdown
         assert note["label::Português (pt)"] == f"{section.id} {title}: ${{summary_line_{section.id}_pt}}"
         english = rows[f"summary_line_{section.id}_en"]["calculation"]
         portuguese = rows[f"summary_line_{section.id}_pt"]["calculation"]
         calc, level = f"${{{calc_field(section)}}}", f"${{{level_field(section)}}}"
-        assert f"if({calc} = 2, 'Requires improvement'" in english and f"if({level} = 3, 'Meets minimum levels'" in english
-        assert f"if({calc} = '', 'none (no criterion rated)'" in english and f"if({level} = '', 'not chosen yet'" in english
+        # the suggested level's name comes from the assessed level's question (computed once per language)
+        assert english.startswith(f"concat(${{suggested_name_{section.id}_en}}, ' · assessed: ', if({level} = '', 'not chosen yet'")
+        assert f"if({level} = 3, 'Meets minimum levels'" in english and f"if({calc} = 2" not in english
         assert f"if({why_required_xpath(section)}, concat(' ≠ reason: “', ${{why_{section.id}}}, '”'), '')" in english
         assert english.endswith(f"concat(' · not assessed: ', ${{not_assessed_{section.id}}}))")
-        assert f"if({calc} = 2, 'PT Requires improvement'" in portuguese and "' / '" in portuguese
+        assert f"${{suggested_name_{section.id}_pt}}" in portuguese and f"if({level} = 2, 'PT Requires improvement'" in portuguese
+        assert "' / '" in portuguese
 
 
 def test_xpath_text_quotes_any_text():

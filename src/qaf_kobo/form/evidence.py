@@ -42,7 +42,11 @@ def _field(item: EvidenceField, labels: dict[str, dict[str, str]], s: Strings) -
 
 def _target_notes(indicator: Indicator, s: Strings, show_value: bool, prefix: str = "") -> list[dict[str, str]]:
     """The value with its target (``show_value``), and a warning when a known value misses the target: placed right
-    after the figure it concerns. ``prefix`` names the summary's copies (``summary_``)."""
+    after the figure it concerns. ``prefix`` names the summary's copies (``summary_``).
+
+    Speed: Enketo's transformer rewrites its whole HTML once per ``<output>`` and once per label with markdown, in
+    each language; the warning sits next to the figure (or to the value note), so it neither repeats the value nor
+    uses markdown (the ⚠️ marks it)."""
     value = f"${{{indicator.value}}}"
     bound = "at_most" if indicator.maximum is not None else "at_least"
     target = _number(indicator.target)
@@ -53,7 +57,7 @@ def _target_notes(indicator: Indicator, s: Strings, show_value: bool, prefix: st
         notes.append(row("note", f"{prefix}{indicator.value}_note", relevant=f"{value} != ''",
                          label=s.get(f"form.evidence.value_{bound}", label=label, value=value, target=target)))
     notes.append(row("note", f"{prefix}{indicator.value}_beyond", relevant=f"{value} != '' and {missed}",
-                     label=s.get(f"form.evidence.beyond_{bound}", label=label, value=value, target=target)))
+                     label=s.get(f"form.evidence.beyond_{bound}", label=label, target=target)))
     return notes
 
 

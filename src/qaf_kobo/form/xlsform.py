@@ -291,9 +291,11 @@ def text_xpath(text: str) -> str:
 
 def level_name_xpath(code: str, names: Mapping[str, str], none: str) -> str:
     """The name of the level ``code`` holds (``${calc_2a}``), ``none`` when it is empty (numeric comparison, as the
-    suggested-level notes)."""
-    out = "''"
-    for level_code, name in reversed(list(names.items())):
+    suggested-level notes). ``code`` holds a level's code or nothing, so the last level needs no test (Enketo reads
+    every character of a calculate each time it computes it)."""
+    *tested, last = names.items()
+    out = xpath_literal(last[1])
+    for level_code, name in reversed(tested):
         out = f"if({code} = {level_code}, {xpath_literal(name)}, {out})"
     return f"if({code} = '', {xpath_literal(none)}, {out})"
 
@@ -307,18 +309,19 @@ def _summary_lines(fw: Framework, section: Section, number: int, s: Strings) -> 
     (or when a level is given with no criterion rated), and how many criteria were not assessed.
 
     One note per section. Its label in each language is the section's name followed by that language's own
-    calculate (``summary_line_2a_ar``), which spells the rest of the line — level names, mark, reason, count — in
-    that language: every client shows the active language's label with its outputs, so the line follows a language
-    switch (a ``jr:choice-name()`` calculate is computed once, in one language, and Enketo does not recompute it).
-    One note instead of one per pair of levels keeps the XForm small and quick to transform.
+    calculate (``summary_line_2a_ar``), which spells the rest of the line — level names (the suggested one from the
+    assessed level's question, ``suggested_name_2a_ar``), mark, reason, count — in that language: every client
+    shows the active language's label with its outputs, so the line follows a language switch (a
+    ``jr:choice-name()`` calculate is computed once, in one language, and Enketo does not recompute it). One note
+    instead of one per pair of levels keeps the XForm small and quick to transform.
     """
-    calc, level = f"${{{calc_field(section)}}}", f"${{{level_field(section)}}}"
+    level = f"${{{level_field(section)}}}"
     title = _heading("form.summary.section", section, number, len(fw.sections), s)
     line = s.get("form.summary.line", section=title, suggested=_SUGGESTED, assessed=_ASSESSED)
     differs = s.get("form.summary.differs", reason=s.isolated(f"${{{why_field(section)}}}"))
     counted = s.get("form.summary.not_assessed", count=f"${{{not_assessed_field(section)}}}")
     names = {str(lv.code): s.get(f"level.{lv.name}") for lv in fw.levels}
-    no_suggestion, no_level = s.get("form.summary.no_suggestion"), s.get("form.summary.no_level")
+    no_level = s.get("form.summary.no_level")
     rows, label = [], {}
     for lang in s.languages:
         text = line[lang.name]
@@ -326,7 +329,7 @@ def _summary_lines(fw: Framework, section: Section, number: int, s: Strings) -> 
         field = summary_line_field(section, lang.code)
         level_names = {code: name[lang.name] for code, name in names.items()}
         rest = [
-            level_name_xpath(calc, level_names, no_suggestion[lang.name]) if part == _SUGGESTED
+            f"${{{suggested_name_field(section, lang.code)}}}" if part == _SUGGESTED
             else level_name_xpath(level, level_names, no_level[lang.name]) if part == _ASSESSED
             else text_xpath(part)
             for part in _MARKERS.split(text[cut:]) if part
