@@ -14,7 +14,7 @@ the user's own, see ``files.user_translations_dir``), each:
 
 Ids: ``framework.title``, ``level.<name>``, ``evidence.page.<name>.title``, ``evidence.<field or ratio>.label``,
 ``evidence.<field>.hint``, ``indicator.<id>.label``, ``indicator.<id>.source``, ``domain.<id>.title``, ``section.<id>.title``, ``criterion.<id>.title``,
-``criterion.<id>.level.<code>``, ``action.<criterion id>.<transition>.<k>`` (k counts from 1 within that
+``criterion.<id>.hint`` (what to look at, when the framework gives one), ``criterion.<id>.level.<code>``, ``action.<criterion id>.<transition>.<k>`` (k counts from 1 within that
 criterion and transition), ``reference.<n>`` (a footnote's citation), and the ids of ui.yaml (``form.*``, ``report.*``).
 A language is available when the wording is translated; a framework without strings in that language falls back
 to English, and ``Texts.missing`` lists what fell back.
@@ -54,6 +54,8 @@ def framework_strings(fw: Framework) -> dict[str, str]:
         out[f"section.{section.id}.title"] = section.title
         for c in section.criteria:
             out[f"criterion.{c.id}.title"] = c.title
+            if c.hint:
+                out[f"criterion.{c.id}.hint"] = c.hint
             out |= {f"criterion.{c.id}.level.{n}": text for n, text in enumerate(c.levels, 1)}
             for transition, actions in zip(fw.transitions, c.actions):
                 out |= {action_id(c.id, transition, k): text for k, text in enumerate(actions, 1)}
