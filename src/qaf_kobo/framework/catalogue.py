@@ -178,7 +178,8 @@ def available_languages() -> list[str]:
 
 @dataclass(frozen=True)
 class Texts:
-    """Strings in one language with English fallback; ``missing`` lists the ids that fell back."""
+    """Strings in one language with English fallback (for a missing or blank translation); ``missing`` lists the
+    ids that fell back."""
 
     code: str
     english: dict[str, str]
@@ -187,12 +188,13 @@ class Texts:
 
     def get(self, string_id: str) -> str:
         """The string in this language, else in English (KeyError when the id does not exist at all)."""
-        return self.translated.get(string_id) or self.english[string_id]
+        text = self.translated.get(string_id, "")
+        return text if text.strip() else self.english[string_id]
 
     @property
     def missing(self) -> list[str]:
         """Ids with no translation in this language (always empty for English)."""
-        return [] if self.code == ENGLISH else [k for k in self.english if not self.translated.get(k)]
+        return [] if self.code == ENGLISH else [k for k in self.english if not self.translated.get(k, "").strip()]
 
 
 def texts(fw: Framework, code: str = ENGLISH) -> Texts:
