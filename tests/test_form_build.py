@@ -178,3 +178,24 @@ def test_cli_build_writes_the_files(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / f"{FORM_ID}.xlsx").is_file() and (tmp_path / f"{FORM_ID}.xml").is_file()
     assert "languages: English (en)" in result.output
+
+
+def test_xform_says_what_to_look_at_for_every_criterion_in_every_language(tmp_path, fw):
+    built = build_form(tmp_path, languages=["en", "fr", "ar", "es"], stamp="1")
+    assert [w for w in built.warnings if w.startswith("pyxform")] == []
+    root = ET.parse(built.xml).getroot()
+    paths = _paths(root)
+    for translation in root.iter(f"{{{NS['x']}}}translation"):
+        hints, sources = {}, {}
+        for text in translation.iter(f"{{{NS['x']}}}text"):
+            for value in text.findall("x:value", NS):
+                kind = sources if value.get("form") == "guidance" else hints
+                kind[text.get("id")] = "".join(value.itertext())
+        lang = translation.get("lang")
+        looked_at = [hints.get(f"{paths[criterion_field(c)]}:hint", "") for c in fw.criteria]
+        assert all(hint.strip() for hint in looked_at), lang
+        assert len(set(looked_at)) == 43, lang  # one per criterion
+        for c in fw.criteria:
+            cited = sources.get(f"{paths[criterion_field(c)]}:hint", "")
+            documents = [r.source for r in c.references if r.source]
+            assert all(cited.count(d.split(":")[-1].strip()[:20]) <= 1 for d in documents), (c.id, lang, cited)  # each document once

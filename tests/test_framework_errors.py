@@ -57,6 +57,18 @@ def test_missing_key(tmp_path: Path) -> None:
     assert "sections[3].criteria[0].title: missing key" in error_of(path)
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_blank_hint(tmp_path: Path, blank: str) -> None:
+    path = broken_copy(tmp_path, lambda d: d["sections"][2]["criteria"][1].update(hint=blank))
+    assert "sections[2].criteria[1].hint: the hint is empty: say what to look at, or leave the key out" in error_of(path)
+
+
+def test_a_criterion_without_a_hint_loads(tmp_path: Path) -> None:
+    path = broken_copy(tmp_path, lambda d: d["sections"][2]["criteria"][1].pop("hint"))
+    fw = load_framework(path)
+    assert fw.criterion("2a.2").hint == "" and fw.criterion("2a.1").hint.startswith("Look at ")
+
+
 def test_duplicate_criterion_id(tmp_path: Path) -> None:
     def change(d: dict[str, Any]) -> None:
         d["sections"][0]["criteria"][1]["id"] = "1.1"

@@ -111,8 +111,8 @@ def test_guidance_says_what_to_look_at_and_names_each_document_once(fw):
     assert guidance.count("Template SOPs") == 1 and guidance.endswith("p. 25, p. 26")
     arabic = rows["c_1_2"]["guidance_hint::العربية (ar)"]
     assert arabic.count("Template SOPs") == 1 and ";" not in arabic
-    looked_at = next(r for r in rows.values() if r.get(f"hint::{EN}", "").startswith("What to look at: Including"))
-    assert looked_at["name"].startswith("c_3_")
+    integration = rows["c_3_2"][f"hint::{EN}"]  # the criterion's hint, then the QAF's footnote that explains it
+    assert integration.startswith(fw.criterion("3.2").hint) and integration.endswith("national best practices and evidence.")
     assert "\u2066" + "2a.1\u2069" in rows["c_2a_1"]["label::العربية (ar)"]  # a Latin code kept left to right in Arabic
     assert "\u2066" not in rows["c_2a_1"][f"label::{EN}"]
 
@@ -278,3 +278,38 @@ def test_unknown_language_is_an_error(fw):
         form_languages(fw, ["en", "xx"], {})
     with pytest.raises(QafError, match="'xx'"):
         form_languages(fw, ["en", "xx"])
+
+
+def test_every_criterion_says_what_to_look_at_in_every_language(fw):
+    form = _form(fw, ["en", "fr", "ar", "es"])
+    rows = {r["name"]: r for r in form.survey if r["name"]}
+    assert form.warnings == []
+    for lang in form.languages:
+        hints = [rows[criterion_field(c)].get(f"hint::{lang}", "") for c in fw.criteria]
+        assert all(hint.strip() for hint in hints), lang
+        assert len(set(hints)) == len(fw.criteria), lang  # distinct per criterion
+        for c, hint in zip(fw.criteria, hints):
+            assert "Template SOPs" not in hint and "CPWG" not in hint, (c.id, lang)  # sources stay in the guidance
+            guidance = rows[criterion_field(c)].get(f"guidance_hint::{lang}", "")
+            assert guidance.count("Template SOPs") <= 1 and guidance.count("CPWG") <= 1, (c.id, lang)
+
+
+def test_a_blank_translated_hint_falls_back_to_english_and_is_listed(fw):
+    hints = {f"criterion.{c.id}.hint": f"Olhe {c.id}." for c in fw.criteria}
+    strings = english(fw) | hints | {"criterion.2a.2.hint": "  "}  # all translated, but one hint blank
+    form = _form(fw, ["en", "pt"], _pt(fw, strings))
+    rows = {r["name"]: r for r in form.survey if r["name"]}
+    assert rows["c_2a_2"]["hint::Português (pt)"] == fw.criterion("2a.2").hint
+    assert rows["c_2a_1"]["hint::Português (pt)"] == "Olhe 2a.1."
+    assert form.warnings == ["Português (pt): 1 string(s) not translated, English used: criterion.2a.2.hint"]
+    with pytest.raises(QafError, match=r"criterion\.2a\.2\.hint"):
+        _form(fw, ["en", "pt"], _pt(fw, strings), strict=True)
+
+
+def test_a_framework_without_hints_shows_its_footnotes_alone(fw):
+    from dataclasses import replace
+
+    bare = replace(fw, sections=tuple(replace(s, criteria=tuple(replace(c, hint="") for c in s.criteria)) for s in fw.sections))
+    rows = {r["name"]: r for r in _form(bare).survey if r["name"]}
+    assert rows["c_3_2"][f"hint::{EN}"].startswith("What to look at: Including")
+    assert "hint::English (en)" not in rows["c_1_1"] and rows["c_1_1"][f"guidance_hint::{EN}"].startswith("Sources: ")

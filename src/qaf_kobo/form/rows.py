@@ -34,7 +34,7 @@ class Strings:
         for lang in self.languages:
             english_text = lang.texts.english[string_id]
             text = lang.texts.translated.get(string_id) or ""
-            if lang.code != ENGLISH and not text:
+            if lang.code != ENGLISH and not text.strip():  # a blank translation falls back as a missing one
                 _note(self.missing[lang.code], string_id)
                 text = english_text
             elif lang.code != ENGLISH and set(_PLACEHOLDER.findall(text)) != set(_PLACEHOLDER.findall(english_text)):

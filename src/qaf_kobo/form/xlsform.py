@@ -180,11 +180,17 @@ def _suggested_level(levels: Sequence[Level], section: Section, s: Strings) -> l
 
 
 def _guidance(criterion: Criterion, s: Strings) -> tuple[dict[str, str] | str, dict[str, str] | str]:
-    """A criterion's hint (what to look at: the QAF's own footnotes that explain, not cite) and its guidance (the
-    documents it cites, each document once with its pages joined)."""
+    """A criterion's hint and its guidance (the documents it cites, each document once with its pages joined).
+
+    The hint says what to look at: the framework's hint for the criterion (``Look at … Check whether …``) followed
+    by its footnotes that explain, not cite; with no hint of its own, the footnotes after ``What to look at:``.
+    """
     notes = [s.get(f"reference.{r.id}") for r in criterion.references if not r.source]
     cited = [r for r in criterion.references if r.source]
-    hint = s.get("form.criterion.look_at", notes=s.join(notes)) if notes else ""
+    if criterion.hint:
+        hint = _sentences([s.get(f"criterion.{criterion.id}.hint"), *notes])
+    else:
+        hint = s.get("form.criterion.look_at", notes=s.join(notes)) if notes else ""
     if not cited:
         return hint, ""
     documents: dict[str, list[tuple[dict[str, str], dict[str, str]]]] = {}  # English document -> (document, page)s
@@ -201,6 +207,11 @@ def _guidance(criterion: Criterion, s: Strings) -> tuple[dict[str, str] | str, d
         parts.append({name: document[name] + (_locator_separator(document[name]) + ", ".join(pages[name]) if pages[name] else "")
                       for name in document})
     return hint, s.get("form.criterion.guidance", references=s.join(parts))
+
+
+def _sentences(parts: list[dict[str, str]]) -> dict[str, str]:
+    """Texts by language, each once, one after the other as sentences."""
+    return {name: " ".join(dict.fromkeys(p[name] for p in parts)) for name in parts[0]}
 
 
 _CITATION_SEPARATORS = (", ", "\u060c ")

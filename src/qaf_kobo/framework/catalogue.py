@@ -14,7 +14,7 @@ the user's own, see ``files.user_translations_dir``), each:
 
 Ids: ``framework.title``, ``level.<name>``, ``evidence.page.<name>.title``, ``evidence.<field or ratio>.label``,
 ``evidence.<field>.hint``, ``indicator.<id>.label``, ``indicator.<id>.source``, ``domain.<id>.title``, ``section.<id>.title``, ``criterion.<id>.title``,
-``criterion.<id>.level.<code>``, ``action.<criterion id>.<transition>.<k>`` (k counts from 1 within that
+``criterion.<id>.hint`` (what to look at, when the framework gives one), ``criterion.<id>.level.<code>``, ``action.<criterion id>.<transition>.<k>`` (k counts from 1 within that
 criterion and transition), ``reference.<n>`` (a footnote's citation), and the ids of ui.yaml (``form.*``, ``report.*``).
 A language is available when the wording is translated; a framework without strings in that language falls back
 to English, and ``Texts.missing`` lists what fell back.
@@ -54,6 +54,8 @@ def framework_strings(fw: Framework) -> dict[str, str]:
         out[f"section.{section.id}.title"] = section.title
         for c in section.criteria:
             out[f"criterion.{c.id}.title"] = c.title
+            if c.hint:
+                out[f"criterion.{c.id}.hint"] = c.hint
             out |= {f"criterion.{c.id}.level.{n}": text for n, text in enumerate(c.levels, 1)}
             for transition, actions in zip(fw.transitions, c.actions):
                 out |= {action_id(c.id, transition, k): text for k, text in enumerate(actions, 1)}
@@ -176,7 +178,8 @@ def available_languages() -> list[str]:
 
 @dataclass(frozen=True)
 class Texts:
-    """Strings in one language with English fallback; ``missing`` lists the ids that fell back."""
+    """Strings in one language with English fallback (for a missing or blank translation); ``missing`` lists the
+    ids that fell back."""
 
     code: str
     english: dict[str, str]
@@ -185,12 +188,13 @@ class Texts:
 
     def get(self, string_id: str) -> str:
         """The string in this language, else in English (KeyError when the id does not exist at all)."""
-        return self.translated.get(string_id) or self.english[string_id]
+        text = self.translated.get(string_id, "")
+        return text if text.strip() else self.english[string_id]
 
     @property
     def missing(self) -> list[str]:
         """Ids with no translation in this language (always empty for English)."""
-        return [] if self.code == ENGLISH else [k for k in self.english if not self.translated.get(k)]
+        return [] if self.code == ENGLISH else [k for k in self.english if not self.translated.get(k, "").strip()]
 
 
 def texts(fw: Framework, code: str = ENGLISH) -> Texts:

@@ -64,6 +64,7 @@ class _DomainIn(_Strict):
 class _CriterionIn(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9]+\.\d+$")
     title: str = Field(min_length=1, max_length=60)
+    hint: str | None = None
     levels: list[str]
     references: list[int] = []
 
@@ -206,6 +207,8 @@ def _check(raw: _FrameworkIn) -> list[tuple[str, str]]:
             if len(criterion.levels) != len(raw.levels):
                 problems.append((f"{path}.levels", f"expected {len(raw.levels)} level descriptors, one per level "
                                                    f"({labels}), found {len(criterion.levels)}"))
+            if criterion.hint is not None and not criterion.hint.strip():
+                problems.append((f"{path}.hint", "the hint is empty: say what to look at, or leave the key out"))
             for k, text in enumerate(criterion.levels):
                 if not text.strip():
                     problems.append((f"{path}.levels[{k}]", "the level descriptor is empty"))
@@ -291,6 +294,7 @@ def _build(raw: _FrameworkIn, source: Path) -> Framework:
                     section_id=s.id,
                     number=n,
                     title=c.title,
+                    hint=(c.hint or "").strip(),
                     levels=tuple(c.levels),
                     references=tuple(references[r] for r in c.references),
                     actions=tuple(tuple(actions.get((c.id, step), ())) for step in steps),

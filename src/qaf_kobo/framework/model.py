@@ -49,13 +49,14 @@ def transition(level: int) -> str:
 
 @dataclass(frozen=True)
 class Criterion:
-    """A criterion: one descriptor per level, its references, and its actions per step up (``actions[L - 1]``
-    moves it from level L to L + 1)."""
+    """A criterion: its hint (what an assessor looks at, '' when the framework gives none), one descriptor per
+    level, its references, and its actions per step up (``actions[L - 1]`` moves it from level L to L + 1)."""
 
     id: str
     section_id: str
     number: int
     title: str
+    hint: str
     levels: tuple[str, ...]
     references: tuple[Reference, ...]
     actions: tuple[tuple[str, ...], ...]
@@ -269,6 +270,7 @@ class Framework:
                         {
                             "id": c.id,
                             "title": c.title,
+                            "hint": c.hint,
                             "levels": list(c.levels),
                             "references": [
                                 {"id": r.id, "source": r.source, "locator": r.locator, "text": r.text}
