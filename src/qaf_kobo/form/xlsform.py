@@ -187,6 +187,7 @@ def _guidance(criterion: Criterion, s: Strings) -> tuple[dict[str, str] | str, d
     """
     notes = [s.get(f"reference.{r.id}") for r in criterion.references if not r.source]
     cited = [r for r in criterion.references if r.source]
+    hint: dict[str, str] | str
     if criterion.hint:
         hint = _sentences([s.get(f"criterion.{criterion.id}.hint"), *notes])
     else:
