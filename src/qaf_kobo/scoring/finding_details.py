@@ -92,4 +92,4 @@ def parser(shape: str) -> re.Pattern[str]:
     """A pattern matching the whole of a detail of this shape, a named group per slot."""
     parts = _SLOT.split(DETAILS[shape][1])
     pattern = "".join(f"(?P<{part}>{SLOTS.get(part, '.*')})" if i % 2 else re.escape(part) for i, part in enumerate(parts))
-    return re.compile(pattern + r"\Z", re.S)
+    return re.compile(r"\A" + pattern + r"\Z", re.S)
