@@ -35,6 +35,9 @@ def _renderers(words: Wording) -> dict[str, Callable[[str], str]]:
     levels = {level.label: level.code for level in fw.levels}
     indicators = {indicator.label.lower(): indicator.id for indicator in fw.evidence.indicators}
 
+    def level(value: str) -> str:
+        return words.level(int(value)) if 1 <= int(value) <= len(fw.levels) else value
+
     def target(value: str) -> str:
         bound, _, number = value.rpartition(" ")
         return words(f"report.indicator.{bound.replace(' ', '_')}", target=number)
@@ -44,8 +47,8 @@ def _renderers(words: Wording) -> dict[str, Callable[[str], str]]:
         "others": lambda v: words.count("other_submissions", int(v)),
         "characters": lambda v: words.count("characters", _number(v)),
         "limit": lambda v: str(_number(v)),
-        "assessed": lambda v: words.level(int(v)),
-        "computed": lambda v: words.level(int(v)),
+        "assessed": level,
+        "computed": level,
         "level_label": lambda v: words.level(levels[v]) if v in levels else v,
         "indicator": lambda v: _lower_first(words(f"indicator.{indicators[v]}.label")) if v in indicators else v,
         "target": target,
