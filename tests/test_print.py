@@ -38,12 +38,13 @@ TEN = ("SYR", "JOR", "LBN", "IRQ", "EGY", "YEM", "SDN", "LBY", "TUN", "MAR")
 DAY = dt.date(2026, 6, 1)
 FREE_TEXT = ("report.col.agency", "report.col.agency_names", "report.col.area",
              "report.col.submission_id", "report.col.action_id", "report.col.responsible_section", "report.col.responsible_person", "report.col.action_taken",
-             "report.col.source", "report.col.detail", "report.about.sources", "report.about.store_path",
+             "report.col.source", "report.about.sources", "report.about.store_path",
              "report.about.framework_edition")
-"""Columns (and About items) of what people typed or named (agencies, areas, actions taken, data
-sources, the store's path), ids, the framework's publication (a citation) and scoring's own diagnostics (Data
-quality's Detail: only the details whose shape the report knows are translated): not the report's wording."""
+"""Columns (and About items) of what people typed or named (agencies, areas, actions taken, data sources, the
+store's path), ids and the framework's publication (a citation): not the report's wording."""
 WORD = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]")
+FIELD_NAME = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+"""A form field's name or a code (``assessment_scope``, ``inter_agency``): in Data quality's details, not wording."""
 
 
 def convert(folder: Path, profile: Path) -> dict[str, list[str]]:
@@ -234,8 +235,8 @@ def test_every_sheet_is_set_up_for_print(demo, fw) -> None:
 def words_of(path: Path, skipped: set[str], typed: re.Pattern[str] | None = None) -> dict[str, str]:
     """The Latin-script words of every visible sheet and chart title, with where each was first seen, but the
     columns headed ``skipped`` (in any of a sheet's first three rows: a note or a title may come first), About's
-    items labelled so (what people typed, names and addresses), and the typed part of cells ``typed`` matches (its
-    group: a responsible's name in a line of the report's own words)."""
+    items labelled so (what people typed, names and addresses), field names and codes (FIELD_NAME), and the typed
+    part of cells ``typed`` matches (its group: a responsible's name in a line of the report's own words)."""
     found: dict[str, str] = {}
     for ws in sheets_of(path):
         values = list(ws.iter_rows(values_only=True))
@@ -248,7 +249,7 @@ def words_of(path: Path, skipped: set[str], typed: re.Pattern[str] | None = None
                     match = typed.fullmatch(value) if typed else None
                     if match:
                         value = value[:match.start(1)] + value[match.end(1):]
-                    for word in WORD.findall(value):
+                    for word in WORD.findall(FIELD_NAME.sub(" ", value)):
                         found.setdefault(word, f"{path.name} {ws.title}!R{r}C{i + 1}: {value[:60]}")
         for chart in ws._charts:
             rich = chart.title.tx.rich if chart.title and chart.title.tx else None

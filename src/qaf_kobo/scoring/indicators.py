@@ -14,6 +14,7 @@ import pandas as pd
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.model import Indicator
 from qaf_kobo.scoring.fields import pick_fields
+from qaf_kobo.scoring.finding_details import fill_one
 from qaf_kobo.scoring.rules import NO_LEVEL
 
 INDICATOR_COLUMNS: tuple[str, ...] = ("root_uuid", "country", "round", "assessment_date", "indicator_id", "value",
@@ -179,13 +180,13 @@ def cross_check_findings(indicators: pd.DataFrame, criteria: pd.DataFrame, fw: F
         hit = np.isin(codes, check.levels)
         if not hit.any():
             continue
-        bound = "at most" if indicator.maximum is not None else "at least"
+        target = f"{'at most' if indicator.maximum is not None else 'at least'} {_number(indicator.target)}"
         names = {code: fw.level(code).label for code in check.levels}
         parts.append(pd.DataFrame({
             "root_uuid": missed["root_uuid"].astype("str").to_numpy()[hit],
             "check": NOT_SUPPORTED,
-            "detail": [f"criterion {check.criterion_id} at {names[code]}, but {indicator.label.lower()} is "
-                       f"{_number(value)} (target: {bound} {_number(indicator.target)})"
+            "detail": [fill_one(NOT_SUPPORTED, criterion=check.criterion_id, level_label=names[code],
+                                indicator=indicator.label.lower(), value=_number(value), target=target)
                        for code, value in zip(codes[hit], missed["value"].to_numpy()[hit])],
         }))
     if not parts:
@@ -199,6 +200,5 @@ def unreadable_findings(unreadable: pd.DataFrame, assessments: pd.DataFrame) -> 
     return pd.DataFrame({
         "root_uuid": ids[unreadable["position"].to_numpy(dtype=int)] if len(unreadable) else [],
         "check": INVALID_FIGURE,
-        "detail": [f"{field} '{text}' is not a number (taken as unknown)"
-                   for field, text in zip(unreadable["field"], unreadable["text"])],
+        "detail": [fill_one(INVALID_FIGURE, field=field, text=answer) for field, answer in zip(unreadable["field"], unreadable["text"])],
     }).astype("str")

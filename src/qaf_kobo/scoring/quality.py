@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from qaf_kobo.form.contract import NOT_ASSESSED, REQUIRED_DETAILS, SCOPES
 from qaf_kobo.framework import Framework
+from qaf_kobo.scoring.finding_details import NO_COUNTRY, NO_VERSION, fill
 from qaf_kobo.scoring.indicators import INVALID_FIGURE, NOT_SUPPORTED
 from qaf_kobo.scoring.keyed import grid, id_positions, level_codes, submission_positions
 from qaf_kobo.scoring.rules import NO_LEVEL
@@ -79,14 +80,13 @@ def _missing_fields(sub: pd.DataFrame) -> list[Findings]:
     out = []
     for name in REQUIRED_DETAILS:
         source = sub["assessment_date_text"] if name == "assessment_date" else sub[name]
-        out.append(_findings(sub.loc[source.isna().to_numpy(), "root_uuid"], "missing_field", f"no {name}"))
+        out.append(_findings(sub.loc[source.isna().to_numpy(), "root_uuid"], "missing_field", fill("missing_field", field=name)))
     return out
 
 
 def _unknown_countries(sub: pd.DataFrame) -> Findings:
     found = _rows(sub, sub["country"].notna() & ~known_country(sub["country"]))
-    return _findings(found["root_uuid"], "unknown_country",
-                     "'" + _text(found["country"]) + "' is not an ISO 3166-1 alpha-3 country code")
+    return _findings(found["root_uuid"], "unknown_country", fill("unknown_country", code=_text(found["country"])))
 
 
 def _dates(sub: pd.DataFrame, today: pd.Timestamp) -> list[Findings]:
@@ -94,11 +94,10 @@ def _dates(sub: pd.DataFrame, today: pd.Timestamp) -> list[Findings]:
     unreadable, future, early = _rows(sub, text.notna() & date.isna()), _rows(sub, date > today), _rows(sub, date < EARLIEST_DATE)
     return [
         _findings(unreadable["root_uuid"], "date_out_of_range",
-                  "assessment_date '" + _text(unreadable["assessment_date_text"]) + "' is not a date (YYYY-MM-DD)"),
-        _findings(future["root_uuid"], "date_out_of_range",
-                  "assessment_date " + _text(future["assessment_date_text"]) + " is in the future"),
+                  fill("date_not_a_date", text=_text(unreadable["assessment_date_text"]))),
+        _findings(future["root_uuid"], "date_out_of_range", fill("date_in_future", date=_text(future["assessment_date_text"]))),
         _findings(early["root_uuid"], "date_out_of_range",
-                  "assessment_date " + _text(early["assessment_date_text"]) + f" is before {EARLIEST_DATE:%Y-%m-%d}"),
+                  fill("date_too_early", date=_text(early["assessment_date_text"]), earliest=f"{EARLIEST_DATE:%Y-%m-%d}")),
     ]
 
 
@@ -118,13 +117,14 @@ def _invalid_codes(tidy: Tidy, fw: Framework) -> list[Findings]:
     sub = tidy.submissions
     scope = _rows(sub, sub["assessment_scope"].notna() & ~sub["assessment_scope"].isin(SCOPES))
     return [
-        _findings(bad["root_uuid"], "invalid_answer_code", "criterion " + _text(bad["criterion_id"]) + ": answer '"
-                  + _text(bad["answer"]) + f"' is not {codes} or {NOT_ASSESSED}", _criterion_order(bad, fw)),
-        _findings(bad_level["root_uuid"], "invalid_answer_code", "section " + _text(bad_level["section_id"])
-                  + " assessed level: answer '" + _text(bad_level["answer"]) + f"' is not {codes}",
-                  _section_order(bad_level, fw)),
+        _findings(bad["root_uuid"], "invalid_answer_code",
+                  fill("invalid_criterion_answer", criterion=_text(bad["criterion_id"]), answer=_text(bad["answer"]),
+                       codes=codes, not_assessed=NOT_ASSESSED), _criterion_order(bad, fw)),
+        _findings(bad_level["root_uuid"], "invalid_answer_code",
+                  fill("invalid_level_answer", section=_text(bad_level["section_id"]), answer=_text(bad_level["answer"]),
+                       codes=codes), _section_order(bad_level, fw)),
         _findings(scope["root_uuid"], "invalid_answer_code",
-                  "assessment_scope '" + _text(scope["assessment_scope"]) + f"' is not one of {', '.join(SCOPES)}"),
+                  fill("invalid_scope", answer=_text(scope["assessment_scope"]), codes=", ".join(SCOPES))),
     ]
 
 
@@ -135,9 +135,9 @@ def _older_versions(sub: pd.DataFrame, sections: pd.DataFrame, fw: Framework, cu
     n_in_form = by_section.matrix(sections["n_criteria"].to_numpy(dtype=np.int64), 0).sum(axis=1)
     older = sub["older_version"].to_numpy(dtype=bool)
     found = _rows(sub, older)
-    current = f"current: {current_version}" if current_version else "older than its source's latest"
-    detail = ("form version " + _text(found["form_version"].fillna("(none)")) + f" ({current}); scored on the "
-              + _text(n_in_form[older]) + " criteria it has")
+    version, criteria = _text(found["form_version"].fillna(NO_VERSION)), _text(n_in_form[older])
+    detail = (fill("older_form_version", version=version, current=current_version, criteria=criteria) if current_version
+              else fill("older_than_latest", version=version, criteria=criteria))
     return _findings(found["root_uuid"], "older_form_version", detail)
 
 
@@ -161,15 +161,15 @@ def _not_assessed(tidy: Tidy, fw: Framework) -> Findings:
     listed = pd.Series([text[:-2] for text in np.add.reduceat(listed_ids, starts)], dtype="str")
     counts = _text(np.diff(np.r_[starts, len(order)]))
     return _findings(found["root_uuid"].iloc[order[starts]], "criteria_not_assessed",
-                     counts + " criteria not assessed (na or unanswered): " + listed)
+                     fill("criteria_not_assessed", criteria=counts, ids=listed))
 
 
 def _far_levels(sections: pd.DataFrame, fw: Framework) -> Findings:
     computed, assessed = level_codes(sections["computed_level"]), level_codes(sections["assessed_level"])
     far = (computed != NO_LEVEL) & (assessed != NO_LEVEL) & (np.abs(assessed.astype(np.int16) - computed) >= FAR_APART)
     found = _rows(sections[["root_uuid", "section_id", "computed_level", "assessed_level"]], far & sections["why"].isna().to_numpy())
-    detail = ("section " + _text(found["section_id"]) + ": assessed level " + _text(found["assessed_level"])
-              + ", computed level " + _text(found["computed_level"]) + ", no reason given")
+    detail = fill("level_far_from_computed_without_reason", section=_text(found["section_id"]),
+                  assessed=_text(found["assessed_level"]), computed=_text(found["computed_level"]))
     return _findings(found["root_uuid"], "level_far_from_computed_without_reason", detail, _section_order(found, fw))
 
 
@@ -179,19 +179,17 @@ def _duplicates(sub: pd.DataFrame) -> Findings:
     size = np.zeros(len(sub), dtype=np.int64)
     size[complete] = sub[complete].groupby(keys, observed=True)["root_uuid"].transform("size").to_numpy()
     found = _rows(sub, size > 1)
-    detail = (
-        "same country, agency, scope and date (" + _text(found["country"]) + ", " + _text(found["agency"]) + ", "
-        + _text(found["assessment_scope"]) + ", " + _text(found["assessment_date"].dt.strftime("%Y-%m-%d")) + ") as "
-        + _text(size[size > 1] - 1) + " other submission(s)"
-    )
+    detail = fill("duplicate_assessment", country=_text(found["country"]), agency=_text(found["agency"]),
+                  scope=_text(found["assessment_scope"]), date=_text(found["assessment_date"].dt.strftime("%Y-%m-%d")),
+                  others=_text(size[size > 1] - 1))
     return _findings(found["root_uuid"], "duplicate_assessment", detail)
 
 
 def _truncated(truncated: pd.DataFrame, fw: Framework) -> Findings:
     """One finding per field cut, in form order (the details, then the criteria, then the sections' fields)."""
     fields = scoring_fields(fw)
-    detail = (_text(truncated["field"]) + ": " + _text(truncated["length"].map("{:,}".format))
-              + f" characters, cut to the first {TEXT_LIMIT:,}")
+    detail = fill("text_truncated", field=_text(truncated["field"]), characters=_text(truncated["length"].map("{:,}".format)),
+                  limit=f"{TEXT_LIMIT:,}")
     return _findings(truncated["root_uuid"], "text_truncated", detail, id_positions(truncated["field"], fields))
 
 
@@ -208,9 +206,8 @@ def _left_out(sub: pd.DataFrame, reasons: np.ndarray | None) -> Findings:
         return _findings(pd.Series([], dtype="str"), "left_out_of_round", pd.Series([], dtype="str"))
     out = reasons != ""
     found = _rows(sub, out)
-    round_ = _text(found["round"]).fillna("")
-    detail = ("left out of the figures of " + _text(found["country"]).fillna("(no country)") + "'s round '" + round_
-              + "': " + pd.Series(reasons[out], dtype="str").str.replace("_", " "))
+    detail = fill("left_out_of_round", country=_text(found["country"]).fillna(NO_COUNTRY), round=_text(found["round"]).fillna(""),
+                  reason=pd.Series(reasons[out], dtype="str").str.replace("_", " "))
     return _findings(found["root_uuid"], "left_out_of_round", detail)
 
 

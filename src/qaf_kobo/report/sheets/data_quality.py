@@ -1,6 +1,6 @@
 """The Data quality sheet: one row per finding of scoring's checks (``scores.quality``), with the assessment's
-country, agency and date. The details scoring writes in English are shown in the report language where the report
-knows their shape (``DETAILS``); the others as scoring wrote them."""
+country, agency and date. The details scoring writes in English are shown in the report language
+(``report.detail_wording``)."""
 
 from __future__ import annotations
 
@@ -9,33 +9,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from qaf_kobo.framework import Framework
 from qaf_kobo.report.cells import Cells
+from qaf_kobo.report.detail_wording import worded_details
 from qaf_kobo.report.report_data import ReportData
 from qaf_kobo.report.table_sheet import Column, Table, write_table
 from qaf_kobo.report.wording import Wording, translate
 from qaf_kobo.scoring import Scores
 
 KEY = "data_quality"
-DETAILS = {"criteria_not_assessed": " criteria not assessed (na or unanswered): "}
-"""Per check: the shape of scoring's detail text, "<count><this><criterion ids>", read back into
-``report.detail.<check>``."""
-
-
-def _details(checks: pd.Series, details: pd.Series, words: Wording) -> list:
-    """The findings' details in the report language where their shape is known, else as scoring wrote them (the
-    wording filled once per check, each count once: data quality has a finding per submission or more)."""
-    templates = {check: words(f"report.detail.{check}", criteria="\0criteria", ids="\0ids") for check in DETAILS}
-    counts: dict[str, str] = {}
-    out = []
-    for check, detail in zip(checks.astype(object), details.astype(object)):
-        middle = DETAILS.get(check)
-        n, found, ids = detail.partition(middle) if middle and isinstance(detail, str) else ("", "", "")
-        if not found or not n.isdigit():
-            out.append(detail)
-            continue
-        if n not in counts:
-            counts[n] = words.count("criteria", int(n))
-        out.append(templates[check].replace("\0criteria", counts[n]).replace("\0ids", ids))
-    return out
 
 
 def data_quality_table(scores: Scores, words: Wording) -> Table:
@@ -50,7 +30,7 @@ def data_quality_table(scores: Scores, words: Wording) -> Table:
         "agency": merged["agency"],
         "assessment_date": merged["assessment_date"],
         "check": translate(merged["check"], words, "report.check."),
-        "detail": _details(merged["check"], merged["detail"], words),
+        "detail": worded_details(merged["check"], merged["detail"], words),
     })
     columns = (
         Column(words("report.col.submission_id"), "text", 18),
