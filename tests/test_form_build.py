@@ -15,7 +15,7 @@ from qaf_kobo.form.build import build_form, build_stamp, read_xlsform, write_xls
 from qaf_kobo.form.contract import NOT_ASSESSED, calc_field, criterion_field, level_field, section_group, why_field
 from qaf_kobo.form.xlsform import XlsForm, suggested_level_xpath
 from qaf_kobo.framework import default_framework
-from qaf_kobo.framework.catalogue import Translation
+from qaf_kobo.framework.catalogue import Translation, texts
 
 FORM_ID = default_framework().form_id
 COMMITTED = Path(__file__).resolve().parents[1] / "forms" / f"{FORM_ID}.xlsx"
@@ -199,3 +199,24 @@ def test_xform_says_what_to_look_at_for_every_criterion_in_every_language(tmp_pa
             cited = sources.get(f"{paths[criterion_field(c)]}:hint", "")
             documents = [r.source for r in c.references if r.source]
             assert all(cited.count(d.split(":")[-1].strip()[:20]) <= 1 for d in documents), (c.id, lang, cited)  # each document once
+
+
+def test_a_form_built_to_open_in_arabic_has_its_title_and_opens_in_it(tmp_path, fw):
+    """An XForm has one title (the title bar of Enketo and Collect): ``--open-in ar`` makes it the Arabic one and
+    the Arabic translation the default; every language is still there."""
+    result = CliRunner().invoke(main, ["form", "build", "--out", str(tmp_path), "--lang", "en,ar", "--open-in", "ar",
+                                       "--no-validate"])
+    assert result.exit_code == 0, result.output
+    xform = ET.parse(tmp_path / f"{FORM_ID}.xml").getroot()
+    title = xform.findtext("h:head/h:title", namespaces=NS)
+    assert title == texts(fw, "ar").get("framework.title") and title != texts(fw, "en").get("framework.title")
+    translations = {t.get("lang"): t.get("default") for t in xform.findall(".//x:itext/x:translation", NS)}
+    assert translations == {"العربية (ar)": "true()", "English (en)": None}
+
+
+def test_a_form_cannot_open_in_a_language_it_does_not_have(tmp_path):
+    result = CliRunner().invoke(main, ["form", "build", "--out", str(tmp_path), "--lang", "en,fr", "--open-in", "ar",
+                                       "--no-validate"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == "error: the form cannot open in 'ar': it is not one of its languages (en, fr)\n"
+    assert not list(tmp_path.iterdir())  # nothing written

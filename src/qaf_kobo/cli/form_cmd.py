@@ -30,12 +30,14 @@ def form() -> None:
 @click.option("--validate/--no-validate", default=None,
               help="Check the XForm with ODK Validate (needs Java; default: when java is on PATH).")
 @click.option("--strict", is_flag=True, help="A missing translation is an error instead of a warning.")
+@click.option("--open-in", "opens_in", default="en", show_default=True,
+              help="The language the form opens in and of its title (the title bar of Enketo and Collect), e.g. ar.")
 @framework_option
 def build(out_dir: Path, sections: str | None, languages: str | None, validate: bool | None, strict: bool,
-          fw: Framework) -> None:
+          opens_in: str, fw: Framework) -> None:
     """Build the XLSForm (upload it to KoboToolbox) and its XForm."""
     built = build_form(out_dir, sections=_ids(sections), languages=_ids(languages), validate=validate, strict=strict,
-                       framework=fw)
+                       framework=fw, opens_in=opens_in.strip().lower())
     for warning in built.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"XLSForm: {built.xlsx}\nXForm:   {built.xml}\nversion {built.version}; languages: {', '.join(built.languages)}"

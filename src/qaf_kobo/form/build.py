@@ -18,7 +18,7 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.excel_text import keep_text
 from qaf_kobo.form.xlsform import XlsForm, build_xlsform, form_languages
 from qaf_kobo.framework import Framework, default_framework
-from qaf_kobo.framework.catalogue import Translation
+from qaf_kobo.framework.catalogue import ENGLISH, Translation
 from qaf_kobo.output_files import OutputSet, output_folder, write_atomically
 
 DEFAULT_OUT = Path("forms/build")
@@ -103,11 +103,13 @@ def build_form(
     framework: Framework | None = None,
     translations: Mapping[str, Translation] | None = None,
     stamp: str | None = None,
+    opens_in: str = ENGLISH,
 ) -> BuiltForm:
     """Build ``<out_dir>/<form id>.xlsx`` and ``.xml`` (``qaf_case_management`` for the QAF; default framework: the QAF).
 
     ``sections`` limits the form (unknown ids: FrameworkError); ``languages`` defaults to every available one;
-    ``translations`` replaces the shipped translation files; ``stamp`` (default: now) ends settings.version.
+    ``translations`` replaces the shipped translation files; ``stamp`` (default: now) ends settings.version;
+    ``opens_in``: the language the form opens in, and of its title (an XForm has one: a client's title bar).
     ``validate``: run ODK Validate (it needs Java); None runs it when ``java`` is on PATH.
     pyxform warnings and missing translations are listed in ``warnings`` (``strict``: QafError).
     """
@@ -116,7 +118,7 @@ def build_form(
     if sections:
         fw = fw.with_sections(list(sections))
     version = f"{fw.version}.{stamp or build_stamp()}"
-    form = build_xlsform(fw, version, form_languages(fw, languages, translations), strict=strict)
+    form = build_xlsform(fw, version, form_languages(fw, languages, translations), strict=strict, opens_in=opens_in)
     if validate is None:
         validate = shutil.which("java") is not None
     with OutputSet(output_folder(out_dir)) as files:  # both files, or neither

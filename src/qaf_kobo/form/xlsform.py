@@ -428,6 +428,7 @@ def build_xlsform(
     version: str,
     languages: list[Language] | None = None,
     strict: bool = False,
+    opens_in: str = ENGLISH,
 ) -> XlsForm:
     """The XLSForm of this framework (already limited to the wanted sections) in these languages.
 
@@ -435,6 +436,10 @@ def build_xlsform(
     ``warnings`` (``strict``: a QafError naming them instead).
     """
     languages = languages or form_languages(fw, [ENGLISH])
+    opening = next((lang.name for lang in languages if lang.code == opens_in), None)
+    if opening is None:
+        raise QafError(f"the form cannot open in {opens_in!r}: it is not one of its languages "
+                       f"({', '.join(lang.code for lang in languages)})")
     s = Strings(languages)
     survey = [
         row("start", "start"), row("end", "end"),
@@ -448,10 +453,10 @@ def build_xlsform(
     survey += _summary(fw, s)
     choices = _choices(fw, s)
     settings = {
-        "form_title": s.get("framework.title")[DEFAULT_LANGUAGE],
+        "form_title": s.get("framework.title")[opening],  # the one title a client shows (its title bar)
         "form_id": fw.form_id,
         "version": version,
-        "default_language": DEFAULT_LANGUAGE,
+        "default_language": opening,
         "style": "pages",
         "instance_name": "concat(${country}, ' ', ${agency}, ' ', ${assessment_date})",
     }
