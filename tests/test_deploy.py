@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,15 @@ from click.testing import CliRunner
 
 from qaf_kobo.cli import main
 from qaf_kobo.devserver import DevServer
+from qaf_kobo.framework import default_framework
+from qaf_kobo.framework.catalogue import texts
 from qaf_kobo.kobo.client import ASSET_NOT_FOUND, KoboClient, KoboError
 from qaf_kobo.kobo.deploy import deploy_form
 
 from kobo_server import TOKEN, kobo  # noqa: F401
 from test_kobo_devserver import small_xlsform
+
+NS = {"x": "http://www.w3.org/2002/xforms", "h": "http://www.w3.org/1999/xhtml"}
 
 
 def asset(server: DevServer, uid: str) -> dict:
@@ -60,3 +65,20 @@ def test_cli_form_deploy_builds_and_deploys_the_qaf(kobo: DevServer, tmp_path: P
     again = CliRunner().invoke(main, ["form", "deploy", "--server", kobo.url, "--asset", uid,
                                       "--out", str(tmp_path / "build")])
     assert again.exit_code == 0 and "form replaced" in again.output and kobo.asset_uids() == [uid]
+
+
+def test_cli_form_deploy_opens_in_the_language_asked_under_its_title(kobo: DevServer, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``form deploy --open-in ar``: the XForm the server serves (what Enketo shows) has the Arabic title and opens
+    in Arabic."""
+    monkeypatch.setenv("KOBO_TOKEN", TOKEN)
+    result = CliRunner().invoke(main, ["form", "deploy", "--server", kobo.url, "--open-in", "AR",
+                                       "--out", str(tmp_path / "build")])
+    assert result.exit_code == 0, result.output
+    uid = kobo.asset_uids()[0]
+    served = requests.get(f"{kobo.url}/api/v2/assets/{uid}/xform/", headers={"Authorization": f"Token {TOKEN}"},
+                          timeout=10)
+    xform = ET.fromstring(served.content)
+    assert xform.findtext("h:head/h:title", namespaces=NS) == texts(default_framework(), "ar").get("framework.title")
+    default = [t.get("lang") for t in xform.findall(".//x:itext/x:translation", NS) if t.get("default")]
+    assert default == ["العربية (ar)"]

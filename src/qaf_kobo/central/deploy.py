@@ -17,6 +17,7 @@ from qaf_kobo.central.credentials import CentralCredentials
 from qaf_kobo.form.build import build_form
 from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.framework import Framework
+from qaf_kobo.framework.catalogue import ENGLISH
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,10 @@ def deploy_form(client: CentralClient, xform: Path, project_id: int) -> CentralD
 
 
 def deploy(server: str, credentials: CentralCredentials, project_id: int, *, out_dir: Path = Path("forms/build"),
-           languages: list[str] | None = None, framework: Framework | None = None) -> CentralDeployment:
-    """Build a framework's form (default: the QAF) into ``out_dir`` and publish its XForm (see ``deploy_form``)."""
-    built = build_form(out_dir, languages=languages, framework=framework)
+           languages: list[str] | None = None, framework: Framework | None = None, opens_in: str = ENGLISH
+           ) -> CentralDeployment:
+    """Build a framework's form (default: the QAF) into ``out_dir``, opening in ``opens_in`` under that language's
+    title, and publish its XForm (see ``deploy_form``)."""
+    built = build_form(out_dir, languages=languages, framework=framework, opens_in=opens_in)
     with CentralClient(server, credentials) as client:
         return deploy_form(client, Path(built.xml), project_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli.form_cmd import form
-from qaf_kobo.cli.options import CONFIG_FILE_OPTION, KIND_OPTION, TOKEN_FILE_OPTION, framework_option
+from qaf_kobo.cli.options import CONFIG_FILE_OPTION, KIND_OPTION, OPEN_IN_OPTION, TOKEN_FILE_OPTION, framework_option
 from qaf_kobo.framework import Framework
 from qaf_kobo.remote import Target, open_remote
 
@@ -19,14 +19,15 @@ from qaf_kobo.remote import Target, open_remote
 @KIND_OPTION
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("forms/build"), show_default=True,
               help="Where the built form is written.")
+@OPEN_IN_OPTION
 @TOKEN_FILE_OPTION
 @CONFIG_FILE_OPTION
 @framework_option
 def deploy_command(server: str, asset_uid: str | None, project_id: int | None, kind: str | None, out_dir: Path,
-                   token_file: Path | None, config_file: Path | None, fw: Framework) -> None:
+                   opens_in: str, token_file: Path | None, config_file: Path | None, fw: Framework) -> None:
     """Build the form and deploy it: KoboToolbox imports the XLSForm; ODK Central gets the XForm XML (a new form,
     or a new version published with a new version string). Prints the asset uid or form id and the links."""
     remote = open_remote(server, Target(asset_uid, project_id), kind=kind, token_file=token_file,
                          config_file=config_file)
-    deployment = remote.deploy(out_dir=out_dir, framework=fw)
+    deployment = remote.deploy(out_dir=out_dir, framework=fw, opens_in=opens_in)
     click.echo(deployment.describe())

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from qaf_kobo.cli import main
-from qaf_kobo.cli.options import framework_option
+from qaf_kobo.cli.options import OPEN_IN_OPTION, framework_option
 from qaf_kobo.form.build import DEFAULT_OUT, build_form
 from qaf_kobo.framework import Framework
 
@@ -30,14 +30,13 @@ def form() -> None:
 @click.option("--validate/--no-validate", default=None,
               help="Check the XForm with ODK Validate (needs Java; default: when java is on PATH).")
 @click.option("--strict", is_flag=True, help="A missing translation is an error instead of a warning.")
-@click.option("--open-in", "opens_in", default="en", show_default=True,
-              help="The language the form opens in and of its title (the title bar of Enketo and Collect), e.g. ar.")
+@OPEN_IN_OPTION
 @framework_option
 def build(out_dir: Path, sections: str | None, languages: str | None, validate: bool | None, strict: bool,
           opens_in: str, fw: Framework) -> None:
     """Build the XLSForm (upload it to KoboToolbox) and its XForm."""
     built = build_form(out_dir, sections=_ids(sections), languages=_ids(languages), validate=validate, strict=strict,
-                       framework=fw, opens_in=opens_in.strip().lower())
+                       framework=fw, opens_in=opens_in)
     for warning in built.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"XLSForm: {built.xlsx}\nXForm:   {built.xml}\nversion {built.version}; languages: {', '.join(built.languages)}"

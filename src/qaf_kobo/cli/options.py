@@ -26,5 +26,8 @@ TOKEN_FILE_OPTION = click.option("--token-file", type=click.Path(path_type=Path)
 CONFIG_FILE_OPTION = click.option("--config-file", type=click.Path(path_type=Path),
                                   help="ODK Central: pyodk's config file with the login (mode 0600). Default: "
                                        "$PYODK_CONFIG_FILE, then ~/.pyodk_config.toml.")
+OPEN_IN_OPTION = click.option(
+    "--open-in", "opens_in", default="en", show_default=True, callback=lambda ctx, param, value: value.strip().lower(),
+    help="The language the form opens in and of its title (the title bar of Enketo and Collect), e.g. ar.")
 KIND_OPTION = click.option("--kind", type=click.Choice(list(KINDS)),
                            help="The kind of server (default: from --asset or --project, else asked of the server).")

@@ -9,6 +9,7 @@ from typing import Any
 
 from qaf_kobo.form.build import build_form
 from qaf_kobo.framework import Framework
+from qaf_kobo.framework.catalogue import ENGLISH
 from qaf_kobo.kobo.client import KoboClient, KoboError
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -91,8 +92,10 @@ def deploy_form(client: KoboClient, xlsx_path: Path, asset_uid: str | None = Non
 
 
 def deploy(server: str, token: str, asset_uid: str | None = None, *, out_dir: Path = Path("forms/build"),
-           languages: list[str] | None = None, framework: Framework | None = None) -> Deployment:
-    """Build a framework's form (default: the QAF) into ``out_dir`` and deploy it (see ``deploy_form``)."""
-    built = build_form(out_dir, languages=languages, framework=framework)
+           languages: list[str] | None = None, framework: Framework | None = None, opens_in: str = ENGLISH
+           ) -> Deployment:
+    """Build a framework's form (default: the QAF) into ``out_dir``, opening in ``opens_in`` under that language's
+    title, and deploy it (see ``deploy_form``)."""
+    built = build_form(out_dir, languages=languages, framework=framework, opens_in=opens_in)
     with KoboClient(server, token) as client:
         return deploy_form(client, Path(built.xlsx), asset_uid)
