@@ -23,6 +23,8 @@ MAX_ROWS = 1_048_576
 A4 = 9
 A4_LANDSCAPE_PIXELS = (11.69 - 2 * 0.4) * 96
 """The printable width of an A4 landscape page inside ``setup_print``'s margins, in screen pixels (96 a inch)."""
+PRINTED_WIDTH = 0.97 * A4_LANDSCAPE_PIXELS
+"""The width a sheet printed at a fixed scale may take: 3 % left for the clients' rounding."""
 FITTED_ROWS = 5_000
 """Tables up to this many rows get row heights that show their wrapped text whole (bigger ones are not printed)."""
 
@@ -109,7 +111,7 @@ def print_in_parts(ws: Worksheet, widths: Sequence[float], repeat: int, breaks: 
     column), the first ``repeat`` columns (the row's id) repeated on every part, the parts of a row band printed
     one after the other; at the scale at which the widest part fits (at most 100 %), returned. A table that fits
     one page at ``least_scale`` % stays one page wide (100: the sheet's fit to width applies)."""
-    page = 0.97 * A4_LANDSCAPE_PIXELS
+    page = PRINTED_WIDTH
     pixels = [column_pixels(w) for w in widths]
     head = sum(pixels[:repeat])
     if breaks is None:
@@ -136,7 +138,7 @@ def print_with_break_before(ws: Worksheet, widths: Sequence[float], row: int) ->
     """Print one page wide with a page break before ``row`` (such as a chart below a table, kept whole on a page of
     its own): at the scale at which the columns fit (at most 100 %, returned), as a fit to width would ignore the
     break."""
-    scale = min(100, int(100 * 0.97 * A4_LANDSCAPE_PIXELS / sum(column_pixels(w) for w in widths)))
+    scale = min(100, int(100 * PRINTED_WIDTH / sum(column_pixels(w) for w in widths)))
     ws.set_h_pagebreaks([row])
     ws.set_print_scale(scale)
     return scale

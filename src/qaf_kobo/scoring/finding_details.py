@@ -66,11 +66,6 @@ SLOTS: dict[str, str] = {
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
-def slots(shape: str) -> list[str]:
-    """The slot names of a shape's template, in order."""
-    return _SLOT.findall(DETAILS[shape][1])
-
-
 def fill(shape: str, **values: pd.Series | str) -> pd.Series | str:
     """The shape's template filled from text columns (or one text for every row), concatenated column-wise."""
     out: pd.Series | str = ""
