@@ -31,6 +31,7 @@ import yaml
 
 from qaf_kobo.errors import FrameworkError
 from qaf_kobo.framework.files import framework_dir, translation_folders, ui_dir
+from qaf_kobo.framework.load import SAFE_LOADER
 from qaf_kobo.framework.model import Framework
 
 UI_PREFIXES = ("form.", "report.")
@@ -78,7 +79,7 @@ def ui_strings() -> dict[str, str]:
     source = ui_dir() / "ui.yaml"
     if not source.is_file():
         return {}
-    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    data = yaml.load(source.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise FrameworkError(f"{source}: expected a flat mapping of string id -> English text")
     return data
@@ -115,7 +116,7 @@ class Translation:
 def load_translation(path: Path) -> Translation:
     """Read one translation file; a malformed file raises FrameworkError naming it and the problem."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise FrameworkError(f"{path}: cannot read the translation file: {exc}") from exc
     if not isinstance(data, dict):
