@@ -29,10 +29,11 @@ node-deps:
 # Two workers per core (pytest-xdist): many tests wait on servers, browsers, LibreOffice or Java, and one worker per
 # core left a third of the CPU idle (6 Dec 2026, 2 cores: 5 min 21 s with 2 workers, 4 min 27 s with 4). --dist
 # loadfile keeps each test file on one worker, so a file's module-scoped fixtures (built forms, demo store, Enketo
-# bundle) are built once. Every test works in its own tmp_path and port 0.
+# bundle) are built once; --no-loadscope-reorder hands the files out in the order conftest.py collects them, the
+# longest first. Every test works in its own tmp_path and port 0.
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 test: $(STAMP) node-deps
-	$(PY) -m pytest -q -n $(WORKERS) --dist loadfile
+	$(PY) -m pytest -q -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 demo: $(STAMP)
 	$(VENV)/bin/qaf-kobo demo
@@ -50,4 +51,4 @@ benchmarks: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) forms/build reports/demo reports/demo-cpss data/demo.sqlite data/demo-cpss.sqlite .pytest_cache
+	rm -rf $(VENV) forms/build reports/demo reports/demo-cpss data/demo.sqlite* data/demo-cpss.sqlite* .pytest_cache
