@@ -10,7 +10,12 @@ a column by the values of its block, so the columns already seen are read as tex
 reads as timestamps is read again as text (a timestamp loses the text: "2025-03-01" and "2025-03-01T10:00:00+03:00"
 both become instants); numbers and booleans are cast to text; a batch that pyarrow cannot read as columns (a
 number or a nested value in a wanted field read as text, a malformed row) is parsed row by row. An unreadable
-row becomes a submission with no answers (flagged later as missing fields).
+row becomes a submission with no answers (flagged later as missing fields). The columns are in the order of the
+first row that has a value in each (then by name), whatever the batches, so that where a field sits under two paths
+the same one wins (``fields.pick_fields``).
+
+A submission whose JSON was read by an earlier run is taken from the answers kept beside the store
+(``answer_cache``), not parsed again: after a sync, only new and changed submissions are parsed.
 """
 
 from __future__ import annotations
@@ -18,14 +23,17 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Collection, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
+from qaf_kobo.scoring.answer_cache import AnswerCache, digest
 from qaf_kobo.scoring.fields import last_segment
 from qaf_kobo.scoring.text import value_text
 from qaf_kobo.store import RawBatch, open_store
@@ -42,6 +50,10 @@ class StoreData:
 
     raw: pd.DataFrame
     sources: list[dict[str, str | int | None]] = field(default_factory=list)
+    parsed: int = 0
+    """How many submissions' JSON was parsed (the others were taken from the answers kept beside the store)."""
+    keeping: Future[None] | None = None
+    """The answers being written beside the store in the background (``load_submissions(wait=False)``)."""
 
 
 JSON_BLOCK_BYTES = 4 << 20
@@ -50,6 +62,11 @@ cores, 4 MB loaded faster than pyarrow's 1 MB default (more time per block than 
 batch in too few blocks to share out) — measured."""
 FETCH_ROWS = 15_000
 """Rows read from the store at a time; each batch is parsed in a thread while the next one is read."""
+_KEEPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-answers")
+"""Writes the answers kept beside stores, one file at a time (Python waits for it before it exits)."""
+MAX_SLICES = 256
+"""Runs of consecutive rows beyond which the answers are copied in order rather than joined as slices (many short
+chunks make every later step slower)."""
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 _TEXT = pa.large_string()
 
@@ -102,9 +119,9 @@ def _row_by_row(texts: tuple[bytes, ...], wanted: frozenset[str]) -> pa.Table:
         for key, value in _parse_one(text).items():
             if isinstance(key, str) and last_segment(key) in wanted:
                 columns.setdefault(key, [None] * len(texts))[i] = value_text(value)
-    # Built from one placeholder column, so that a table without wanted columns still has its rows.
-    table = pa.table({"": pa.nulls(len(texts), _TEXT), **{key: pa.array(values, type=_TEXT) for key, values in columns.items()}})
-    return table.drop_columns([""])
+    if not columns:
+        return _no_columns(len(texts))
+    return pa.table({key: pa.array(values, type=_TEXT) for key, values in columns.items()})
 
 
 class BatchReader:
@@ -120,14 +137,15 @@ class BatchReader:
 
     def __call__(self, texts: tuple[bytes, ...]) -> pa.Table:
         if not self.known and texts:
-            self._learn(_parse_one(texts[0]))
+            self.learn(_parse_one(texts[0]))
         table = _as_text_columns(texts, self.wanted, list(self.known))
         if table is None:
             table = _row_by_row(texts, self.wanted)
-        self._learn(table.column_names)
+        self.learn(table.column_names)
         return table
 
-    def _learn(self, names: Iterable[object]) -> None:
+    def learn(self, names: Iterable[object]) -> None:
+        """Read these columns (the wanted ones among them) as text from the start."""
         self.known.update((name, None) for name in names if isinstance(name, str) and last_segment(name) in self.wanted)
 
 
@@ -138,25 +156,87 @@ def _source(source: Source, state: dict[str, str]) -> dict[str, str | int | None
             **{k: v for k, v in state.items() if k in ("deployed_version_id", "form_version")}}
 
 
-def load_submissions(store_path: str | Path, fields: Collection[str], only_approved: bool = False) -> StoreData:
+def load_submissions(store_path: str | Path, fields: Collection[str], only_approved: bool = False,
+                     keep: bool = True, wait: bool = True) -> StoreData:
     """The active submissions with the answers to ``fields`` (field names: the last segment of a path), leaving
-    out "not approved" submissions (or keeping only approved ones)."""
+    out "not approved" submissions (or keeping only approved ones).
+
+    With ``keep``, answers read before are taken from the file kept beside the store and the file is brought up to
+    date (``answer_cache``; not by an ``only_approved`` run, which reads only some submissions); without ``wait``,
+    the file is written in the background while the caller goes on (``StoreData.keeping``).
+    """
     read = BatchReader(frozenset(fields))
-    batches: list[RawBatch] = []
+    kept = AnswerCache(store_path, fields) if keep else None
+    if kept is not None:
+        read.learn(kept.columns)
+    columns: dict[str, list[str | None]] = {name: [] for name in STORE_COLUMNS}
+    digests: list[bytes] = []
+    found: list[np.ndarray] = []
     with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool:  # one: in order
         sources = [_source(s, store.source_state(s.name)) for s in store.sources()]
         jobs = []
         for batch in store.raw_batches(only_approved=only_approved, rows=FETCH_ROWS):
-            batches.append(batch)
-            jobs.append(pool.submit(read, batch.raw_json))
+            for name in STORE_COLUMNS:
+                columns[name].extend(getattr(batch, name))
+            texts = batch.raw_json
+            if kept is not None:
+                hashed = [digest(text) for text in texts]
+                digests.extend(hashed)
+                found.append(kept.find(hashed))
+                if (found[-1] >= 0).any():  # only the others are parsed (and kept in memory meanwhile)
+                    texts = tuple(text for text, at in zip(texts, found[-1]) if at < 0)
+            if texts:
+                jobs.append(pool.submit(read, texts))
         parsed = [job.result() for job in jobs]
-    store_columns = pd.DataFrame({name: pd.Series([v for batch in batches for v in getattr(batch, name)], dtype="str")
-                                  for name in STORE_COLUMNS})
+    store_columns = pd.DataFrame({name: pd.Series(values, dtype="str") for name, values in columns.items()})
     scored = store_columns["source"].value_counts() if "source" in store_columns else pd.Series(dtype=int)
     for source in sources:
         source["submissions"] = int(scored.get(source["name"], 0))
-    if not parsed:
-        return StoreData(raw=store_columns, sources=sources)
-    answers = pa.concat_tables(parsed, promote_options="permissive").to_pandas()
-    raw = pd.concat([store_columns, answers.set_axis(store_columns.index)], axis=1) if len(answers.columns) else store_columns
-    return StoreData(raw=raw, sources=sources)
+    at = np.concatenate(found) if found else np.full(len(store_columns), -1, dtype=np.int64)
+    answers = _in_store_order(kept, at, parsed)
+    keeping = None
+    if kept is not None and not only_approved and not kept.unchanged(digests):
+        keeping = _KEEPER.submit(kept.save, answers, digests)
+        if wait:
+            keeping.result()
+    data = answers.to_pandas()
+    raw = pd.concat([store_columns, data.set_axis(store_columns.index)], axis=1) if len(data.columns) else store_columns
+    return StoreData(raw=raw, sources=sources, parsed=int((at < 0).sum()), keeping=keeping)
+
+
+def _in_store_order(kept: AnswerCache | None, at: np.ndarray, parsed: list[pa.Table]) -> pa.Table:
+    """The answers of every submission read, in store order: those kept (``at``: row in ``kept``, −1 where parsed)
+    and those parsed (in order), columns in a canonical order (``_canonical``).
+
+    Rows that follow each other in the same table (as after a sync: the kept ones, then the new ones) are joined as
+    slices, without copying their text; rows in many short runs are copied in order (one ``take``)."""
+    tables = [kept.table] if kept is not None and (at >= 0).any() else []
+    tables += parsed
+    if not any(table.num_columns for table in tables):  # (arrow tables of no columns lose their rows when joined)
+        return _no_columns(len(at))
+    whole = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+    kept_rows = tables[0].num_rows if kept is not None and (at >= 0).any() else 0
+    misses = at < 0
+    row = np.where(misses, kept_rows + np.cumsum(misses) - 1, at)  # each submission's row in ``whole``
+    if len(row) == whole.num_rows and (row == np.arange(len(row))).all():
+        return _canonical(whole)
+    starts = np.flatnonzero(np.diff(row, prepend=-2) != 1)  # runs of consecutive rows
+    if len(starts) > MAX_SLICES:
+        return _canonical(whole.take(pa.array(row)))
+    lengths = np.diff(starts, append=len(row))
+    return _canonical(pa.concat_tables([whole.slice(row[s], n) for s, n in zip(starts, lengths)]))
+
+
+def _canonical(table: pa.Table) -> pa.Table:
+    """The columns that hold a value, ordered by the first row that has one (then by name): the columns do not
+    depend on how the rows were read (in which batches, or kept from an earlier run)."""
+    first = {name: pc.index(pc.is_valid(column), True).as_py() for name, column in zip(table.column_names, table.columns)}
+    names = sorted((name for name in table.column_names if first[name] >= 0), key=lambda name: (first[name], name))
+    if names == table.column_names:
+        return table
+    return table.select(names) if names else _no_columns(table.num_rows)
+
+
+def _no_columns(rows: int) -> pa.Table:
+    """A table of ``rows`` rows and no columns (made from a placeholder column, which keeps the row count)."""
+    return pa.table({"": pa.nulls(rows, _TEXT)}).drop_columns([""])

@@ -196,8 +196,11 @@ def score(
     countries: list[str] | tuple[str, ...] | None = None,
     out_dir: str | Path | None = None,
     fw: Framework | None = None,
+    keep_answers: bool = True,
 ) -> Scores:
     """Score the active submissions of a store; with ``out_dir``, also write the tables (see write_scores).
+    ``keep_answers``: reuse and keep up to date the answers kept beside the store (``answer_cache``), so that only
+    submissions new or changed since the last run are parsed.
 
     Submissions marked "not approved" are left out (``only_approved``: only approved ones are kept);
     ``countries`` keeps only these ISO3 codes. Submissions that answer another framework (their ``framework``
@@ -207,7 +210,7 @@ def score(
     fw = fw or default_framework()
     if out_dir is not None:
         output_folder(out_dir, store=store_path, create=False)  # before any work
-    data = load_submissions(store_path, scoring_fields(fw), only_approved=only_approved)
+    data = load_submissions(store_path, scoring_fields(fw), only_approved=only_approved, keep=keep_answers, wait=False)
     raw = data.raw
     check_framework(raw, fw, store_path)
     current = _current_version(data, raw)
@@ -231,6 +234,8 @@ def score(
     )
     if out_dir is not None:
         write_scores(scores, out_dir)
+    if data.keeping is not None:
+        data.keeping.result()  # the answers kept beside the store, written meanwhile
     return scores
 
 
