@@ -24,6 +24,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pycountry
 
 from qaf_kobo.errors import QafError
@@ -251,8 +252,8 @@ def _parse(fields: pd.DataFrame, level_codes: tuple[int, ...], not_assessed: str
     codes = np.full((k, n), -1, dtype=np.int32)
     texts: dict[str, int] = {}
     for j, name in enumerate(fields.columns):
-        position, distinct = pd.factorize(fields[name])
-        distinct = [str(v).strip() for v in distinct]
+        position, distinct = _factorised(fields[name])
+        distinct = [v.strip() for v in distinct]
         level_of = np.array([level_of_text.get(v, NO_LEVEL) for v in distinct] + [NO_LEVEL], dtype=np.int8)
         status_of = np.array(
             [ASSESSED if v in level_of_text else NOT_RATED if v == not_assessed else INVALID if v else MISSING for v in distinct]
@@ -264,6 +265,14 @@ def _parse(fields: pd.DataFrame, level_codes: tuple[int, ...], not_assessed: str
         status[j] = status_of[position]
         codes[j] = code_of[position]
     return _Parsed(levels, status, codes, list(texts))
+
+
+def _factorised(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A text column's codes (−1: missing) and its distinct texts in order of appearance (``pd.factorize`` done by
+    arrow, a tenth of its cost on a few rows)."""
+    text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    encoded = pc.dictionary_encode(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
+    return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
 
 def _submission_major(values: np.ndarray) -> np.ndarray:
