@@ -71,6 +71,11 @@ def _findings(root_uuid: pd.Series, check: str, detail: pd.Series | str, within:
                     np.zeros(len(root_uuid), dtype=np.int64) if within is None else within)
 
 
+def _none(check: str) -> Findings:
+    """No finding of a check (the usual case, made without building the empty columns)."""
+    return Findings(pd.Series([], dtype="str"), check, [], np.zeros(0, dtype=np.int64))
+
+
 def _rows(table: pd.DataFrame, where: pd.Series | np.ndarray) -> pd.DataFrame:
     """The rows of a table where a condition holds."""
     return table.iloc[np.flatnonzero(np.asarray(where, dtype=bool))].reset_index(drop=True)
@@ -79,18 +84,23 @@ def _rows(table: pd.DataFrame, where: pd.Series | np.ndarray) -> pd.DataFrame:
 def _missing_fields(sub: pd.DataFrame) -> list[Findings]:
     out = []
     for name in REQUIRED_DETAILS:
-        source = sub["assessment_date_text"] if name == "assessment_date" else sub[name]
-        out.append(_findings(sub.loc[source.isna().to_numpy(), "root_uuid"], "missing_field", fill("missing_field", field=name)))
+        missing = (sub["assessment_date_text"] if name == "assessment_date" else sub[name]).isna().to_numpy()
+        if missing.any():
+            out.append(_findings(sub.loc[missing, "root_uuid"], "missing_field", fill("missing_field", field=name)))
     return out
 
 
 def _unknown_countries(sub: pd.DataFrame) -> Findings:
     found = _rows(sub, sub["country"].notna() & ~known_country(sub["country"]))
+    if found.empty:
+        return _none("unknown_country")
     return _findings(found["root_uuid"], "unknown_country", fill("unknown_country", code=_text(found["country"])))
 
 
 def _dates(sub: pd.DataFrame, today: pd.Timestamp) -> list[Findings]:
     text, date = sub["assessment_date_text"], sub["assessment_date"]
+    if not ((text.notna() & date.isna()) | (date > today) | (date < EARLIEST_DATE)).any():
+        return [_none("date_out_of_range")]
     unreadable, future, early = _rows(sub, text.notna() & date.isna()), _rows(sub, date > today), _rows(sub, date < EARLIEST_DATE)
     return [
         _findings(unreadable["root_uuid"], "date_out_of_range",
@@ -116,6 +126,8 @@ def _invalid_codes(tidy: Tidy, fw: Framework) -> list[Findings]:
     bad_level = _rows(tidy.section_answers, _status(tidy.section_answers) == INVALID)
     sub = tidy.submissions
     scope = _rows(sub, sub["assessment_scope"].notna() & ~sub["assessment_scope"].isin(SCOPES))
+    if bad.empty and bad_level.empty and scope.empty:
+        return [_none("invalid_answer_code")]
     return [
         _findings(bad["root_uuid"], "invalid_answer_code",
                   fill("invalid_criterion_answer", criterion=_text(bad["criterion_id"]), answer=_text(bad["answer"]),
@@ -131,6 +143,8 @@ def _invalid_codes(tidy: Tidy, fw: Framework) -> list[Findings]:
 def _older_versions(sub: pd.DataFrame, sections: pd.DataFrame, fw: Framework, current_version: str | None) -> Findings:
     """One finding per submission of an older form version, with the number of criteria it has (its sections'
     ``n_criteria``)."""
+    if not sub["older_version"].any():
+        return _none("older_form_version")
     by_section = grid(sub, sections, "section_id", [s.id for s in fw.sections])
     n_in_form = by_section.matrix(sections["n_criteria"].to_numpy(dtype=np.int64), 0).sum(axis=1)
     older = sub["older_version"].to_numpy(dtype=bool)
@@ -152,7 +166,7 @@ def _not_assessed(tidy: Tidy, fw: Framework) -> Findings:
     found = _rows(answers[["root_uuid", "criterion_id"]], answers["in_form"].to_numpy(dtype=bool)
                   & ((status == NOT_RATED) | (status == MISSING)))
     if found.empty:
-        return _findings(found["root_uuid"], "criteria_not_assessed", pd.Series([], dtype="str"))
+        return _none("criteria_not_assessed")
     position = submission_positions(tidy.submissions, found["root_uuid"])
     order = np.lexsort((_criterion_order(found, fw), position))  # each submission's criteria together, in order
     position = position[order]
@@ -168,6 +182,8 @@ def _far_levels(sections: pd.DataFrame, fw: Framework) -> Findings:
     computed, assessed = level_codes(sections["computed_level"]), level_codes(sections["assessed_level"])
     far = (computed != NO_LEVEL) & (assessed != NO_LEVEL) & (np.abs(assessed.astype(np.int16) - computed) >= FAR_APART)
     found = _rows(sections[["root_uuid", "section_id", "computed_level", "assessed_level"]], far & sections["why"].isna().to_numpy())
+    if found.empty:
+        return _none("level_far_from_computed_without_reason")
     detail = fill("level_far_from_computed_without_reason", section=_text(found["section_id"]),
                   assessed=_text(found["assessed_level"]), computed=_text(found["computed_level"]))
     return _findings(found["root_uuid"], "level_far_from_computed_without_reason", detail, _section_order(found, fw))
@@ -179,6 +195,8 @@ def _duplicates(sub: pd.DataFrame) -> Findings:
     size = np.zeros(len(sub), dtype=np.int64)
     size[complete] = sub[complete].groupby(keys, observed=True)["root_uuid"].transform("size").to_numpy()
     found = _rows(sub, size > 1)
+    if found.empty:
+        return _none("duplicate_assessment")
     detail = fill("duplicate_assessment", country=_text(found["country"]), agency=_text(found["agency"]),
                   scope=_text(found["assessment_scope"]), date=_text(found["assessment_date"].dt.strftime("%Y-%m-%d")),
                   others=_text(size[size > 1] - 1))
@@ -187,6 +205,8 @@ def _duplicates(sub: pd.DataFrame) -> Findings:
 
 def _truncated(truncated: pd.DataFrame, fw: Framework) -> Findings:
     """One finding per field cut, in form order (the details, then the criteria, then the sections' fields)."""
+    if truncated.empty:
+        return _none("text_truncated")
     fields = scoring_fields(fw)
     detail = fill("text_truncated", field=_text(truncated["field"]), characters=_text(truncated["length"].map("{:,}".format)),
                   limit=f"{TEXT_LIMIT:,}")
@@ -194,17 +214,17 @@ def _truncated(truncated: pd.DataFrame, fw: Framework) -> Findings:
 
 
 def _evidence(findings: pd.DataFrame | None, check: str) -> Findings:
-    if findings is None:
-        return _findings(pd.Series([], dtype="str"), check, pd.Series([], dtype="str"))
-    mine = findings[findings["check"] == check]
+    mine = findings[findings["check"] == check] if findings is not None else None
+    if mine is None or mine.empty:
+        return _none(check)
     return _findings(mine["root_uuid"], check, mine["detail"].reset_index(drop=True), np.arange(len(mine), dtype=np.int64))
 
 
 def _left_out(sub: pd.DataFrame, reasons: np.ndarray | None) -> Findings:
     """One finding per submission left out of its round's figures (``scoring.rounds.left_out``: a reason or "")."""
-    if reasons is None:
-        return _findings(pd.Series([], dtype="str"), "left_out_of_round", pd.Series([], dtype="str"))
-    out = reasons != ""
+    out = reasons != "" if reasons is not None else np.zeros(0, dtype=bool)
+    if not out.any():
+        return _none("left_out_of_round")
     found = _rows(sub, out)
     detail = fill("left_out_of_round", country=_text(found["country"]).fillna(NO_COUNTRY), round=_text(found["round"]).fillna(""),
                   reason=pd.Series(reasons[out], dtype="str").str.replace("_", " "))

@@ -166,8 +166,9 @@ def _pick(raw: pd.DataFrame, names: Sequence[str]) -> _Picked:
     fields = pick_fields(raw, list(names))
     cut = []
     for name in names:
-        fields[name], rows = capped(fields[name])
+        text, rows = capped(fields[name])
         if len(rows):
+            fields[name] = text
             cut.append((name, rows[:, 0], rows[:, 1]))
     return _Picked(fields, cut)
 
