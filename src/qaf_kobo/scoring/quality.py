@@ -222,8 +222,7 @@ def _evidence(findings: pd.DataFrame | None, check: str) -> Findings:
 
 def _left_out(sub: pd.DataFrame, reasons: np.ndarray | None) -> Findings:
     """One finding per submission left out of its round's figures (``scoring.rounds.left_out``: a reason or "")."""
-    out = reasons != "" if reasons is not None else np.zeros(0, dtype=bool)
-    if not out.any():
+    if reasons is None or not (out := reasons != "").any():
         return _none("left_out_of_round")
     found = _rows(sub, out)
     detail = fill("left_out_of_round", country=_text(found["country"]).fillna(NO_COUNTRY), round=_text(found["round"]).fillna(""),
