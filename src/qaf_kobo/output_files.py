@@ -20,8 +20,13 @@ from types import TracebackType
 
 from qaf_kobo.errors import QafError
 
-__all__ = ["OutputSet", "output_error", "output_file", "output_folder", "write_atomically"]
+__all__ = ["FORMS_OUT", "REPORTS_OUT", "OutputSet", "output_error", "output_file", "output_folder", "write_atomically"]
 
+FORMS_OUT = Path("forms/build")
+"""Where ``form build`` writes the forms unless told otherwise."""
+REPORTS_OUT = Path("reports")
+"""Where ``report`` writes the workbooks unless told otherwise (``score`` writes its tables in a folder of the day
+within it)."""
 PART_SUFFIX = ".part"
 NAME_MAX = 255
 """The longest file name (in bytes) of the common file systems."""

@@ -10,7 +10,6 @@ from qaf_kobo.cli import main
 from qaf_kobo.cli.options import framework_option
 from qaf_kobo.framework import Framework
 from qaf_kobo.store import DEFAULT_STORE
-from qaf_kobo.workflows.plan_import import import_action_plans
 
 
 @main.group("actions")
@@ -29,6 +28,8 @@ def import_command(files: tuple[Path, ...], store_path: Path, fw: Framework) -> 
     person, Expected completion date, Implementation stage and Action taken. A cell changed since the file was
     written both in the store and in the file is a conflict: the later save is kept, and it is listed. Nothing is
     written when a file has an error (every bad cell is listed)."""
+    from qaf_kobo.workflows.plan_import import import_action_plans
+
     done = import_action_plans(files, store_path, fw)
     result = done.result
     for conflict in result.conflicts:

@@ -9,8 +9,8 @@ import click
 
 from qaf_kobo.cli import main
 from qaf_kobo.cli.options import OPEN_IN_OPTION, framework_option
-from qaf_kobo.form.build import DEFAULT_OUT, build_form
 from qaf_kobo.framework import Framework
+from qaf_kobo.output_files import FORMS_OUT
 
 
 def _ids(value: str | None) -> list[str] | None:
@@ -23,7 +23,7 @@ def form() -> None:
 
 
 @form.command("build")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=FORMS_OUT, show_default=True,
               help="Folder for <form id>.xlsx and .xml (qaf_case_management for the QAF).")
 @click.option("--sections", help="Only these sections, e.g. 1,2a,7 (default: all).")
 @click.option("--lang", "languages", help="Languages, e.g. en,fr,ar,es (default: every available language).")
@@ -35,6 +35,8 @@ def form() -> None:
 def build(out_dir: Path, sections: str | None, languages: str | None, validate: bool | None, strict: bool,
           opens_in: str, fw: Framework) -> None:
     """Build the XLSForm (upload it to KoboToolbox) and its XForm."""
+    from qaf_kobo.form.build import build_form
+
     built = build_form(out_dir, sections=_ids(sections), languages=_ids(languages), validate=validate, strict=strict,
                        framework=fw, opens_in=opens_in)
     for warning in built.warnings:

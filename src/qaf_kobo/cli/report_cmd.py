@@ -10,15 +10,15 @@ from qaf_kobo.cli import main
 from qaf_kobo.cli.options import framework_option
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import ENGLISH
+from qaf_kobo.output_files import REPORTS_OUT
 from qaf_kobo.scoring.rules import DEFAULT_RULE, RULES
 from qaf_kobo.store import DEFAULT_STORE
-from qaf_kobo.workflows.report_run import DEFAULT_OUT, build_reports, fallback_warning
 
 
 @main.command("report")
 @click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE, show_default=True,
               help="The local store of submissions.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=REPORTS_OUT, show_default=True,
               help="Folder for the workbooks.")
 @click.option("--country", "countries", multiple=True, metavar="ISO3",
               help="Only this country (repeat for several): its workbook, and only it in the summary.")
@@ -36,6 +36,8 @@ def report(store_path: Path, out_dir: Path, countries: tuple[str, ...], lang: st
            horizons: tuple[str, ...], fw: Framework) -> None:
     """Write <framework>_summary_<date>.xlsx and one <framework>_<ISO3>_<date>.xlsx per country (runs scoring
     first); qaf_summary_<date>.xlsx for the QAF. The Country action plans carry what `actions import` read back."""
+    from qaf_kobo.workflows.report_run import build_reports, fallback_warning
+
     paths = build_reports(store_path, out_dir, list(countries) or None, lang, rule, only_approved, fw, horizons)
     if warning := fallback_warning(fw, lang):
         click.echo(f"warning: {warning}", err=True)

@@ -10,10 +10,9 @@ import click
 from qaf_kobo.cli import main
 from qaf_kobo.cli.options import framework_option
 from qaf_kobo.framework import Framework
-from qaf_kobo.scoring import score
+from qaf_kobo.output_files import REPORTS_OUT
 from qaf_kobo.scoring.rules import DEFAULT_RULE, RULES
 from qaf_kobo.store import DEFAULT_STORE
-from qaf_kobo.workflows.report_run import latest_round_lines
 
 
 @main.command("score")
@@ -28,7 +27,10 @@ from qaf_kobo.workflows.report_run import latest_round_lines
 def score_command(store_path: Path, out_dir: Path | None, rule: str, only_approved: bool, countries: tuple[str, ...],
                   fw: Framework) -> None:
     """Turn stored submissions into criteria, sections, domains, countries and data-quality tables."""
-    out_dir = out_dir or Path("reports") / date.today().isoformat()
+    from qaf_kobo.scoring import score
+    from qaf_kobo.workflows.report_run import latest_round_lines
+
+    out_dir = out_dir or REPORTS_OUT / date.today().isoformat()
     scores = score(store_path, rule=rule, only_approved=only_approved, countries=list(countries) or None, out_dir=out_dir,
                    fw=fw)
     if scores.about["n_submissions"] == 0:

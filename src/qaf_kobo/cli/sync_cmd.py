@@ -10,14 +10,9 @@ import click
 
 from qaf_kobo.cli import main, note
 from qaf_kobo.cli.options import CONFIG_FILE_OPTION, KIND_OPTION, TOKEN_FILE_OPTION, framework_option
-from qaf_kobo.form.structure import xlsform_paths
-from qaf_kobo.form.xlsform import build_xlsform
 from qaf_kobo.framework import Framework
 from qaf_kobo.http.retry import DEFAULT_MAX_WAIT
-from qaf_kobo.remote import Target, open_remote
 from qaf_kobo.store import DEFAULT_STORE
-from qaf_kobo.store.status import format_status, store_status
-from qaf_kobo.sync.files import import_files
 
 STORE_OPTION = click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
                             show_default=True, help="The SQLite store of submissions.")
@@ -44,6 +39,8 @@ def sync_command(server: str, asset_uid: str | None, project_id: int | None, for
                  source: str | None, store_path: Path, full: bool, max_wait: float, token_file: Path | None,
                  config_file: Path | None) -> None:
     """Pull new and changed submissions of a KoboToolbox asset or an ODK Central form into the store."""
+    from qaf_kobo.remote import Target, open_remote
+
     remote = open_remote(server, Target(asset_uid, project_id, form_id), kind=kind, token_file=token_file,
                          config_file=config_file, max_wait=max_wait)
     if sys.stderr.isatty():
@@ -69,6 +66,10 @@ def sync_command(server: str, asset_uid: str | None, project_id: int | None, for
 def import_command(files: tuple[Path, ...], source: str | None, store_path: Path, fw: Framework) -> None:
     """Load submissions saved by hand — files or folders of JSON from the API, KoboToolbox XLSX/CSV exports
     ("XML values and headers") or Central's submissions CSV zip — into the store."""
+    from qaf_kobo.form.structure import xlsform_paths
+    from qaf_kobo.form.xlsform import build_xlsform
+    from qaf_kobo.sync.files import import_files
+
     paths = xlsform_paths(build_xlsform(fw, fw.version).survey)
     click.echo(import_files(list(files), store_path, source=source, field_paths=paths).summary())
 
@@ -78,6 +79,8 @@ def import_command(files: tuple[Path, ...], source: str | None, store_path: Path
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status_command(store_path: Path, as_json: bool) -> None:
     """What the store holds: submissions, deletions, form versions, last sync and last error."""
+    from qaf_kobo.store.status import format_status, store_status
+
     status = store_status(store_path)
     click.echo(json.dumps(status, indent=2) if as_json else format_status(status))
 

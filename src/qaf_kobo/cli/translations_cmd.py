@@ -9,7 +9,6 @@ import click
 from qaf_kobo.cli import main
 from qaf_kobo.cli.options import framework_option
 from qaf_kobo.framework import Framework
-from qaf_kobo.workflows.translations_io import export_translation, import_translation, stamp_source_hashes
 
 
 def _listed(ids: list[str], limit: int = 10) -> str:
@@ -28,6 +27,8 @@ def translations() -> None:
 @framework_option
 def export(code: str, file: Path, fw: Framework) -> None:
     """Write FILE.xlsx: id, English, current translation, status — for a translator."""
+    from qaf_kobo.workflows.translations_io import export_translation
+
     click.echo(f"wrote {export_translation(fw, code, file)}")
 
 
@@ -39,6 +40,8 @@ def export(code: str, file: Path, fw: Framework) -> None:
 @framework_option
 def import_(file: Path, out_dir: Path | None, fw: Framework) -> None:
     """Read a translated FILE.xlsx back into the language's translation files."""
+    from qaf_kobo.workflows.translations_io import import_translation
+
     report = import_translation(fw, file, out_dir)
     click.echo(f"wrote {' and '.join(map(str, report.paths))}: {report.translated} string(s) translated")
     if report.untranslated:
@@ -53,5 +56,7 @@ def import_(file: Path, out_dir: Path | None, fw: Framework) -> None:
 @framework_option
 def stamp(file: Path, restamp: bool, fw: Framework) -> None:
     """Record in FILE which English text each translation was made from (source_hashes)."""
+    from qaf_kobo.workflows.translations_io import stamp_source_hashes
+
     count = stamp_source_hashes(fw, file, only_missing=not restamp)
     click.echo(f"{file}: {count} source hash(es) stamped")

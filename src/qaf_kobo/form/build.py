@@ -19,9 +19,7 @@ from qaf_kobo.excel_text import keep_text
 from qaf_kobo.form.xlsform import XlsForm, build_xlsform, form_languages
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.framework.catalogue import ENGLISH, Translation
-from qaf_kobo.output_files import OutputSet, output_folder, write_atomically
-
-DEFAULT_OUT = Path("forms/build")
+from qaf_kobo.output_files import FORMS_OUT, OutputSet, output_folder, write_atomically
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ def convert_xlsform(xlsx: Path, xml: Path, validate: bool = False, shown: Path |
 
 
 def build_form(
-    out_dir: Path = DEFAULT_OUT,
+    out_dir: Path = FORMS_OUT,
     sections: Sequence[str] | None = None,
     languages: Sequence[str] | None = None,
     validate: bool | None = False,

@@ -7,22 +7,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qaf_kobo.central.credentials import CentralCredentials, load_credentials
-from qaf_kobo.central.deploy import CentralDeployment
-from qaf_kobo.central.deploy import deploy as deploy_central
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
 from qaf_kobo.http.retry import DEFAULT_MAX_WAIT, Notice
-from qaf_kobo.kobo.deploy import Deployment
-from qaf_kobo.kobo.deploy import deploy as deploy_kobo
 from qaf_kobo.kobo.token import load_token
 from qaf_kobo.remote.kinds import Kind, server_kind
 from qaf_kobo.store import DEFAULT_STORE
 from qaf_kobo.sync.central import sync_central
 from qaf_kobo.sync.kobo import sync as sync_kobo
 from qaf_kobo.sync.result import Progress, SyncResult
+
+if TYPE_CHECKING:  # deploying builds the form (pyxform, openpyxl): imported by deploy only, so sync starts sooner
+    from qaf_kobo.central.deploy import CentralDeployment
+    from qaf_kobo.kobo.deploy import Deployment
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ class KoboRemote:
 
     def deploy(self, *, out_dir: Path, framework: Framework | None, **options: Any) -> Deployment:
         """Import the XLSForm into a new project, or into the asset's, and redeploy."""
+        from qaf_kobo.kobo.deploy import deploy as deploy_kobo
+
         return deploy_kobo(self.server, self.token, self.asset_uid, out_dir=out_dir, framework=framework, **options)
 
     def sync(self, store_path: Path | str = DEFAULT_STORE, *, source: str | None = None, full: bool = False,
@@ -106,6 +108,8 @@ class CentralRemote:
         """Publish the XForm XML in the project: a new form, or a new version of it."""
         if self.project_id is None:
             raise QafError("an ODK Central server needs --project N (the project to publish the form in)")
+        from qaf_kobo.central.deploy import deploy as deploy_central
+
         return deploy_central(self.server, self.credentials, self.project_id, out_dir=out_dir, framework=framework,
                               **options)
 

@@ -12,7 +12,7 @@ import pandas as pd
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.framework.catalogue import ENGLISH, UI_PREFIXES
-from qaf_kobo.output_files import output_folder
+from qaf_kobo.output_files import REPORTS_OUT, output_folder
 from qaf_kobo.plans.horizons import horizons as horizon_months
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
@@ -20,8 +20,6 @@ from qaf_kobo.scoring import Scores, score
 from qaf_kobo.scoring.rules import DEFAULT_RULE
 from qaf_kobo.store import DEFAULT_STORE, open_store
 from qaf_kobo.store.actions import read_first_seen, read_tracking, record_first_seen
-
-DEFAULT_OUT = Path("reports")
 
 
 def score_for_report(store_path: str | Path, countries: list[str] | None, rule: str, only_approved: bool,
@@ -71,7 +69,7 @@ def fallback_warning(fw: Framework, lang: str) -> str | None:
 
 def build_reports(
     store_path: str | Path = DEFAULT_STORE,
-    out_dir: str | Path = DEFAULT_OUT,
+    out_dir: str | Path = REPORTS_OUT,
     countries: list[str] | None = None,
     lang: str = ENGLISH,
     rule: str = DEFAULT_RULE,
