@@ -34,6 +34,7 @@ from qaf_kobo.workflows.report_run import (
     score_for_report,
     tracked_actions,
 )
+from workbooks import load_workbook
 
 from conftest import require, require_tool
 from qaf_rows import qaf_form
@@ -107,7 +108,7 @@ def report(fw: Framework, store: Path, out: Path, at: dt.datetime, lang: str = "
 
 def plan_rows(path: Path, sheet: str = PLAN) -> dict[str, dict]:
     """The plan's rows by Action id, keyed by heading."""
-    ws = openpyxl.load_workbook(path)[sheet]
+    ws = load_workbook(path)[sheet]
     heads = header(ws)
     return {row[heads.index(heads[0] if heads[0] != "Country" else "Action id")]: dict(zip(heads, row))
             for row in rows(ws)}
@@ -130,7 +131,7 @@ def edit(path: Path, target: Path, changes: dict[str, dict[str, object]], sheet:
          when: dt.datetime | None = None) -> Path:
     """Fill in cells of the plan by Action id and heading, as a coordinator would, and save as ``target`` (saved at
     ``when``, default the file's generation time plus an hour)."""
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[sheet]
     heads = header(ws)
     id_col = heads.index("Action id") if "Action id" in heads else 0
@@ -178,7 +179,7 @@ def test_a_filled_in_plan_comes_back_in_the_next_report(fw, store, tmp_path, fir
     assert {r["Implementation stage"] for i, r in regional.items() if i.startswith("LBN")} == {"Not started"}
 
     # Overdue on 2025-06-01: 1.1 (Underway, its date set to 15 May); not 1.3 (cancelled), not the untouched rows.
-    book = openpyxl.load_workbook(second["JOR"])
+    book = load_workbook(second["JOR"])
     ws = book[PLAN]
     rules = [rule for cf in ws.conditional_formatting for rule in cf.rules if rule.type == "expression"]
     assert rules[0].formula == ['AND(ISNUMBER($M2),$M2<TODAY(),$N2<>"Completed",$N2<>"Cancelled",'
@@ -196,7 +197,7 @@ def test_a_filled_in_plan_comes_back_in_the_next_report(fw, store, tmp_path, fir
     assert progress == {"Not started": len(plan) - 3, "Underway": 1, "Completed": 1, "Cancelled": 1, "Overdue": 1,
                         "Unassigned": len(plan) - 2 - 1, "No longer needed": 0,
                         "Completed or cancelled since the previous round": 2, "Overdue, IRC — Amal": 1}
-    overview = openpyxl.load_workbook(second["summary"])["Overview"]
+    overview = load_workbook(second["summary"])["Overview"]
     jordan = dict(zip(header(overview), next(r for r in rows(overview) if r[0] == "JOR")))
     assert (jordan["Open actions (not completed or cancelled)"], jordan["Overdue actions"]) == (len(plan) - 2, 1)
     sentences = [r[0] for r in book["Country profile"].iter_rows(values_only=True) if isinstance(r[0], str)]
@@ -206,7 +207,7 @@ def test_a_filled_in_plan_comes_back_in_the_next_report(fw, store, tmp_path, fir
 def test_a_plan_generated_today_has_no_overdue_row_until_a_past_date_is_confirmed(fw, store, tmp_path):
     today = dt.date(2030, 1, 15)  # years after the assessments: dates counted from them would all be past
     now = dt.datetime(2030, 1, 15, 8, tzinfo=dt.timezone.utc)
-    first = openpyxl.load_workbook(report(fw, store, tmp_path / "r1", now, day=today)["JOR"])
+    first = load_workbook(report(fw, store, tmp_path / "r1", now, day=today)["JOR"])
     profile = {r[0]: r[1] for r in first["Country profile"].iter_rows(values_only=True) if r[0]}
     assert profile["Overdue"] == 0
     dates = [r[12] for r in first[PLAN].iter_rows(min_row=2, values_only=True)]
@@ -214,14 +215,14 @@ def test_a_plan_generated_today_has_no_overdue_row_until_a_past_date_is_confirme
     again = plan_rows(report(fw, store, tmp_path / "r2", now + dt.timedelta(days=400),
                              day=today + dt.timedelta(days=400))["JOR"])
     assert again["JOR-1.1-1to2-1"]["Expected completion date"] == dt.datetime(2030, 4, 15)  # stable across reports
-    later = openpyxl.load_workbook(tmp_path / "r2" / f"qaf_JOR_{today + dt.timedelta(days=400)}.xlsx")
+    later = load_workbook(tmp_path / "r2" / f"qaf_JOR_{today + dt.timedelta(days=400)}.xlsx")
     assert {r[0]: r[1] for r in later["Country profile"].iter_rows(values_only=True) if r[0]}["Overdue"] == 0
     path = report(fw, store, tmp_path / "r3", now, day=today)["JOR"]
     import_action_plans([edit(path, tmp_path / "past.xlsx", {
         "JOR-1.1-1to2-1": {"Expected completion date": "2029-12"},  # confirmed, in the past
         "JOR-1.2-2to3-1": {PERSON: "Nadia"},  # a Responsible confirms the suggestion, which is still ahead
     })], store, fw, now=now + dt.timedelta(hours=2))
-    plan = openpyxl.load_workbook(report(fw, store, tmp_path / "r4", now + dt.timedelta(hours=3), day=today)["JOR"])
+    plan = load_workbook(report(fw, store, tmp_path / "r4", now + dt.timedelta(hours=3), day=today)["JOR"])
     profile = {r[0]: r[1] for r in plan["Country profile"].iter_rows(values_only=True) if r[0]}
     assert profile["Overdue"] == 1 and profile["Overdue, Unassigned"] == 1
 
@@ -250,7 +251,7 @@ def test_a_reassessment_moves_closed_actions_to_their_sheet_and_adds_new_ones(fw
     assert set(closed) == {"JOR-1.1-1to2-1", "JOR-2.1-2to3-1", "JOR-1.3-2to3-1"}  # tracked ones only
     assert all(r["Note"] is None for r in plan.values())
     assert [r["Priority"] for r in plan.values()] == list(range(1, len(plan) + 1))
-    profile = {r[0]: r[1] for r in openpyxl.load_workbook(paths["JOR"])["Country profile"].iter_rows(values_only=True)
+    profile = {r[0]: r[1] for r in load_workbook(paths["JOR"])["Country profile"].iter_rows(values_only=True)
                if r[0]}
     # 1.1's completion counts wherever its row now is; 2.1's step, underway but no longer needed, is not open work.
     assert (profile["Completed"], profile["Underway"], profile["No longer needed"]) == (1, 0, len(closed))
@@ -323,7 +324,7 @@ def test_a_plan_in_another_language_reads_back(fw, store, tmp_path, lang):
 
     words = wording(fw, lang)
     path = report(fw, store, tmp_path / "r1", T1, lang=lang)["summary"]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     ws = wb[words.sheet("country_plan")]
     heads = header(ws)
     stage = heads.index(words("report.col.implementation_stage"))
@@ -341,7 +342,7 @@ def test_a_plan_in_another_language_reads_back(fw, store, tmp_path, lang):
 
 def test_ids_are_the_same_in_every_language(fw, store, tmp_path):
     english = plan_rows(report(fw, store, tmp_path / "en", T1)["summary"])
-    french = openpyxl.load_workbook(report(fw, store, tmp_path / "fr", T1, lang="fr")["summary"])["Plan d’action du pays"]
+    french = load_workbook(report(fw, store, tmp_path / "fr", T1, lang="fr")["summary"])["Plan d’action du pays"]
     assert [r[1] for r in rows(french)] == list(english)
 
 
@@ -383,7 +384,7 @@ def plan_file(fw, store, tmp_path, first) -> Path:
 
 
 def broken(path: Path, target: Path, changes: dict[str, object], sheet: str = PLAN) -> Path:
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     for cell, value in changes.items():
         wb[sheet][cell].value = value
     wb[sheet]["K3"].value = "Would be new"  # a valid change in the file: must not be written either
@@ -444,7 +445,7 @@ def test_every_bad_cell_of_a_file_is_listed_at_once(fw, store, plan_file, tmp_pa
 
 
 def test_a_deleted_column_is_named(fw, store, plan_file, tmp_path):
-    wb = openpyxl.load_workbook(plan_file)
+    wb = load_workbook(plan_file)
     wb[PLAN].delete_cols(15)  # Action taken
     wb.save(tmp_path / "bad.xlsx")
     with pytest.raises(QafError, match=r"row 1, column O \(Action taken\): no column 'Action taken' \(found 'Last updated'\)"):
@@ -463,7 +464,7 @@ def test_a_file_that_is_not_a_plan_is_one_clear_error(fw, store, plan_file, tmp_
         wb.save(bad)
         message = "not a qaf-kobo action plan"
     else:
-        wb = openpyxl.load_workbook(plan_file)
+        wb = load_workbook(plan_file)
         if case == "renamed sheet":
             wb[PLAN].title = "My plan"
             message = "no sheet 'Country action plan'"
@@ -505,7 +506,7 @@ def test_dates_come_back_as_dates_serial_numbers_text_or_month_and_year(fw, stor
 
 
 def test_the_marker_reads_whether_very_hidden_or_hidden(fw, store, plan_file, tmp_path):
-    wb = openpyxl.load_workbook(plan_file)
+    wb = load_workbook(plan_file)
     assert wb["qaf-kobo"].sheet_state == "veryHidden"
     wb["qaf-kobo"].sheet_state = "hidden"  # what LibreOffice makes of it
     wb[PLAN]["L3"].value = "Rana"
@@ -515,7 +516,7 @@ def test_the_marker_reads_whether_very_hidden_or_hidden(fw, store, plan_file, tm
 
 
 def test_a_formula_without_a_saved_value_is_named(fw, store, plan_file, tmp_path):
-    wb = openpyxl.load_workbook(plan_file)
+    wb = load_workbook(plan_file)
     wb[PLAN]["L3"].value = '=CONCAT("Ra","na")'  # openpyxl saves no value for a formula, as some tools do
     wb[PLAN]["N4"].value = "Done"
     wb.save(tmp_path / "formula.xlsx")
@@ -569,7 +570,7 @@ def test_a_plan_edited_and_saved_by_libreoffice_comes_back_in_the_next_report(fw
                            "K2=IRC", "L2=Amal", "N2=Underway", "M3=December 2026", "O4=Training held"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    book = openpyxl.load_workbook(tmp_path / "lo.xlsx")
+    book = load_workbook(tmp_path / "lo.xlsx")
     assert book["qaf-kobo"].sheet_state == "hidden"  # LibreOffice keeps the marker, no longer very hidden
     result = CliRunner().invoke(main, ["actions", "import", str(tmp_path / "lo.xlsx"), "--store", str(store)])
     assert result.exit_code == 0, result.output

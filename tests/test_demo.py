@@ -7,7 +7,6 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -19,6 +18,7 @@ from qaf_kobo.form.structure import read_form_structure
 from qaf_kobo.scoring import score
 from qaf_kobo.workflows.demo_data import FORMULA_AGENCY, generate_assessments
 from test_round_figures import check_figures
+from workbooks import load_workbook
 
 from conftest import DemoRun
 
@@ -34,7 +34,7 @@ def demo(demo_run: DemoRun) -> tuple[Path, str]:
 
 
 def rows(path: Path, sheet: str) -> list[dict[str, object]]:
-    ws = openpyxl.load_workbook(path)[sheet]
+    ws = load_workbook(path)[sheet]
     values = list(ws.iter_rows(values_only=True))
     return [dict(zip(values[0], row)) for row in values[1:]]
 
@@ -148,7 +148,7 @@ def test_duplicate_and_older_version_are_flagged(demo: tuple[Path, str]) -> None
 def test_formula_agency_stays_text(demo: tuple[Path, str]) -> None:
     folder, _ = demo
     for path in (summary(folder), next((folder / "reports").glob("qaf_LBN_*.xlsx"))):
-        ws = openpyxl.load_workbook(path)["Assessments"]
+        ws = load_workbook(path)["Assessments"]
         cells = [c for row in ws.iter_rows() for c in row if c.value == FORMULA_AGENCY]
         assert cells and all(c.data_type != "f" for c in cells)
         with zipfile.ZipFile(path) as archive:
@@ -163,7 +163,7 @@ def test_a_followed_up_plan_shows_in_this_years_workbooks(demo: tuple[Path, str]
     folder, output = demo
     assert "[6/7] A coordinator filled in EGY's action plan of its first round and read it back:" in output
     path = next((folder / "reports").glob("qaf_EGY_*.xlsx"))
-    book = openpyxl.load_workbook(path)
+    book = load_workbook(path)
     assert book.sheetnames[:2] == ["Country profile", "Heat map"] and "Action plan by assessment" in book.sheetnames
     plan, closed = rows(path, "Country action plan"), rows(path, "Closed actions")
     tracked = [r for r in plan + closed if r["Last updated"] is not None]
@@ -252,4 +252,4 @@ def test_the_readmes_own_framework_example_runs_in_the_demo_as_shown(tmp_path: P
     assert result.exit_code == 0, result.output
     workbooks = sorted(p.name for p in (tmp_path / "reports").glob("*.xlsx"))
     assert workbooks[0].startswith("mine_") and len(workbooks) == 1 + len(SIX) + 1  # and LEB, the mistyped code
-    assert openpyxl.load_workbook(tmp_path / "reports" / next(n for n in workbooks if "summary" in n), read_only=True)
+    assert load_workbook(tmp_path / "reports" / next(n for n in workbooks if "summary" in n), read_only=True)

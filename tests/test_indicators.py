@@ -20,6 +20,7 @@ from qaf_kobo.scoring.indicators import (
     indicator_table,
     unreadable_findings,
 )
+from workbooks import load_workbook
 
 from qaf_rows import qaf_answers, qaf_form
 
@@ -140,14 +141,13 @@ def test_the_demo_rows_hold_their_three_planted_contradictions(fw):
 
 
 def test_workbooks_show_the_indicators_and_the_evidence_findings(fw, tmp_path):
-    import openpyxl
 
     from qaf_kobo.report import write_reports
 
     rows = [row(1, "3", **STAFF, ev_active_cases=251), row(2, "3", **STAFF, ev_active_cases=200), row(3, "2")]
     scores = score_submissions(pd.DataFrame(rows), fw, current_version="v1")
     regional = write_reports(scores, fw, tmp_path)[0]
-    book = openpyxl.load_workbook(regional)
+    book = load_workbook(regional)
     sheet = book["Indicators"]
     header = [c.value for c in sheet[1]]
     table = [dict(zip(header, (c.value for c in r))) for r in sheet.iter_rows(min_row=2)]

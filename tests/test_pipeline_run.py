@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
 from click.testing import CliRunner
 
 from qaf_kobo.cli import main
@@ -13,6 +12,7 @@ from qaf_kobo.framework.catalogue import texts
 from qaf_kobo.report.plan_marker import MARKER_SHEET
 from qaf_kobo.report.sheets import REGIONAL_KEYS
 from qaf_kobo.workflows.demo import seed_server
+from workbooks import load_workbook
 
 from kobo_server import TOKEN
 
@@ -37,7 +37,7 @@ def test_run_syncs_scores_and_reports(tmp_path: Path, fw, monkeypatch) -> None: 
     assert f"{n_server} new" in result.output and TOKEN not in result.output
     workbooks = sorted((tmp_path / "reports").glob("*/*.xlsx"))
     assert [p.name.split("_")[1] for p in workbooks] == ["JOR", "summary"]
-    wb = openpyxl.load_workbook(next(p for p in workbooks if "summary" in p.name))
+    wb = load_workbook(next(p for p in workbooks if "summary" in p.name))
     assert wb.sheetnames == [*(texts(fw, "fr").get(f"report.sheet.{key}") for key in REGIONAL_KEYS), MARKER_SHEET]
     assert "Plan d’action du pays" in wb.sheetnames
     countries = {row[0] for row in wb.worksheets[0].iter_rows(min_row=2, values_only=True)}
@@ -95,7 +95,7 @@ def test_run_combines_kobo_central_and_an_export_folder_in_one_report(tmp_path: 
     assert lines[4].startswith("import downloads: ") and "note: exports carry no deletions" in result.output
     total = n_kobo + 2 * on_central.count
     assert f"score  {total} assessments from 3 source(s)" in result.output
-    wb = openpyxl.load_workbook(next((tmp_path / "reports").glob("*/qaf_summary_*.xlsx")))
+    wb = load_workbook(next((tmp_path / "reports").glob("*/qaf_summary_*.xlsx")))
     sheet = wb[texts(fw, "en").get("report.sheet.assessments")]
     header = [c.value for c in sheet[1]]
     sources = [row[header.index("Source")] for row in sheet.iter_rows(min_row=2, values_only=True)]

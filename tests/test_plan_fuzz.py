@@ -11,7 +11,6 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +20,7 @@ from qaf_kobo.store.actions import read_tracking
 from qaf_kobo.workflows.plan_import import import_action_plans
 from test_action_plans import PLAN, SECTION, T1, baseline, edit, report
 from test_import_fuzz import check, invoke
+from workbooks import load_workbook
 
 
 @cache
@@ -32,7 +32,7 @@ def base() -> tuple[Path, Path, tuple[str, ...]]:
         s.upsert_page(baseline(fw))
     plan = report(fw, store, folder / "r1", T1)["JOR"]
     import_action_plans([edit(plan, folder / "done.xlsx", {"JOR-1.1-1to2-1": {SECTION: "Amal"}})], store, fw)
-    ids = tuple(row[0].value for row in openpyxl.load_workbook(plan)[PLAN].iter_rows(min_row=2))
+    ids = tuple(row[0].value for row in load_workbook(plan)[PLAN].iter_rows(min_row=2))
     return store, plan, ids
 
 
@@ -68,7 +68,7 @@ def test_hand_edited_plans_through_import_and_report(changes: list, shape: str, 
         store = work / "qaf.sqlite"
         shutil.copy(store0, store)
         before = tracked(store)
-        wb = openpyxl.load_workbook(plan)
+        wb = load_workbook(plan)
         ws = wb[PLAN]
         ws.cell(row=3, column=11).value = "Would be new"  # a valid change: written only if the file is taken
         for row, column, value in changes:

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -28,6 +27,7 @@ from qaf_kobo.framework.catalogue import texts
 from qaf_kobo.report.wording import wording
 from qaf_kobo.report.workbook import write_reports
 from qaf_kobo.scoring import score_submissions
+from workbooks import load_workbook
 
 from conftest import DemoRun, require, require_tool
 from print_setup import assert_printed_to_width
@@ -206,7 +206,7 @@ def test_every_page_prints_legibly(printed, demo, fw) -> None:
 
 
 def sheets_of(path: Path):
-    book = openpyxl.load_workbook(path)
+    book = load_workbook(path)
     return [ws for ws in book.worksheets if ws.sheet_state == "visible"]
 
 

@@ -43,6 +43,7 @@ from qaf_kobo.scoring import score_submissions
 from qaf_kobo.scoring.round_tables import round_tables
 from qaf_kobo.scoring.text import TEXT_LIMIT
 from qaf_kobo.store import open_store
+from workbooks import load_workbook
 
 from conftest import require_tool
 from print_setup import assert_printed_to_width
@@ -92,12 +93,12 @@ def written(fw, tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def regional(written) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(written["qaf_summary_2025-01-15.xlsx"])
+    return load_workbook(written["qaf_summary_2025-01-15.xlsx"])
 
 
 @pytest.fixture(scope="module")
 def syria(written) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(written["qaf_SYR_2025-01-15.xlsx"])
+    return load_workbook(written["qaf_SYR_2025-01-15.xlsx"])
 
 
 def visible(book) -> list[str]:
@@ -227,7 +228,7 @@ def test_heat_map_shows_scorings_median_level_without_recomputing_it(fw, tmp_pat
     countries.loc[cell, "median_level"] = 4
     scores.countries = countries
     path = write_workbook(report_data(scores, fw), fw, wording(fw), tmp_path / "changed.xlsx")
-    ws = openpyxl.load_workbook(path)["Heat map"]
+    ws = load_workbook(path)["Heat map"]
     assert ws.cell(row=3, column=6).value == "Good"  # Good practice, short
     frame = heat_map(report_data(make_scores(fw), fw), fw).set_index(["round", "country"])
     assert (frame.loc[("1", "SYR")]["1"], frame.loc[("1", "SYR")]["2"]) == (3, 1)
@@ -320,10 +321,10 @@ def test_an_action_plan_longer_than_a_sheet_goes_on_in_numbered_sheets(fw, tmp_p
     scores = score_submissions(pd.DataFrame(agencies), fw, current_version="v1")
     single = tmp_path / "single.xlsx"
     write_workbook(report_data(scores, fw).for_country("SYR"), fw, wording(fw, "en"), single)
-    whole = reference_rows(openpyxl.load_workbook(single)["Action plan by assessment"])
+    whole = reference_rows(load_workbook(single)["Action plan by assessment"])
     monkeypatch.setattr(table_sheet, "MAX_ROWS", 152)  # the Country action plan (135 rows) still fits
     split = write_workbook(report_data(scores, fw).for_country("SYR"), fw, wording(fw, "en"), tmp_path / "split.xlsx")
-    book = openpyxl.load_workbook(split)
+    book = load_workbook(split)
     names = [n for n in book.sheetnames if n.startswith("Action plan by assessment")]
     assert len(whole) > 300 and names == ["Action plan by assessment", *(
         f"Action plan by assessment ({n})" for n in range(2, -(-len(whole) // 150) + 1))]
@@ -332,7 +333,7 @@ def test_an_action_plan_longer_than_a_sheet_goes_on_in_numbered_sheets(fw, tmp_p
     parts = [reference_rows(book[n]) for n in names]
     assert all(0 < len(part) <= 150 for part in parts) and [r for part in parts for r in part] == whole
     for name in names:
-        assert reference_header(book[name]) == reference_header(openpyxl.load_workbook(single)[REFERENCE])
+        assert reference_header(book[name]) == reference_header(load_workbook(single)[REFERENCE])
         assert book[name].protection.sheet and book[name]["A1"].value.startswith("Reference only")
 
 
@@ -345,7 +346,7 @@ def test_action_plan_by_assessment_is_a_protected_reference_with_action_ids(fw, 
                                     "Action", "Assessment date", "Submission id", "Action id"]
     table = reference_rows(ws)
     assert len(table) == expected_action_rows(fw, "SYR")
-    jordan = reference_rows(openpyxl.load_workbook(written["qaf_JOR_2025-01-15.xlsx"])[REFERENCE])
+    jordan = reference_rows(load_workbook(written["qaf_JOR_2025-01-15.xlsx"])[REFERENCE])
     assert len(jordan) == expected_action_rows(fw, "JOR")
     assert {r[4] for r in jordan} == {"Meets minimum levels"} and {r[5] for r in jordan} == {"Good practice"}
     assert {r[9].split("-")[2] for r in jordan} == {"3to4"}
@@ -437,9 +438,9 @@ def risky_scores(fw: Framework):
 def test_every_text_from_the_data_is_quote_prefixed_text(fw, tmp_path):
     paths = write_reports(risky_scores(fw), fw, tmp_path, date=DAY)
     assert [p.name for p in paths] == ["qaf_summary_2025-01-15.xlsx", "qaf__CMD_2025-01-15.xlsx"]
-    wb = openpyxl.load_workbook(paths[0])
+    wb = load_workbook(paths[0])
     seen = set()
-    for ws in [*wb.worksheets, *openpyxl.load_workbook(paths[1]).worksheets]:
+    for ws in [*wb.worksheets, *load_workbook(paths[1]).worksheets]:
         for cells in ws.iter_rows():
             for cell in cells:
                 if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -454,7 +455,7 @@ def test_every_text_from_the_data_is_quote_prefixed_text(fw, tmp_path):
         ("Data quality", "=CMD"), ("Data quality", "-agency"),
     }
     assert expected <= seen, expected - seen
-    ws = openpyxl.load_workbook(paths[1])["Assessments"]
+    ws = load_workbook(paths[1])["Assessments"]
     area = ws.cell(row=2, column=column(ws, "Area"))  # scoring strips the CR; \x01 and \x1f (XML cannot hold
     assert (area.value, area.quotePrefix) == ("@area", True)  # them) are removed
     purpose = ws.cell(row=2, column=column(ws, "Purpose")).value
@@ -471,7 +472,7 @@ def test_dates_outside_excels_range_are_written_as_text(fw, tmp_path):
     raw = [submission(fw, form, n, "JOR", "IRC", date, "1", lambda c: "3") for n, date in dates.items()]
     scores = score_submissions(pd.DataFrame(raw), fw, current_version="v1")
     path = write_workbook(report_data(scores, fw), fw, wording(fw), tmp_path / "dates.xlsx")
-    ws = openpyxl.load_workbook(path)["Assessments"]
+    ws = load_workbook(path)["Assessments"]
     shown = {bare(r[0]): r[column(ws, "Assessment date") - 1] for r in rows(ws)}
     # "-2025-01-01" is not a date to scoring (empty here, flagged below); 1850 is one, before Excel's range: text
     assert shown == {"0000-1": None, "0000-2": "1850-06-01", "0000-3": dt.datetime(1900, 1, 1),
@@ -481,12 +482,12 @@ def test_dates_outside_excels_range_are_written_as_text(fw, tmp_path):
     assert cell.data_type == "s"
     dates_xml = sheet_xml(path)["xl/worksheets/sheet5.xml"]  # Assessments
     assert "-1433" not in dates_xml  # no negative serial (an error cell in Excel)
-    findings = rows(openpyxl.load_workbook(path)["Data quality"])
+    findings = rows(load_workbook(path)["Data quality"])
     assert any(bare(r[0]) == "0000-1" and r[4] == "Date out of range" and "'-2025-01-01'" in r[5] for r in findings)
 
 
 def test_country_workbooks_hold_only_their_country(written):
-    wb = openpyxl.load_workbook(written["qaf_JOR_2025-01-15.xlsx"])
+    wb = load_workbook(written["qaf_JOR_2025-01-15.xlsx"])
     assert wb["Country profile"]["A1"].value == "Country profile: Jordan (JOR)"
     grid = rows(wb["Heat map"])
     assert {r[0] for r in grid[:grid.index(tuple([None] * len(grid[0])))]} == {"JOR"}  # below: legend and notes
@@ -503,7 +504,7 @@ def test_country_workbooks_hold_only_their_country(written):
 def test_country_option_limits_the_workbooks(fw, tmp_path):
     paths = write_reports(make_scores(fw), fw, tmp_path, countries=["syr"], date=DAY)
     assert [p.name for p in paths] == ["qaf_summary_2025-01-15.xlsx", "qaf_SYR_2025-01-15.xlsx"]
-    overview_sheet = openpyxl.load_workbook(paths[0])["Overview"]
+    overview_sheet = load_workbook(paths[0])["Overview"]
     assert [r[0] for r in rows(overview_sheet)] == ["SYR"]
     with pytest.raises(QafError, match=r"no assessments for country XYZ \(found: JOR, SYR\)"):
         write_reports(make_scores(fw), fw, tmp_path, countries=["XYZ"], date=DAY)
@@ -520,10 +521,10 @@ def test_countries_whose_file_names_collide_get_one_file_each(fw, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
     countries = {}
     for path in paths[1:]:
-        (code,) = {r[2] for r in rows(openpyxl.load_workbook(path)["Assessments"])}
+        (code,) = {r[2] for r in rows(load_workbook(path)["Assessments"])}
         countries[code] = path.name
     assert sorted(countries) == sorted(["=1+1", "\ufe661+1", "SUMMARY"])
-    regional = {r[0] for r in rows(openpyxl.load_workbook(paths[0])["Overview"])}
+    regional = {r[0] for r in rows(load_workbook(paths[0])["Overview"])}
     assert regional == set(countries)
 
 
@@ -574,10 +575,10 @@ def test_every_workbook_reads_whole_with_openpyxl_read_only_and_pandas(fw, tmp_p
         names = [*(REGIONAL_SHEETS if country is None else COUNTRY_SHEETS), MARKER]
         if country:
             assert expected[words.sheet("action_plan")] > 300
-            expected["Country profile"] = openpyxl.load_workbook(path)["Country profile"].max_row - 1
-            expected["Agencies"] = openpyxl.load_workbook(path)["Agencies"].max_row - 1
+            expected["Country profile"] = load_workbook(path)["Country profile"].max_row - 1
+            expected["Agencies"] = load_workbook(path)["Agencies"].max_row - 1
         assert expected[words.sheet("country_plan")] > (50 if country else 150)
-        book = openpyxl.load_workbook(path, read_only=True)
+        book = load_workbook(path, read_only=True)
         try:
             assert book.sheetnames == names
             for ws in book.worksheets:
@@ -602,9 +603,9 @@ def test_every_workbook_reads_whole_with_openpyxl_read_only_and_pandas(fw, tmp_p
 def test_report_languages(fw, tmp_path, lang):
     words = wording(fw, lang)
     path = write_reports(make_scores(fw), fw, tmp_path, countries=["SYR"], lang=lang, date=DAY)[0]
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     assert visible(wb) == [words.sheet(key) for key in REGIONAL_KEYS] != REGIONAL_SHEETS
-    country = openpyxl.load_workbook(write_reports(make_scores(fw), fw, tmp_path, countries=["SYR"], lang=lang,
+    country = load_workbook(write_reports(make_scores(fw), fw, tmp_path, countries=["SYR"], lang=lang,
                                                    date=DAY)[1])
     assert visible(country) == [words.sheet(key) for key in COUNTRY_KEYS] != COUNTRY_SHEETS
     for ws in [*wb.worksheets, *country.worksheets]:
@@ -655,7 +656,7 @@ def test_reports_follow_the_frameworks_levels(tmp_path, count):
     ]
     scores = score_submissions(pd.DataFrame(raw), fw, current_version="v1")
     paths = write_reports(scores, fw, tmp_path / "out", date=DAY)
-    wb = openpyxl.load_workbook(paths[0])
+    wb = load_workbook(paths[0])
     labels = [f"Step {n}" for n in range(1, count + 1)]
     colours = [level.colour for level in fw.levels]
 
@@ -685,7 +686,7 @@ def test_reports_follow_the_frameworks_levels(tmp_path, count):
     assert [(r[0], r[1], r[2], r[6], r[7], r[8], r[9], r[10]) for r in plan] == [
         ("Jordan", "JOR-A.1-1to2-1", 1, "Move A.1 from 1 to 2", "Step 1", "Step 2", 1, "IRC"),
         ("Jordan", "JOR-A.1-2to3-1", 2, "Move A.1 from 2 to 3", "Step 2", "Step 3", 1, "UNICEF")]
-    by_assessment = reference_rows(openpyxl.load_workbook(paths[1])[REFERENCE])
+    by_assessment = reference_rows(load_workbook(paths[1])[REFERENCE])
     assert [(r[0], r[4], r[5], r[6]) for r in by_assessment] == [
         ("Jordan", "Step 1", "Step 2", "Move A.1 from 1 to 2"), ("Jordan", "Step 2", "Step 3", "Move A.1 from 2 to 3")]
     about = {r[0]: r[1] for r in rows(wb["About"]) if r[0]}
@@ -700,7 +701,7 @@ def test_reports_follow_the_frameworks_levels(tmp_path, count):
 def test_empty_scores_give_headers_only(fw, tmp_path):
     empty = score_submissions(pd.DataFrame(), fw)
     (path,) = write_reports(empty, fw, tmp_path, date=DAY)
-    wb = openpyxl.load_workbook(path)
+    wb = load_workbook(path)
     assert header(wb["Country action plan"])[:2] == ["Country", "Action id"] and rows(wb["Country action plan"]) == []
     assert rows(wb["Domains"]) == []
     assert rows(wb["Assessments"]) == [] and rows(wb["Overview"]) == []
@@ -745,7 +746,7 @@ def test_cli_report_takes_an_imported_translation(fw, tmp_path, monkeypatch):
         runner = CliRunner()
         sheet = tmp_path / "pt.xlsx"
         assert runner.invoke(main, ["translations", "export", "--lang", "pt", str(sheet)]).exit_code == 0
-        wb = openpyxl.load_workbook(sheet)
+        wb = load_workbook(sheet)
         ws = wb["strings"] if "strings" in wb.sheetnames else wb.worksheets[0]
         id_col, text_col = header(ws).index("id") + 1, header(ws).index("translation") + 1
         for row in range(2, ws.max_row + 1):
@@ -759,7 +760,7 @@ def test_cli_report_takes_an_imported_translation(fw, tmp_path, monkeypatch):
         out = tmp_path / "out"
         result = runner.invoke(main, ["report", "--store", str(store), "--out", str(out), "--lang", "pt"])
         assert result.exit_code == 0, result.output
-        assert openpyxl.load_workbook(next(out.glob("qaf_summary_*.xlsx"))).sheetnames[0] == "Visão geral"
+        assert load_workbook(next(out.glob("qaf_summary_*.xlsx"))).sheetnames[0] == "Visão geral"
         bad = runner.invoke(main, ["report", "--store", str(store), "--out", str(out), "--lang", "xx"])
         assert bad.exit_code == 2 and "error: no translation for language 'xx' (available: en, fr, ar, es, pt)" in bad.output
     finally:
@@ -791,7 +792,7 @@ def test_country_workbooks_written_by_worker_processes_are_the_same(fw, tmp_path
     shared = write_reports(scores, fw, tmp_path / "two", date=DAY, generated_at=moment, workers=2)
     assert [p.name for p in alone] == [p.name for p in shared]
     for first, second in zip(alone, shared):
-        one, two = openpyxl.load_workbook(first), openpyxl.load_workbook(second)
+        one, two = load_workbook(first), load_workbook(second)
         assert one.sheetnames == two.sheetnames
         for ws in one.worksheets:
             assert list(ws.iter_rows(values_only=True)) == list(two[ws.title].iter_rows(values_only=True)), ws.title
