@@ -47,21 +47,30 @@ FIELD_NAME = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 """A form field's name or a code (``assessment_scope``, ``inter_agency``): in Data quality's details, not wording."""
 
 
-def convert(folder: Path, profile: Path) -> dict[str, list[str]]:
-    """Every workbook of ``folder`` as PDF (one soffice call), then its text page by page (pdftotext -layout), each
-    page's footer on its last line."""
-    books = sorted(folder.glob("*.xlsx"))
-    out = folder / "pdf"
+def convert(folders: dict[str, Path], profile: Path) -> dict[str, dict[str, list[str]]]:
+    """Every workbook of each folder as PDF in the folder's ``pdf/`` (one soffice call for them all: LibreOffice
+    starts once), then its text page by page (pdftotext -layout), each page's footer on its last line; by folder's
+    key, then workbook name."""
+    books = {key: sorted(folder.glob("*.xlsx")) for key, folder in folders.items()}
+    out = profile.parent / "pdf"
+    out.mkdir()
+    named = {}  # the same workbook name may be in several folders: each goes to soffice as <key>-<name>
+    for key, paths in books.items():
+        for book in paths:
+            named[key, book.name] = out / f"{key}-{book.name}"
+            named[key, book.name].symlink_to(book)
     done = subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                           "--outdir", str(out), *map(str, books)], capture_output=True, text=True, timeout=900)
+                           "--outdir", str(out), *map(str, named.values())], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
-    pages = {}
-    for book in books:
-        text = subprocess.run(["pdftotext", "-layout", str(out / f"{book.stem}.pdf"), "-"], capture_output=True,
-                              text=True, check=True).stdout
-        footers = [footer for footer, _ in word_heights(out / f"{book.stem}.pdf")]
+    pages: dict[str, dict[str, list[str]]] = {key: {} for key in folders}
+    for (key, name), link in named.items():
+        pdf = folders[key] / "pdf" / f"{Path(name).stem}.pdf"  # beside its workbook, as one call per folder left it
+        pdf.parent.mkdir(exist_ok=True)
+        link.with_suffix(".pdf").rename(pdf)
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        footers = [footer for footer, _ in word_heights(pdf)]
         # the text ends with a form feed; each page's footer last (the layout may split it among a page's lines)
-        pages[book.name] = [f"{page}\n{footer}" for page, footer in zip(text.split("\f")[:-1], footers, strict=True)]
+        pages[key][name] = [f"{page}\n{footer}" for page, footer in zip(text.split("\f")[:-1], footers, strict=True)]
     return pages
 
 
@@ -111,7 +120,7 @@ def printed(demo: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> 
     for path in write_reports(ten_country_scores(default_framework()), default_framework(), ten, date=DAY):
         if "summary" not in path.name:  # the regional workbook is what ten countries test (the demo's print the rest)
             path.unlink()
-    return {"en": convert(demo["en"], profile), "fr": convert(demo["fr"], profile), "ten": convert(ten, profile)}
+    return convert({"en": demo["en"], "fr": demo["fr"], "ten": ten}, profile)
 
 
 def footer_of(page: str) -> str:
