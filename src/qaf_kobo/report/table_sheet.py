@@ -71,13 +71,27 @@ def print_extent(ws: Worksheet) -> tuple[int, int]:
     return last_row, last_col
 
 
+FOOTER_LIMIT = 255
+"""The longest page footer Excel takes, in UTF-16 code units (a character beyond the BMP, such as an emoji, takes
+two); XlsxWriter leaves out a longer footer altogether."""
+
+
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def footer_text(left: str, right: str) -> str:
     """A page footer: ``left`` (workbook and country), the sheet's name in the middle, ``right`` (date and page,
-    with ``&P`` and ``&N`` for the page and the pages) on the right; text's own ``&`` doubled, within Excel's 255
-    characters."""
+    with ``&P`` and ``&N`` for the page and the pages) on the right; text's own ``&`` doubled; ``left`` cut to fit
+    within FOOTER_LIMIT."""
     middle = "&C&A&R" + right
-    room = 255 - len(middle) - 2
-    return "&L" + left.replace("&", "&&")[:room].rstrip("&") + middle
+    room = FOOTER_LIMIT - _utf16_units(middle) - 2
+    escaped = left.replace("&", "&&")
+    if _utf16_units(escaped) > room:  # cut at a character (half of a surrogate pair is dropped), never within "&&"
+        escaped = escaped.encode("utf-16-le", "surrogatepass")[:2 * room].decode("utf-16-le", "ignore")
+        if (len(escaped) - len(escaped.rstrip("&"))) % 2:
+            escaped = escaped[:-1]
+    return "&L" + escaped + middle
 
 
 def setup_print(ws: Worksheet, footer: str = "", title_rows: int | None = None) -> None:
