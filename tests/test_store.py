@@ -57,6 +57,19 @@ def test_edit_replaces_the_row_and_keeps_the_previous_version(tmp_path: Path) ->
         assert store.active_submissions()[0] == edited
 
 
+@pytest.mark.parametrize("broken", ['{"_uuid": "u1", "a": ', "[1, 2]", "null"])
+def test_a_stored_row_broken_by_hand_is_replaced_by_the_next_version_and_kept(tmp_path: Path, broken: str) -> None:
+    with open_store(tmp_path / "s.sqlite") as store:
+        store.upsert_page([row("uuid:r1", "u1", a="1")])
+        with store.conn:
+            store.conn.execute("UPDATE submissions SET raw_json = ? WHERE root_uuid = 'r1'", (broken,))
+        counts = store.upsert_page([row("uuid:r1", "u2", a="2")])
+        assert (counts.new, counts.updated, counts.stale) == (0, 1, 0)
+        assert store.active_submissions() == [row("uuid:r1", "u2", a="2")]
+        assert store.conn.execute("SELECT raw_json FROM submission_history WHERE root_uuid = 'r1'").fetchall() \
+            == [(broken,)]
+
+
 def test_deleted_rows_are_kept_and_come_back(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.sqlite") as store:
         store.upsert_page([row("uuid:r1", "u1"), row("uuid:r2", "v1", 2)])

@@ -27,7 +27,7 @@ from qaf_kobo.errors import QafError
 from qaf_kobo.form.contract import FRAMEWORK_FIELD, FRAMEWORK_VERSION_FIELD
 from qaf_kobo.store import sources as src
 from qaf_kobo.store.faults import RECOVER, read_only_error, store_error
-from qaf_kobo.store.rows import RowError, row_label, stored_json, unicode_problem
+from qaf_kobo.store.rows import RowError, row_label, stored_json, stored_row, unicode_problem
 from qaf_kobo.store.sources import Source
 from qaf_kobo.store.utc import utc_now
 from qaf_kobo.store.versions import Row, Version, bare_uuid, is_older, order_versions, root_uuid_of
@@ -321,7 +321,7 @@ class Store:
                         counts.unchanged += 1
                         seen.append((now, source_id, root))
                         continue
-                    elif version.uuid != current.uuid and is_older(version, Version.of(json.loads(current.raw)), root,
+                    elif version.uuid != current.uuid and is_older(version, Version.of(stored_row(current.raw)), root,
                                                                    known_older):
                         counts.stale += 1
                         continue
@@ -457,14 +457,14 @@ class Store:
         """rootUuid → the ``_uuid`` values known to be older than its stored version: those in the history and
         every ``meta/deprecatedID`` of the stored version and of the history."""
         found: dict[str, set[str]] = {root: {dep} for root, stored in current.items()
-                                      if (dep := Version.of(json.loads(stored.raw)).replaces)}
+                                      if (dep := Version.of(stored_row(stored.raw)).replaces)}
         for chunk in _chunks(roots):
             marks = ",".join("?" * len(chunk))
             for root, uuid, raw in self.conn.execute(
                     f"SELECT root_uuid, uuid, raw_json FROM submission_history WHERE source_id = ? "
                     f"AND root_uuid IN ({marks})", (source_id, *chunk)):
                 known = found.setdefault(root, set())
-                known.update(u for u in (uuid, Version.of(json.loads(raw)).replaces) if u)
+                known.update(u for u in (uuid, Version.of(stored_row(raw)).replaces) if u)
         return found
 
 

@@ -64,6 +64,17 @@ def stored_json(row: Any, *, check_text: bool = False) -> str:
     return text
 
 
+def stored_row(raw: str) -> dict[str, Any]:
+    """The row a stored JSON text holds; an empty row when the text is not a JSON object (the store writes only
+    objects, but its file may have been edited by hand): an incoming version then replaces it, and the text is kept
+    in the history."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, TypeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def unicode_problem(row: Any) -> str | None:
     """Where a row holds text that is not valid Unicode (a lone surrogate), or None."""
     for where, text in _strings(row):
