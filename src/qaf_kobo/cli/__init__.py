@@ -22,8 +22,8 @@ def _interrupted_while_starting(signum: int, frame: object) -> None:
 
 _STARTING = signal.getsignal(signal.SIGINT) is signal.default_int_handler and \
     threading.current_thread() is threading.main_thread()
-"""Whether Ctrl-C exits quietly while the commands are imported (a second or so); afterwards it is Python's own
-KeyboardInterrupt again, which ``_Main`` turns into a line."""
+"""Whether Ctrl-C exits quietly while the commands are imported (under half a second: each imports the library it
+uses only when it runs); afterwards it is Python's own KeyboardInterrupt again, which ``_Main`` turns into a line."""
 if _STARTING:
     signal.signal(signal.SIGINT, _interrupted_while_starting)
 
