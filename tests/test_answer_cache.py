@@ -4,6 +4,7 @@ what a run that parses every submission gives, whatever was kept, damaged or unw
 from __future__ import annotations
 
 import json
+import threading
 from unittest import mock
 
 import pandas as pd
@@ -12,8 +13,9 @@ from hypothesis import strategies as st
 
 from qaf_kobo.scoring import TABLES, score
 from qaf_kobo.scoring import load as scoring_load
-from qaf_kobo.scoring.answer_cache import cache_path
+from qaf_kobo.scoring.answer_cache import AnswerCache, cache_path
 from qaf_kobo.scoring.load import load_submissions
+from qaf_kobo.scoring.tidy import scoring_fields
 from qaf_kobo.store import open_store
 
 from scoring_rows import make_store, submission
@@ -78,6 +80,25 @@ def test_an_approved_only_run_reads_from_the_kept_answers_and_leaves_them(fw, tm
     only = load_submissions(store, ["country"], only_approved=True)
     assert (only.parsed, len(only.raw)) == (0, 1)
     assert cache_path(store).stat().st_mtime_ns == written
+
+
+def test_scoring_writes_the_answers_after_it_scores_and_the_next_run_waits_for_them(fw, tmp_path):
+    """score() leaves the file to a background write once it has scored; a run that starts while the write is
+    still going waits for it and parses nothing."""
+    store = make_store(tmp_path / "qaf.sqlite", [submission(fw, f"s{i}") for i in range(3)])
+    release, save = threading.Event(), AnswerCache.save
+
+    def held_save(self, answers, digests):
+        assert release.wait(10)
+        save(self, answers, digests)
+
+    with mock.patch.object(AnswerCache, "save", held_save):
+        first = score(store)
+        assert not cache_path(store).exists()  # scored; the file is not written yet
+        threading.Timer(0.2, release.set).start()
+        again = load_submissions(store, scoring_fields(fw))
+    assert again.parsed == 0 and cache_path(store).exists()
+    same_scores(first, score(store, keep_answers=False))
 
 
 # --------------------------------------------------------------------------- kept or not: the same table

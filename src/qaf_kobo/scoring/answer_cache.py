@@ -10,6 +10,9 @@ The file records what made it: the fields asked for, the pyarrow version and a h
 made otherwise, or one that cannot be read, is ignored and replaced. It is written under a temporary name and
 renamed, so it is whole or absent; where it cannot be written (a read-only folder, a full disk) scoring carries on
 without it. Deleting it changes nothing but the time of the next run.
+
+A run may write the file in the background (``keep_later``) once its scoring is done, while its caller writes the
+tables or reports; a later read of the same file waits for that write, and Python waits for it before it exits.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Collection, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +40,10 @@ DIGEST = "#digest"
 READER_FILES: tuple[str, ...] = ("answer_cache.py", "load.py", "text.py", "fields.py")
 """The modules (of this package) whose code decides what a JSON is read as: the file's key hashes them."""
 _KEY = b"qaf_kobo.answers"
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-answers")
+"""Writes kept answers in the background, one file at a time (Python waits for it before it exits)."""
+_pending: dict[Path, Future[None]] = {}
+_pending_lock = threading.Lock()
 
 
 def digest(text: bytes) -> bytes:
@@ -71,6 +80,7 @@ class AnswerCache:
         self._read()
 
     def _read(self) -> None:
+        written(self.path)  # a run's write in the background: read what it wrote
         try:
             with pa.memory_map(str(self.path)) as source:
                 table = ipc.open_file(source).read_all()
@@ -118,3 +128,29 @@ class AnswerCache:
                       self.path, exc)
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
+
+
+def keep_later(cache: AnswerCache, answers: pa.Table, digests: Sequence[bytes]) -> Future[None]:
+    """``cache.save(answers, digests)`` in the background; a later ``AnswerCache`` of the same file waits for it."""
+    writing = _WRITER.submit(cache.save, answers, list(digests))
+    with _pending_lock:
+        _pending[cache.path.absolute()] = writing
+    writing.add_done_callback(lambda done: _forget(cache.path.absolute(), done))
+    return writing
+
+
+def written(path: str | Path) -> None:
+    """Wait until the kept answers at ``path`` (``cache_path``) are written, when a run writes them in the
+    background."""
+    with _pending_lock:
+        writing = _pending.get(Path(path).absolute())
+    if writing is not None:
+        wait([writing])  # its failure, if any, was logged: the file is then absent or the earlier one
+
+
+def _forget(path: Path, done: Future[None]) -> None:
+    with _pending_lock:
+        if _pending.get(path) is done:
+            del _pending[path]
+    if (error := done.exception()) is not None:  # save() logs what it expects; anything else is a bug to see
+        log.warning("could not keep the answers read in %s: %r", path, error)

@@ -57,4 +57,7 @@ def _text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     if values.dtype != "str":
         values = as_text(values)
     text = pa.array(values, type=_TEXT, from_pandas=True)
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, _TEXT), text)
+    empty = pc.equal(pc.binary_length(text), 0)
+    if not pc.any(empty).as_py():  # the usual case: no text is copied
+        return text
+    return pc.if_else(empty, pa.scalar(None, _TEXT), text)

@@ -15,15 +15,17 @@ first row that has a value in each (then by name), whatever the batches, so that
 the same one wins (``fields.pick_fields``).
 
 A submission whose JSON was read by an earlier run is taken from the answers kept beside the store
-(``answer_cache``), not parsed again: after a sync, only new and changed submissions are parsed.
+(``answer_cache``), not parsed again: after a sync, only new and changed submissions are parsed. The file is brought
+up to date by the load, or later by its caller (``StoreData.keep``), once the work that needs the cores is done.
 """
 
 from __future__ import annotations
 
-import io
+import gc
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from qaf_kobo.scoring.answer_cache import AnswerCache, digest
+from qaf_kobo.scoring.answer_cache import AnswerCache, digest, keep_later
 from qaf_kobo.scoring.fields import last_segment
 from qaf_kobo.scoring.text import value_text
 from qaf_kobo.store import RawBatch, open_store
@@ -52,8 +54,13 @@ class StoreData:
     sources: list[dict[str, str | int | None]] = field(default_factory=list)
     parsed: int = 0
     """How many submissions' JSON was parsed (the others were taken from the answers kept beside the store)."""
-    keeping: Future[None] | None = None
-    """The answers being written beside the store in the background (``load_submissions(wait=False)``)."""
+    to_keep: tuple[AnswerCache, pa.Table, list[bytes]] | None = None
+    """The answers to write beside the store, when ``load_submissions(wait=False)`` left that to the caller."""
+
+    def keep(self) -> Future[None] | None:
+        """Write the answers beside the store in the background (``answer_cache.keep_later``), when the load
+        left them to write; the future of that write."""
+        return keep_later(*self.to_keep) if self.to_keep is not None else None
 
 
 JSON_BLOCK_BYTES = 4 << 20
@@ -62,8 +69,6 @@ cores, 4 MB loaded faster than pyarrow's 1 MB default (more time per block than 
 batch in too few blocks to share out) — measured."""
 FETCH_ROWS = 15_000
 """Rows read from the store at a time; each batch is parsed in a thread while the next one is read."""
-_KEEPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-answers")
-"""Writes the answers kept beside stores, one file at a time (Python waits for it before it exits)."""
 MAX_SLICES = 256
 """Runs of consecutive rows beyond which the answers are copied in order rather than joined as slices (many short
 chunks make every later step slower)."""
@@ -75,7 +80,7 @@ def _read_json(data: bytes, rows: int, schema: pa.Schema | None = None) -> pa.Ta
     """One pyarrow pass over JSON lines (``schema``: columns read as these types); None when it fails."""
     options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer") if schema else None
     try:
-        table = pa_json.read_json(io.BytesIO(data), read_options=pa_json.ReadOptions(block_size=JSON_BLOCK_BYTES),
+        table = pa_json.read_json(pa.BufferReader(data), read_options=pa_json.ReadOptions(block_size=JSON_BLOCK_BYTES),
                                   parse_options=options)
     except _ARROW_ERRORS:
         return None
@@ -163,7 +168,8 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
 
     With ``keep``, answers read before are taken from the file kept beside the store and the file is brought up to
     date (``answer_cache``; not by an ``only_approved`` run, which reads only some submissions); without ``wait``,
-    the file is written in the background while the caller goes on (``StoreData.keeping``).
+    the caller writes it when it chooses (``StoreData.keep``): scoring does once it has scored, so that the write
+    does not compete with it for the cores.
     """
     read = BatchReader(frozenset(fields))
     kept = AnswerCache(store_path, fields) if keep else None
@@ -172,7 +178,7 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
     columns: dict[str, list[str | None]] = {name: [] for name in STORE_COLUMNS}
     digests: list[bytes] = []
     found: list[np.ndarray] = []
-    with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool:  # one: in order
+    with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool, _no_cycle_collection():
         sources = [_source(s, store.source_state(s.name)) for s in store.sources()]
         jobs = []
         for batch in store.raw_batches(only_approved=only_approved, rows=FETCH_ROWS):
@@ -194,14 +200,28 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
         source["submissions"] = int(scored.get(source["name"], 0))
     at = np.concatenate(found) if found else np.full(len(store_columns), -1, dtype=np.int64)
     answers = _in_store_order(kept, at, parsed)
-    keeping = None
+    to_keep = None
     if kept is not None and not only_approved and not kept.unchanged(digests):
-        keeping = _KEEPER.submit(kept.save, answers, digests)
         if wait:
-            keeping.result()
+            kept.save(answers, digests)
+        else:
+            to_keep = (kept, answers, digests)
     data = answers.to_pandas()
     raw = pd.concat([store_columns, data.set_axis(store_columns.index)], axis=1) if len(data.columns) else store_columns
-    return StoreData(raw=raw, sources=sources, parsed=int((at < 0).sum()), keeping=keeping)
+    return StoreData(raw=raw, sources=sources, parsed=int((at < 0).sum()), to_keep=to_keep)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused: reading a store makes a tuple per row, and the collector, counting them,
+    would walk every object again and again while the rows pile up (no cycle is made meanwhile)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _in_store_order(kept: AnswerCache | None, at: np.ndarray, parsed: list[pa.Table]) -> pa.Table:

@@ -15,13 +15,18 @@ The stages pass tables keyed by ids (see ``keyed``):
                                                           country indicators, the indicators export
     quality     tidy tables, sections, indicators,     → quality (one row per finding, the evidence cross-checks
                 criteria                                  and unreadable figures among them)
+
+Stages that do not need each other's tables run in two threads: the evidence figures, the criteria table, the
+indicators and the quality checks beside the sections → domains → rounds chain (and, within tidy, the section answers
+beside the criterion answers). Most of their time is spent in numpy and arrow, which let the other thread run, and
+each stage is a function of its inputs only, so the tables never depend on which thread finishes first.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,6 +64,7 @@ from qaf_kobo.scoring.sections import SECTION_COLUMNS, section_table
 from qaf_kobo.scoring.text import normalise
 from qaf_kobo.scoring.tidy import (
     CRITERIA_COLUMNS,
+    Tidy,
     criteria_table,
     latest_version,
     scoring_fields,
@@ -134,34 +140,33 @@ def score_submissions(
     """
     check_rule(rule)
     fw = fw or default_framework()
-    tables = tidy(raw, fw, current_version)
-    current: str | None = None  # with several sources, each has its own current version
-    if tables.submissions["source"].nunique() <= 1 and not isinstance(current_version, dict):
-        current = current_version if current_version is not None else latest_version(tables.submissions)
-    submissions, answers = tables.submissions, tables.answers
-    sections = section_table(submissions, answers, tables.section_answers, fw, rule)
-    domains = domain_table(submissions, sections, answers, fw, rule)
-    criteria = criteria_table(tables, fw)[list(CRITERIA_COLUMNS)]
-    values, unreadable = figures(raw.reset_index(drop=True), fw)
-    indicators = indicator_table(values, submissions, fw)
-    country_level = country_indicators(values, submissions, fw)
-    evidence = pd.concat([unreadable_findings(unreadable, submissions), cross_check_findings(indicators, criteria, fw)],
-                         ignore_index=True)
     today = (today or pd.Timestamp.today()).normalize()
-    reasons = left_out(submissions, today)
-    assessments = _assessments(submissions, overall_index(submissions, domains, fw), reasons)
-    sections, domains = sections[list(SECTION_COLUMNS)], domains[list(DOMAIN_COLUMNS)]
-    scores = Scores(
-        assessments=assessments,
-        criteria=criteria,
-        sections=sections,
-        domains=domains,
-        **round_tables(assessments, sections, domains, fw, rule),
-        quality=quality_table(tables, sections, fw, current, today, evidence, reasons)[list(QUALITY_COLUMNS)],
-        indicators=indicators,
-        country_indicators=country_level,
-        indicators_export=indicator_export(country_level, fw),
-    )
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="score-beside") as beside:
+        figured = beside.submit(figures, raw.reset_index(drop=True), fw)
+        tables = tidy(raw, fw, current_version)
+        current: str | None = None  # with several sources, each has its own current version
+        if tables.submissions["source"].nunique() <= 1 and not isinstance(current_version, dict):
+            current = current_version if current_version is not None else latest_version(tables.submissions)
+        submissions, answers = tables.submissions, tables.answers
+        found = beside.submit(_criteria_and_evidence, tables, figured, fw)
+        sections = section_table(submissions, answers, tables.section_answers, fw, rule)
+        reasons = left_out(submissions, today)
+        criteria, indicators, country_level, evidence = found.result()
+        quality = beside.submit(quality_table, tables, sections, fw, current, today, evidence, reasons)
+        domains = domain_table(submissions, sections, answers, fw, rule)
+        assessments = _assessments(submissions, overall_index(submissions, domains, fw), reasons)
+        sections, domains = sections[list(SECTION_COLUMNS)], domains[list(DOMAIN_COLUMNS)]
+        scores = Scores(
+            assessments=assessments,
+            criteria=criteria,
+            sections=sections,
+            domains=domains,
+            **round_tables(assessments, sections, domains, fw, rule),
+            quality=quality.result()[list(QUALITY_COLUMNS)],
+            indicators=indicators,
+            country_indicators=country_level,
+            indicators_export=indicator_export(country_level, fw),
+        )
     versions = sorted(v for v in tables.submissions["form_version"].dropna().unique())
     scores.about = {
         "rule": rule,
@@ -172,6 +177,18 @@ def score_submissions(
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     return scores
+
+
+def _criteria_and_evidence(tables: Tidy, figured: Future[tuple[pd.DataFrame, pd.DataFrame]], fw: Framework,
+                           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The criteria table, the evidence indicators per assessment and per country × round, and the evidence
+    findings (figures that cannot be read, ratings the figures do not support); ``figured``: the figures read."""
+    criteria = criteria_table(tables, fw)[list(CRITERIA_COLUMNS)]
+    values, unreadable = figured.result()
+    indicators = indicator_table(values, tables.submissions, fw)
+    evidence = pd.concat([unreadable_findings(unreadable, tables.submissions), cross_check_findings(indicators, criteria, fw)],
+                         ignore_index=True)
+    return criteria, indicators, country_indicators(values, tables.submissions, fw), evidence
 
 
 def _assessments(submissions: pd.DataFrame, index: pd.DataFrame, reasons: np.ndarray) -> pd.DataFrame:
@@ -200,7 +217,8 @@ def score(
 ) -> Scores:
     """Score the active submissions of a store; with ``out_dir``, also write the tables (see write_scores).
     ``keep_answers``: reuse and keep up to date the answers kept beside the store (``answer_cache``), so that only
-    submissions new or changed since the last run are parsed.
+    submissions new or changed since the last run are parsed; the file is written in the background once the
+    submissions are scored, while the caller goes on (``answer_cache.keep_later``).
 
     Submissions marked "not approved" are left out (``only_approved``: only approved ones are kept);
     ``countries`` keeps only these ISO3 codes. Submissions that answer another framework (their ``framework``
@@ -232,10 +250,9 @@ def score(
             },
         }
     )
+    data.keep()  # the answers kept beside the store, written in the background now that the cores are free
     if out_dir is not None:
         write_scores(scores, out_dir)
-    if data.keeping is not None:
-        data.keeping.result()  # the answers kept beside the store, written meanwhile
     return scores
 
 

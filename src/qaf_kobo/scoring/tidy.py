@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -307,14 +308,24 @@ def _in_form(submissions: pd.DataFrame, status: np.ndarray) -> np.ndarray:
 
 
 def _interleaved(fields: pd.DataFrame) -> pd.Series:
-    """An n × m frame of text → its values submission by submission (n·m: the m fields in order within each)."""
+    """An n × m frame of text → its values submission by submission (n·m: the m fields in order within each).
+
+    Each column is dictionary-encoded and only the codes are interleaved: the text is copied once, into the result
+    (reasons and notes are mostly empty, and a take over many chunks costs more than the text)."""
     n, m = fields.shape
-    columns = [pa.array(fields[name], type=pa.large_string()) for name in fields.columns]
-    stacked = pa.chunked_array([chunk for column in columns
-                                for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column])],
-                               type=pa.large_string())
-    order = (np.arange(m, dtype=np.int64)[None, :] * n + np.arange(n, dtype=np.int64)[:, None]).ravel()
-    return pd.Series(stacked.take(order).to_pandas(), dtype="str")
+    codes = np.full((n, m), -1, dtype=np.int64)  # row-major: submission by submission
+    distinct: list[pa.Array] = []
+    offset = 0
+    for j, name in enumerate(fields.columns):
+        text = pa.array(fields[name], type=pa.large_string(), from_pandas=True)
+        encoded = pc.dictionary_encode(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
+        position = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        codes[:, j] = np.where(position >= 0, position + offset, -1)
+        distinct.append(encoded.dictionary)
+        offset += len(encoded.dictionary)
+    flat = codes.ravel()
+    texts = pa.concat_arrays(distinct) if distinct else pa.array([], type=pa.large_string())
+    return pd.Series(texts.take(pa.array(flat, mask=flat < 0)).to_pandas(), dtype="str")
 
 
 def _truncated(submissions: pd.DataFrame, picked: Sequence[_Picked]) -> pd.DataFrame:
@@ -329,21 +340,38 @@ def _truncated(submissions: pd.DataFrame, picked: Sequence[_Picked]) -> pd.DataF
 
 
 def tidy(raw: pd.DataFrame, fw: Framework, current_version: str | dict[str, str] | None = None) -> Tidy:
-    """Raw submissions (a Kobo /data/ row per submission, fields found by last path segment) → Tidy."""
+    """Raw submissions (a Kobo /data/ row per submission, fields found by last path segment) → Tidy.
+
+    The section answers are read in a second thread while the criterion answers are read (most of the work is
+    done by numpy and arrow, which let the other thread run)."""
     raw = raw.reset_index(drop=True)
     details = _pick(raw, DETAIL_FIELDS)
     submissions = _submissions(raw, details.fields, current_version)
-    n, criteria, sections = len(submissions), fw.criteria, fw.sections
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidy-sections") as beside:
+        by_section = beside.submit(_section_answers, raw, submissions, fw)
+        answers, answered = _answers(raw, submissions, fw)
+        section_answers, picked = by_section.result()
+    return Tidy(submissions, answers, section_answers, _truncated(submissions, [details, answered, *picked]))
 
+
+def _answers(raw: pd.DataFrame, submissions: pd.DataFrame, fw: Framework) -> tuple[pd.DataFrame, _Picked]:
+    """The answers table (ANSWER_COLUMNS) and the criterion fields picked from the raw rows."""
+    criteria, sections = fw.criteria, fw.sections
     answered = _pick(raw, [criterion_field(c) for c in criteria])
     parsed = _parse(answered.fields, fw.level_codes, NOT_ASSESSED)
     section_of = np.array([[s.id for s in sections].index(c.section_id) for c in criteria], dtype=np.int16)
     answers = pd.DataFrame(cells(submissions, [c.id for c in criteria], "criterion_id"), copy=False)
-    answers.insert(1, "section_id", framework_ids([s.id for s in sections], np.tile(section_of, n)))
+    answers.insert(1, "section_id", framework_ids([s.id for s in sections], np.tile(section_of, len(submissions))))
     for name, values in _answer_columns(parsed).items():
         answers[name] = values
     answers["in_form"] = _submission_major(_in_form(submissions, parsed.status))
+    return answers, answered
 
+
+def _section_answers(raw: pd.DataFrame, submissions: pd.DataFrame, fw: Framework) -> tuple[pd.DataFrame, list[_Picked]]:
+    """The section answers table (SECTION_ANSWER_COLUMNS) and the section fields picked from the raw rows (levels;
+    reasons and notes)."""
+    sections = fw.sections
     assessed = _pick(raw, [level_field(s) for s in sections])
     notes = _pick(raw, [f for s in sections for f in (why_field(s), notes_field(s))])
     section_answers = pd.DataFrame(cells(submissions, [s.id for s in sections], "section_id"), copy=False)
@@ -352,7 +380,7 @@ def tidy(raw: pd.DataFrame, fw: Framework, current_version: str | dict[str, str]
     section_answers["assessed_level"] = levels["level"]
     for name, field in (("why", why_field), ("notes", notes_field)):
         section_answers[name] = _interleaved(notes.fields[[field(s) for s in sections]])
-    return Tidy(submissions, answers, section_answers, _truncated(submissions, [details, answered, assessed, notes]))
+    return section_answers, [assessed, notes]
 
 
 def criteria_table(tidy: Tidy, fw: Framework) -> pd.DataFrame:
