@@ -16,10 +16,10 @@ The stages pass tables keyed by ids (see ``keyed``):
     quality     tidy tables, sections, indicators,     → quality (one row per finding, the evidence cross-checks
                 criteria                                  and unreadable figures among them)
 
-Stages that do not need each other's tables run in two threads: the evidence figures, the criteria table, the
-indicators and the quality checks beside the sections → domains → rounds chain (and, within tidy, the section answers
-beside the criterion answers). Most of their time is spent in numpy and arrow, which let the other thread run, and
-each stage is a function of its inputs only, so the tables never depend on which thread finishes first.
+With many submissions, stages that do not need each other's tables run in two threads (``beside``): the evidence
+figures, the criteria table, the indicators and the quality checks beside the sections → domains → rounds chain
+(and, within tidy, the section answers beside the criterion answers). Each stage is a function of its inputs only,
+so the tables never depend on which thread finishes first.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from qaf_kobo.excel_text import FORMULA_TRIGGERS, QUOTE
 from qaf_kobo.form.contract import FRAMEWORK_FIELD
 from qaf_kobo.framework import Framework, default_framework
 from qaf_kobo.output_files import OutputSet, output_folder
+from qaf_kobo.scoring.beside import beside
 from qaf_kobo.scoring.domains import DOMAIN_COLUMNS, domain_table, overall_index
 from qaf_kobo.scoring.fields import pick_fields
 from qaf_kobo.scoring.indicators import (
@@ -141,32 +142,32 @@ def score_submissions(
     check_rule(rule)
     fw = fw or default_framework()
     today = (today or pd.Timestamp.today()).normalize()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="score-beside") as beside:
-        figured = beside.submit(figures, raw.reset_index(drop=True), fw)
-        tables = tidy(raw, fw, current_version)
-        current: str | None = None  # with several sources, each has its own current version
-        if tables.submissions["source"].nunique() <= 1 and not isinstance(current_version, dict):
-            current = current_version if current_version is not None else latest_version(tables.submissions)
-        submissions, answers = tables.submissions, tables.answers
-        found = beside.submit(_criteria_and_evidence, tables, figured, fw)
-        sections = section_table(submissions, answers, tables.section_answers, fw, rule)
-        reasons = left_out(submissions, today)
-        criteria, indicators, country_level, evidence = found.result()
-        quality = beside.submit(quality_table, tables, sections, fw, current, today, evidence, reasons)
-        domains = domain_table(submissions, sections, answers, fw, rule)
-        assessments = _assessments(submissions, overall_index(submissions, domains, fw), reasons)
-        sections, domains = sections[list(SECTION_COLUMNS)], domains[list(DOMAIN_COLUMNS)]
-        scores = Scores(
-            assessments=assessments,
-            criteria=criteria,
-            sections=sections,
-            domains=domains,
-            **round_tables(assessments, sections, domains, fw, rule),
-            quality=quality.result()[list(QUALITY_COLUMNS)],
-            indicators=indicators,
-            country_indicators=country_level,
-            indicators_export=indicator_export(country_level, fw),
-        )
+    n = len(raw)
+    figured = beside(n, figures, raw.reset_index(drop=True), fw)
+    tables = tidy(raw, fw, current_version)
+    current: str | None = None  # with several sources, each has its own current version
+    if tables.submissions["source"].nunique() <= 1 and not isinstance(current_version, dict):
+        current = current_version if current_version is not None else latest_version(tables.submissions)
+    submissions, answers = tables.submissions, tables.answers
+    found = beside(n, _criteria_and_evidence, tables, figured, fw)
+    sections = section_table(submissions, answers, tables.section_answers, fw, rule)
+    reasons = left_out(submissions, today)
+    criteria, indicators, country_level, evidence = found.result()
+    quality = beside(n, quality_table, tables, sections, fw, current, today, evidence, reasons)
+    domains = domain_table(submissions, sections, answers, fw, rule)
+    assessments = _assessments(submissions, overall_index(submissions, domains, fw), reasons)
+    sections, domains = sections[list(SECTION_COLUMNS)], domains[list(DOMAIN_COLUMNS)]
+    scores = Scores(
+        assessments=assessments,
+        criteria=criteria,
+        sections=sections,
+        domains=domains,
+        **round_tables(assessments, sections, domains, fw, rule),
+        quality=quality.result()[list(QUALITY_COLUMNS)],
+        indicators=indicators,
+        country_indicators=country_level,
+        indicators_export=indicator_export(country_level, fw),
+    )
     versions = sorted(v for v in tables.submissions["form_version"].dropna().unique())
     scores.about = {
         "rule": rule,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -40,6 +39,7 @@ from qaf_kobo.form.contract import (
     why_field,
 )
 from qaf_kobo.framework import Framework
+from qaf_kobo.scoring.beside import beside
 from qaf_kobo.scoring.fields import pick_fields
 from qaf_kobo.scoring.keyed import (
     KEY_COLUMNS,
@@ -342,15 +342,14 @@ def _truncated(submissions: pd.DataFrame, picked: Sequence[_Picked]) -> pd.DataF
 def tidy(raw: pd.DataFrame, fw: Framework, current_version: str | dict[str, str] | None = None) -> Tidy:
     """Raw submissions (a Kobo /data/ row per submission, fields found by last path segment) → Tidy.
 
-    The section answers are read in a second thread while the criterion answers are read (most of the work is
-    done by numpy and arrow, which let the other thread run)."""
+    With many submissions, the section answers are read in a second thread while the criterion answers are read
+    (``beside``)."""
     raw = raw.reset_index(drop=True)
     details = _pick(raw, DETAIL_FIELDS)
     submissions = _submissions(raw, details.fields, current_version)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidy-sections") as beside:
-        by_section = beside.submit(_section_answers, raw, submissions, fw)
-        answers, answered = _answers(raw, submissions, fw)
-        section_answers, picked = by_section.result()
+    by_section = beside(len(raw), _section_answers, raw, submissions, fw)
+    answers, answered = _answers(raw, submissions, fw)
+    section_answers, picked = by_section.result()
     return Tidy(submissions, answers, section_answers, _truncated(submissions, [details, answered, *picked]))
 
 
