@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import openpyxl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -74,6 +74,8 @@ def write(folder: Path, kind: str, rows: list[list[str]], separator: str) -> Pat
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables(), st.sampled_from([";", ","]))
+@example(("kobo-csv", [["start", "\r"]]), ";")  # a carriage return in the header line: a traceback before
+@example(("central-csv", [["SubmissionDate", "a\rb", "KEY"], ["2026-03-01", "1", "uuid:x"]]), ",")
 def test_fuzzed_exports_through_import_and_score(table: tuple[str, list[list[str]]], separator: str) -> None:
     work = Path(tempfile.mkdtemp(prefix="qaf-export-fuzz-"))
     try:

@@ -542,13 +542,27 @@ def _member_lines(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -
             raise QafError(f"{path}: {info.filename} is damaged ({type(exc).__name__}); download it again") from None
 
 
-def _first_line(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+def _head(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """The first 64 KB of a member, as text (enough for its header)."""
     try:
         with archive.open(info) as handle:
             head = handle.read(1 << 16)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise QafError(f"{path}: {info.filename} cannot be read ({type(exc).__name__}); download it again") from None
-    return head.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+    return head.decode("utf-8-sig", errors="replace")
+
+
+def _header(text: str) -> list[str]:
+    """The first CSV record of a text (a line break inside quotes included), or [] when it is not CSV."""
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        return []
+
+
+def _is_central(header: list[str]) -> bool:
+    """Whether a header is that of Central's submissions CSV."""
+    return header[:1] == ["SubmissionDate"] and "KEY" in header
 
 
 def read_central_zip(path: Path, fields: _Fields, data: bytes | None = None) -> ExportFile:
@@ -563,8 +577,7 @@ def read_central_zip(path: Path, fields: _Fields, data: bytes | None = None) -> 
                    and "/" not in i.filename.strip("/") and not i.is_dir()]
         roots = []
         for info in members:
-            first = next(csv.reader([_first_line(path, archive, info)]), [])
-            if first[:1] == ["SubmissionDate"] and "KEY" in first:
+            if _is_central(_header(_head(path, archive, info))):
                 roots.append(info)
         if len(roots) != 1:
             raise QafError(f"{path}: not a Central submissions export (a zip with <form id>.csv whose first column is "
@@ -655,8 +668,7 @@ def read_export(path: Path, field_paths: Mapping[str, str] | None = None) -> Exp
         return read_central_zip(path, fields)
     if suffix == ".csv":
         text = _read_text(path)
-        first = next(csv.reader([text.split("\n", 1)[0]]), [])
-        if first[:1] == ["SubmissionDate"] and "KEY" in first:
+        if _is_central(_header(text)):
             try:
                 rows = _central_rows(path, {path.name: _csv_rows(io.StringIO(text, newline=""))}, path.name, fields)
             except csv.Error as exc:
