@@ -8,9 +8,11 @@ import threading
 from unittest import mock
 
 import pandas as pd
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qaf_kobo.cli import main
 from qaf_kobo.scoring import TABLES, score
 from qaf_kobo.scoring import load as scoring_load
 from qaf_kobo.scoring.answer_cache import AnswerCache, cache_path
@@ -99,6 +101,23 @@ def test_scoring_writes_the_answers_after_it_scores_and_the_next_run_waits_for_t
         again = load_submissions(store, scoring_fields(fw))
     assert again.parsed == 0 and cache_path(store).exists()
     same_scores(first, score(store, keep_answers=False))
+
+
+def test_a_command_returns_with_the_answers_written(fw, tmp_path):
+    """The command line waits for the background write before it returns, also when called from Python (a caller
+    may then remove the folder)."""
+    store = make_store(tmp_path / "qaf.sqlite", [submission(fw, f"s{i}") for i in range(3)])
+    release, save = threading.Event(), AnswerCache.save
+
+    def held_save(self, answers, digests):
+        assert release.wait(10)
+        save(self, answers, digests)
+
+    with mock.patch.object(AnswerCache, "save", held_save):
+        threading.Timer(0.3, release.set).start()
+        result = CliRunner().invoke(main, ["score", "--store", str(store), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert cache_path(store).exists()
 
 
 # --------------------------------------------------------------------------- kept or not: the same table

@@ -66,6 +66,16 @@ class _Main(click.Group):
         except (KeyboardInterrupt, click.Abort):
             click.echo(interrupted_message(ctx.invoked_subcommand), err=True)
             sys.exit(INTERRUPTED)
+        finally:
+            _answers_written()
+
+
+def _answers_written() -> None:
+    """Wait for the answers scoring keeps beside a store, written in the background (``scoring.answer_cache``), so
+    that a command returns with every file written, also when it is called from Python."""
+    kept = sys.modules.get("qaf_kobo.scoring.answer_cache")
+    if kept is not None:
+        kept.all_written()
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})

@@ -148,6 +148,13 @@ def written(path: str | Path) -> None:
         wait([writing])  # its failure, if any, was logged: the file is then absent or the earlier one
 
 
+def all_written() -> None:
+    """Wait until every write of kept answers started in the background is done."""
+    with _pending_lock:
+        writing = list(_pending.values())
+    wait(writing)
+
+
 def _forget(path: Path, done: Future[None]) -> None:
     with _pending_lock:
         if _pending.get(path) is done:
