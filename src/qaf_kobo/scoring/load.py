@@ -193,8 +193,8 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
                     texts = tuple(text for text, at in zip(texts, found[-1]) if at < 0)
             if texts:
                 jobs.append(pool.submit(read, texts))
-        parsed = [job.result() for job in jobs]
-    store_columns = pd.DataFrame({name: pd.Series(values, dtype="str") for name, values in columns.items()})
+        store_columns = pd.DataFrame({name: pd.Series(values, dtype="str") for name, values in columns.items()})
+        parsed = [job.result() for job in jobs]  # (the store's columns were made while the last batches were parsed)
     scored = store_columns["source"].value_counts() if "source" in store_columns else pd.Series(dtype=int)
     for source in sources:
         source["submissions"] = int(scored.get(source["name"], 0))
