@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from unittest import mock
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,10 +86,9 @@ def test_an_approved_only_run_reads_from_the_kept_answers_and_leaves_them(fw, tm
     assert cache_path(store).stat().st_mtime_ns == written
 
 
-def test_scoring_writes_the_answers_after_it_scores_and_the_next_run_waits_for_them(fw, tmp_path):
-    """score() leaves the file to a background write once it has scored; a run that starts while the write is
-    still going waits for it and parses nothing."""
-    store = make_store(tmp_path / "qaf.sqlite", [submission(fw, f"s{i}") for i in range(3)])
+@pytest.fixture
+def held_write() -> Iterator[threading.Event]:
+    """The answers file's write held back (in the background writer) until the event is set."""
     release, save = threading.Event(), AnswerCache.save
 
     def held_save(self, answers, digests):
@@ -95,27 +96,27 @@ def test_scoring_writes_the_answers_after_it_scores_and_the_next_run_waits_for_t
         save(self, answers, digests)
 
     with mock.patch.object(AnswerCache, "save", held_save):
-        first = score(store)
-        assert not cache_path(store).exists()  # scored; the file is not written yet
-        threading.Timer(0.2, release.set).start()
-        again = load_submissions(store, scoring_fields(fw))
+        yield release
+
+
+def test_scoring_writes_the_answers_after_it_scores_and_the_next_run_waits_for_them(fw, tmp_path, held_write):
+    """score() leaves the file to a background write once it has scored; a run that starts while the write is
+    still going waits for it and parses nothing."""
+    store = make_store(tmp_path / "qaf.sqlite", [submission(fw, f"s{i}") for i in range(3)])
+    first = score(store)
+    assert not cache_path(store).exists()  # scored; the file is not written yet
+    threading.Timer(0.2, held_write.set).start()
+    again = load_submissions(store, scoring_fields(fw))
     assert again.parsed == 0 and cache_path(store).exists()
     same_scores(first, score(store, keep_answers=False))
 
 
-def test_a_command_returns_with_the_answers_written(fw, tmp_path):
+def test_a_command_returns_with_the_answers_written(fw, tmp_path, held_write):
     """The command line waits for the background write before it returns, also when called from Python (a caller
     may then remove the folder)."""
     store = make_store(tmp_path / "qaf.sqlite", [submission(fw, f"s{i}") for i in range(3)])
-    release, save = threading.Event(), AnswerCache.save
-
-    def held_save(self, answers, digests):
-        assert release.wait(10)
-        save(self, answers, digests)
-
-    with mock.patch.object(AnswerCache, "save", held_save):
-        threading.Timer(0.3, release.set).start()
-        result = CliRunner().invoke(main, ["score", "--store", str(store), "--out", str(tmp_path / "out")])
+    threading.Timer(0.3, held_write.set).start()
+    result = CliRunner().invoke(main, ["score", "--store", str(store), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert cache_path(store).exists()
 
