@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import shutil
@@ -43,6 +44,14 @@ LONGEST_FILES: tuple[str, ...] = (
 96 s down to 22 s), run first. ``make test`` gives each worker a whole file (``--dist loadfile``) in the order
 collected (``--no-loadscope-reorder``; xdist would otherwise start with the files of most tests), so that no long
 file starts last and leaves the other workers idle at the end."""
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What is alive once the tests are collected (the modules imported, the tests) is left out of the cycle
+    collector's passes (``gc.freeze``): each full pass walked every object alive, and the passes took a tenth of the
+    report and scoring tests' CPU (6 of 85 s, and 11–15 s less in all with the freeze; 6 December 2026)."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,6 +14,7 @@ from pyxform.errors import PyXFormError
 from pyxform.validators.odk_validate import ODKValidateError
 from pyxform.xls2xform import convert
 
+from qaf_kobo.cycle_collector import paused
 from qaf_kobo.errors import QafError
 from qaf_kobo.excel_text import keep_text
 from qaf_kobo.form.xlsform import XlsForm, build_xlsform, form_languages
@@ -92,6 +93,7 @@ def convert_xlsform(xlsx: Path, xml: Path, validate: bool = False, shown: Path |
     return list(dict.fromkeys(warnings + list(result.warnings)))
 
 
+@paused()
 def build_form(
     out_dir: Path = FORMS_OUT,
     sections: Sequence[str] | None = None,

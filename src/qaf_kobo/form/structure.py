@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qaf_kobo.cycle_collector import paused
 from qaf_kobo.errors import QafError
 
 XF = "{http://www.w3.org/2002/xforms}"
@@ -26,6 +27,7 @@ class FormStructure:
         return self.paths[name]
 
 
+@paused()
 def read_form_structure(xform: Path) -> FormStructure:
     """Field paths and select choices from an XForm XML file (pyxform output)."""
     root = ET.parse(xform).getroot()

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
+from qaf_kobo.cycle_collector import paused
 from qaf_kobo.errors import QafError
 from qaf_kobo.framework import Framework
 from qaf_kobo.framework.catalogue import ENGLISH
@@ -98,6 +99,7 @@ def write_workbook(data: ReportData, fw: Framework, words: Wording, path: str | 
     return write_atomically(path, lambda partial: _write_book(data, fw, words, partial, sheets))
 
 
+@paused()
 def _write_book(data: ReportData, fw: Framework, words: Wording, path: Path,
                 sheets: Sequence[Sheet] | None = None) -> Path:
     """Write the workbook to ``path`` itself (the caller renames it when complete)."""
@@ -152,6 +154,7 @@ def workbook_names(countries: Sequence[str], stamp: str, prefix: str = "qaf") ->
     return names
 
 
+@paused()
 def write_reports(
     scores: Scores, fw: Framework, out_dir: str | Path, countries: list[str] | None = None, lang: str = ENGLISH,
     date: dt.date | None = None, *, tracking: pd.DataFrame | None = None, horizons: dict[int, int] | None = None,

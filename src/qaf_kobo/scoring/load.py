@@ -21,11 +21,9 @@ up to date by the load, or later by its caller (``StoreData.keep``), once the wo
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
+from qaf_kobo.cycle_collector import paused
 from qaf_kobo.scoring.answer_cache import AnswerCache, digest, keep_later
 from qaf_kobo.scoring.fields import last_segment
 from qaf_kobo.scoring.text import value_text
@@ -178,7 +177,7 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
     columns: dict[str, list[str | None]] = {name: [] for name in STORE_COLUMNS}
     digests: list[bytes] = []
     found: list[np.ndarray] = []
-    with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool, _no_cycle_collection():
+    with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool, paused():
         sources = [_source(s, store.source_state(s.name)) for s in store.sources()]
         jobs = []
         for batch in store.raw_batches(only_approved=only_approved, rows=FETCH_ROWS):
@@ -209,19 +208,6 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
     data = answers.to_pandas()
     raw = pd.concat([store_columns, data.set_axis(store_columns.index)], axis=1) if len(data.columns) else store_columns
     return StoreData(raw=raw, sources=sources, parsed=int((at < 0).sum()), to_keep=to_keep)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused: reading a store makes a tuple per row, and the collector, counting them,
-    would walk every object again and again while the rows pile up (no cycle is made meanwhile)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _in_store_order(kept: AnswerCache | None, at: np.ndarray, parsed: list[pa.Table]) -> pa.Table:

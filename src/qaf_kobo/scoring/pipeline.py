@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from qaf_kobo.cycle_collector import paused
 from qaf_kobo.errors import QafError
 from qaf_kobo.excel_text import FORMULA_TRIGGERS, QUOTE
 from qaf_kobo.form.contract import FRAMEWORK_FIELD
@@ -126,6 +127,7 @@ class Scores:
 
 
 
+@paused()
 def score_submissions(
     raw: pd.DataFrame,
     fw: Framework | None = None,

@@ -6,6 +6,8 @@ import io
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from qaf_kobo.cycle_collector import paused
+
 XFORMS = "{http://www.w3.org/2002/xforms}"
 
 
@@ -35,6 +37,7 @@ def xform_info(xml: str) -> XFormInfo:
     return XFormInfo(data.get("id", ""), data.get("version", ""), title, repeats)
 
 
+@paused()
 def convert(data: bytes) -> tuple[str, XFormInfo]:
     """XLSForm bytes → (XForm XML, its facts) with pyxform; pyxform's errors pass through unchanged."""
     from pyxform.xls2xform import convert as pyxform_convert
