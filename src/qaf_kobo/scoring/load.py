@@ -177,6 +177,7 @@ def load_submissions(store_path: str | Path, fields: Collection[str], only_appro
     columns: dict[str, list[str | None]] = {name: [] for name in STORE_COLUMNS}
     digests: list[bytes] = []
     found: list[np.ndarray] = []
+    # one parsing thread, so that the batches are parsed in order; the cycle collector paused while rows pile up
     with open_store(store_path, read_only=True) as store, ThreadPoolExecutor(max_workers=1) as pool, paused():
         sources = [_source(s, store.source_state(s.name)) for s in store.sources()]
         jobs = []
